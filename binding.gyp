@@ -1,0 +1,31 @@
+{
+  "targets": [
+    {
+      "target_name": "sipline",
+      "sources": [
+        "native/addon.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node scripts/native-deps.mjs --config-dir)",
+        "native"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter",
+        "<!@(node scripts/native-deps.mjs --cflags)"
+      ],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17"],
+      "libraries": [
+        "<!@(node scripts/native-deps.mjs --libs)",
+        "-lpthread"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS"
+      ]
+    }
+  ]
+}
