@@ -94,7 +94,7 @@ export class CdrStore {
     const row: Row = {};
     for (const [col, key] of COLUMNS) {
       const v = cdr[key];
-      row[col] = v === undefined ? null : typeof v === 'boolean' ? Number(v) : v;
+      row[col] = key === 'emergency' ? Number(v === true) : v === undefined ? null : (v as string | number);
     }
     this.insert.run(row);
   }

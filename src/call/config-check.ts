@@ -186,6 +186,11 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** YAML reads 0911 or 200 as a number: numbers and patterns want quotes. */
+function quoteHint(data: unknown, expected: unknown): string {
+  return typeof data === 'number' && expected === 'string' ? ` (write it in quotes: "${data}")` : '';
+}
+
 type Report = (path: readonly PathKey[], message: string, keyOf?: boolean) => void;
 
 function schemaError(e: ErrorObject, report: Report): void {
@@ -202,7 +207,7 @@ function schemaError(e: ErrorObject, report: Report): void {
       return report([...path, key], `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected one of: ${known.join(', ')}`, true);
     }
     case 'type':
-      return report(path, `expected ${typeWords[String(p.type)] ?? String(p.type)}, got ${describe(e.data)}`);
+      return report(path, `expected ${typeWords[String(p.type)] ?? String(p.type)}, got ${describe(e.data)}${quoteHint(e.data, p.type)}`);
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map((v) => String(v));
       const hint = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
@@ -222,7 +227,7 @@ function schemaError(e: ErrorObject, report: Report): void {
     case 'uniqueItems':
       return report(path, `items ${String(p.j)} and ${String(p.i)} are the same; list each once`);
     case 'anyOf':
-      return report(path, `expected a pattern or a list of patterns, got ${describe(e.data)}`);
+      return report(path, `expected a pattern or a list of patterns, got ${describe(e.data)}${quoteHint(e.data, 'string')}`);
     default:
       return report(path, e.message ?? `fails ${e.keyword}`);
   }
