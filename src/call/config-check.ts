@@ -66,7 +66,7 @@ export function checkConfig(text: string, file = 'gateway.yaml'): ConfigCheck {
   let doc: Document.Parsed;
   let data: unknown;
   try {
-    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
     for (const e of doc.errors) {
       errors.push({ file, ...at(e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` });
     }
@@ -108,8 +108,13 @@ function dedupe(errors: ConfigError[]): ConfigError[] {
 function offsetOf(doc: Document.Parsed, path: readonly PathKey[], keyOf: boolean): number {
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
+  // Below an alias the anchored node is shared; the alias is where this use of it is written.
+  let viaAlias = false;
   for (let i = 0; i < path.length; i++) {
-    if (isAlias(node)) node = node.resolve(doc);
+    if (isAlias(node)) {
+      node = node.resolve(doc);
+      viaAlias = true;
+    }
     const k = path[i]!;
     let next: unknown;
     let keyNode: unknown;
@@ -122,6 +127,7 @@ function offsetOf(doc: Document.Parsed, path: readonly PathKey[], keyOf: boolean
       next = node.items[k];
     }
     if (next === undefined || next === null) return offset;
+    if (viaAlias) return offset;
     if (keyOf && i === path.length - 1 && keyNode !== undefined) return rangeStart(keyNode) ?? offset;
     node = next;
     offset = rangeStart(node) ?? offset;

@@ -218,6 +218,25 @@ describe('gateway.yaml checker', () => {
     }
   });
 
+  it('points at the alias, not the anchor, when a reused node is the problem', () => {
+    const text = ['cards:', '  - &c { name: a, profile: p }', '  - *c', 'routes: []', ''].join('\n');
+    const r = checkConfig(text);
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors.map(formatConfigError), ['gateway.yaml:3:5: cards[1].name: duplicate card name "a" (first at line 2)']);
+  });
+
+  it('reports a mapping used as a key as an unknown key, without a process warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const r = checkConfig('? [a, b]\n: 1\ncards: []\nroutes: []\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    assert.ok(!r.ok);
+    assert.match(formatConfigError(r.errors[0]!), /^gateway\.yaml:1:1: \["\[ a, b \]"\]: unknown key '\[ a, b \]'/);
+    assert.deepEqual(warnings, []);
+  });
+
   it('reports a missing file as one error instead of a crash', () => {
     const r = checkConfigFile(join(dir, 'nope.yaml'), 'nope.yaml');
     assert.ok(!r.ok);
