@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { addon } from '../hw/addon.js';
 import { formatProbe, probe } from '../hw/probe.js';
+import { registerCdr } from './cdr.js';
+import { registerCheck } from './check.js';
 import { packageVersion } from './package-version.js';
 
 export function program(): Command {
@@ -28,6 +30,9 @@ export function program(): Command {
       const report = await probe();
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatProbe(report));
     });
+
+  registerCheck(cmd);
+  registerCdr(cmd);
 
   return cmd;
 }

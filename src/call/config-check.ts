@@ -1,0 +1,445 @@
+// Reads and checks gateway.yaml: YAML syntax, then the schema (ajv), then
+// the cross-references and values a schema cannot express. Every error names
+// the file, line and column and what was expected there.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { Ajv, type ErrorObject } from 'ajv';
+import { isSupportedCountry } from 'libphonenumber-js';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { patternProblem } from './dial-pattern.js';
+import type { GatewayConfig } from './gateway-config.js';
+import { gatewayConfigSchema } from './gateway-config-schema.js';
+
+/** One problem in a configuration file. */
+export interface ConfigError {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** Where in the document: `routes[2].match.called`, or '' for the whole file. */
+  path: string;
+  message: string;
+}
+
+export type ConfigCheck = { ok: true; config: GatewayConfig } | { ok: false; errors: ConfigError[] };
+
+type PathKey = string | number;
+
+export function formatConfigError(e: ConfigError): string {
+  return `${e.file}:${e.line}:${e.column}: ${e.path ? e.path + ': ' : ''}${e.message}`;
+}
+
+export function formatPath(path: readonly PathKey[]): string {
+  let out = '';
+  for (const k of path) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(k)) out += (out ? '.' : '') + k;
+    else out += `[${JSON.stringify(k)}]`;
+  }
+  return out;
+}
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+const validate = ajv.compile(gatewayConfigSchema);
+
+/** Reads and checks a configuration file; an unreadable file is one error at 1:1. */
+export function checkConfigFile(path: string, displayName: string = path): ConfigCheck {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message: `cannot read the file: ${reason}` }] };
+  }
+  return checkConfig(text, displayName);
+}
+
+/** Checks configuration text. Never throws. */
+export function checkConfig(text: string, file = 'gateway.yaml'): ConfigCheck {
+  const lc = new LineCounter();
+  const at = (offset: number) => {
+    const p = lc.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { line: p.line, column: p.col };
+  };
+  const errors: ConfigError[] = [];
+  let doc: Document.Parsed;
+  let data: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+    for (const e of doc.errors) {
+      errors.push({ file, ...at(e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` });
+    }
+    if (errors.length > 0) return { ok: false, errors: sorted(errors) };
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message: `YAML: ${(err as Error).message}` }] };
+  }
+
+  const locate = (path: readonly PathKey[], keyOf = false) => at(offsetOf(doc, path, keyOf));
+  const report = (path: readonly PathKey[], message: string, keyOf = false) =>
+    errors.push({ file, ...locate(path, keyOf), path: formatPath(path), message });
+
+  if (!validate(data)) {
+    for (const e of validate.errors ?? []) schemaError(e, report);
+  }
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    semanticChecks(data as Record<string, unknown>, report, (path) => locate(path));
+  }
+  if (errors.length > 0) return { ok: false, errors: sorted(dedupe(errors)) };
+  return { ok: true, config: data as GatewayConfig };
+}
+
+function sorted(errors: ConfigError[]): ConfigError[] {
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function dedupe(errors: ConfigError[]): ConfigError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = formatConfigError(e);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Offset of the node at `path` (its key with keyOf), or of the deepest node that exists on the way. */
+function offsetOf(doc: Document.Parsed, path: readonly PathKey[], keyOf: boolean): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  // Below an alias the anchored node is shared; the alias is where this use of it is written.
+  let viaAlias = false;
+  for (let i = 0; i < path.length; i++) {
+    if (isAlias(node)) {
+      node = node.resolve(doc);
+      viaAlias = true;
+    }
+    const k = path[i]!;
+    let next: unknown;
+    let keyNode: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(k));
+      keyNode = pair?.key;
+      next = pair?.value;
+      if (pair && next === null) next = pair.key; // `key:` with no value
+    } else if (isSeq(node) && typeof k === 'number') {
+      next = node.items[k];
+    }
+    if (next === undefined || next === null) return offset;
+    if (viaAlias) return offset;
+    if (keyOf && i === path.length - 1 && keyNode !== undefined) return rangeStart(keyNode) ?? offset;
+    node = next;
+    offset = rangeStart(node) ?? offset;
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const r = (node as Node | null)?.range;
+  return Array.isArray(r) ? r[0] : undefined;
+}
+
+function jsonPointerToPath(ptr: string): PathKey[] {
+  if (ptr === '') return [];
+  return ptr
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'nothing (null)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${v}`;
+  return typeof v;
+}
+
+const typeWords: Record<string, string> = {
+  object: 'a mapping (key: value lines)',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+/** Closest name by edit distance, for "did you mean". */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** YAML reads 0911 or 200 as a number: numbers and patterns want quotes. */
+function quoteHint(data: unknown, expected: unknown): string {
+  return typeof data === 'number' && expected === 'string' ? ` (write it in quotes: "${data}")` : '';
+}
+
+type Report = (path: readonly PathKey[], message: string, keyOf?: boolean) => void;
+
+function schemaError(e: ErrorObject, report: Report): void {
+  if (e.schemaPath.includes('/anyOf/')) return; // the anyOf error itself says it in one line
+  const path = jsonPointerToPath(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return report(path, `missing required key '${String(p.missingProperty)}'`);
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const hint = closest(key, known);
+      return report([...path, key], `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected one of: ${known.join(', ')}`, true);
+    }
+    case 'type':
+      return report(path, `expected ${typeWords[String(p.type)] ?? String(p.type)}, got ${describe(e.data)}${quoteHint(e.data, p.type)}`);
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map((v) => String(v));
+      const hint = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
+      return report(path, `${describe(e.data)} is not allowed${hint ? ` (did you mean '${hint}'?)` : ''}; expected one of: ${allowed.join(', ')}`);
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return report(path, `${String(e.data)} is out of range: must be ${String(p.comparison)} ${String(p.limit)}`);
+    case 'minLength':
+      return report(path, p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters long`);
+    case 'maxLength':
+      return report(path, `must be at most ${String(p.limit)} characters long`);
+    case 'minItems':
+      return report(path, `must list at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`);
+    case 'uniqueItems':
+      return report(path, `items ${String(p.j)} and ${String(p.i)} are the same; list each once`);
+    case 'anyOf':
+      return report(path, `expected a pattern or a list of patterns, got ${describe(e.data)}${quoteHint(e.data, 'string')}`);
+    default:
+      return report(path, e.message ?? `fails ${e.keyword}`);
+  }
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Checks that need more than one place of the file, or values a schema keyword cannot judge. */
+function semanticChecks(
+  root: Record<string, unknown>,
+  report: Report,
+  locate: (path: readonly PathKey[]) => { line: number; column: number },
+): void {
+  const firstAt = (path: readonly PathKey[]) => {
+    const p = locate(path);
+    return `line ${p.line}`;
+  };
+  /** Reports the second and later uses of the same name. */
+  const unique = (what: string) => {
+    const seen = new Map<string, PathKey[]>();
+    return (value: unknown, path: PathKey[]) => {
+      if (typeof value !== 'string' && typeof value !== 'number') return;
+      const k = String(value);
+      const first = seen.get(k);
+      if (first) report(path, `duplicate ${what} ${JSON.stringify(value)} (first at ${firstAt(first)})`);
+      else seen.set(k, path);
+    };
+  };
+
+  // Lines: span and port names share one namespace (line groups and CDRs name them).
+  const lines = new Set<string>();
+  const lineName = unique('line name');
+  const cardName = unique('card name');
+  arr(root.cards).forEach((c, ci) => {
+    const card = obj(c);
+    if (!card) return;
+    cardName(card.name, ['cards', ci, 'name']);
+    const spanNo = unique(`span number on card '${String(card.name)}':`);
+    arr(card.spans).forEach((s, si) => {
+      const span = obj(s);
+      if (!span) return;
+      lineName(span.name, ['cards', ci, 'spans', si, 'name']);
+      spanNo(span.span, ['cards', ci, 'spans', si, 'span']);
+      if (typeof span.name === 'string') lines.add(span.name);
+      checkNumber(span.destination, ['cards', ci, 'spans', si, 'destination'], report);
+      checkFraming(span, ['cards', ci, 'spans', si], report);
+    });
+    const portNo = unique(`port number on card '${String(card.name)}':`);
+    arr(card.ports).forEach((p, pi) => {
+      const port = obj(p);
+      if (!port) return;
+      lineName(port.name, ['cards', ci, 'ports', pi, 'name']);
+      portNo(port.port, ['cards', ci, 'ports', pi, 'port']);
+      if (typeof port.name === 'string') lines.add(port.name);
+      checkNumber(port.destination, ['cards', ci, 'ports', pi, 'destination'], report);
+      if (port.signalling === 'fxs') {
+        for (const k of ['answerOnRing', 'disconnect'] as const) {
+          if (port[k] !== undefined) report(['cards', ci, 'ports', pi, k], `only an FXO port has '${k}' (this port is FXS)`, true);
+        }
+      }
+    });
+  });
+
+  const groups = new Set<string>();
+  const groupName = unique('line group name');
+  arr(root.lineGroups).forEach((g, gi) => {
+    const group = obj(g);
+    if (!group) return;
+    groupName(group.name, ['lineGroups', gi, 'name']);
+    if (typeof group.name === 'string') groups.add(group.name);
+    const member = unique('line');
+    arr(group.lines).forEach((l, li) => {
+      member(l, ['lineGroups', gi, 'lines', li]);
+      if (typeof l === 'string' && !lines.has(l)) {
+        report(['lineGroups', gi, 'lines', li], `no span or port is named '${l}'${hintFrom(l, lines)}`);
+      }
+    });
+  });
+
+  const trunks = new Set<string>();
+  const trunkName = unique('trunk name');
+  arr(root.sipTrunks).forEach((t, ti) => {
+    const trunk = obj(t);
+    if (!trunk) return;
+    trunkName(trunk.name, ['sipTrunks', ti, 'name']);
+    if (typeof trunk.name === 'string') trunks.add(trunk.name);
+    const host = str(trunk.host);
+    if (host !== undefined && host.length > 0 && !isHost(host)) report(['sipTrunks', ti, 'host'], `'${host}' is not a host name or IP address`);
+    const hasRegister = trunk.register !== undefined;
+    const hasAllowed = trunk.allowedAddresses !== undefined;
+    if (hasRegister && hasAllowed) {
+      report(['sipTrunks', ti, 'allowedAddresses'], "a trunk either registers ('register') or is IP-authenticated ('allowedAddresses'), not both", true);
+    } else if (!hasRegister && !hasAllowed) {
+      report(['sipTrunks', ti], "missing 'register' (username, password) or 'allowedAddresses' (IP authentication)");
+    }
+    arr(trunk.allowedAddresses).forEach((a, ai) => {
+      if (typeof a === 'string' && !isAddressOrPrefix(a)) {
+        report(['sipTrunks', ti, 'allowedAddresses', ai], `'${a}' is not an IP address or CIDR prefix (like 203.0.113.0/24)`);
+      }
+    });
+    const proxy = str(trunk.outboundProxy);
+    if (proxy !== undefined && proxy.length > 0 && !/^sips?:[^\s@]+$/i.test(proxy) && !isHost(proxy.replace(/:\d+$/, ''))) {
+      report(['sipTrunks', ti, 'outboundProxy'], `'${proxy}' is not a SIP URI (sip:host:port) or host`);
+    }
+  });
+
+  const routeName = unique('route name');
+  arr(root.routes).forEach((r, ri) => {
+    const route = obj(r);
+    if (!route) return;
+    routeName(route.name, ['routes', ri, 'name']);
+    const match = obj(route.match);
+    for (const side of ['called', 'calling'] as const) {
+      const m = match?.[side];
+      const list = Array.isArray(m) ? m.map((x, i) => [x, ['routes', ri, 'match', side, i]] as const) : [[m, ['routes', ri, 'match', side]] as const];
+      for (const [pat, path] of list) {
+        if (typeof pat !== 'string' || pat.length === 0) continue;
+        const problem = patternProblem(pat);
+        if (problem) report(path, `'${pat}' is not a valid pattern: ${problem}`);
+      }
+    }
+    const rewrite = obj(route.rewrite);
+    for (const side of ['called', 'calling'] as const) {
+      const rw = obj(rewrite?.[side]);
+      for (const k of ['e164', 'national'] as const) {
+        const cc = str(rw?.[k]);
+        if (cc !== undefined && cc.length === 2 && !isSupportedCountry(cc.toUpperCase())) {
+          report(['routes', ri, 'rewrite', side, k], `'${cc}' is not a country code (ISO 3166 alpha-2, like US or DE)`);
+        }
+      }
+      if (rw?.e164 !== undefined && rw.national !== undefined) report(['routes', ri, 'rewrite', side, 'national'], "give 'e164' or 'national', not both", true);
+      const prefix = str(rw?.prefix);
+      if (prefix !== undefined && !/^\+?[0-9*#]*$/.test(prefix)) report(['routes', ri, 'rewrite', side, 'prefix'], `'${prefix}' is not digits (0-9, *, #, a leading +)`);
+    }
+    const to = obj(route.to);
+    if (!to) return;
+    const toTrunks = arr(to.trunks);
+    toTrunks.forEach((t, ti) => {
+      if (typeof t === 'string' && !trunks.has(t)) report(['routes', ri, 'to', 'trunks', ti], `no SIP trunk is named '${t}'${hintFrom(t, trunks)}`);
+    });
+    const group = str(to.lineGroup);
+    if (group !== undefined && group.length > 0 && !groups.has(group)) report(['routes', ri, 'to', 'lineGroup'], `no line group is named '${group}'${hintFrom(group, groups)}`);
+    if (to.reject !== undefined && (to.trunks !== undefined || to.lineGroup !== undefined)) {
+      report(['routes', ri, 'to', 'reject'], "a rejecting route has no 'trunks' or 'lineGroup'", true);
+    }
+    if (to.reject === undefined && to.trunks === undefined && to.lineGroup === undefined) {
+      report(['routes', ri, 'to'], "no destination: give 'trunks', 'lineGroup' or 'reject'");
+    }
+    if (to.prefer === 'sip' && to.trunks === undefined) report(['routes', ri, 'to', 'prefer'], "prefers 'sip' but lists no 'trunks'");
+    if (to.prefer === 'pstn' && to.lineGroup === undefined) report(['routes', ri, 'to', 'prefer'], "prefers 'pstn' but names no 'lineGroup'");
+    if (to.failover === true && (to.trunks === undefined || to.lineGroup === undefined)) {
+      report(['routes', ri, 'to', 'failover'], "failover needs both 'trunks' and 'lineGroup'");
+    }
+  });
+
+  const emergency = obj(root.emergency);
+  if (emergency) {
+    arr(emergency.numbers).forEach((n, ni) => checkNumber(n, ['emergency', 'numbers', ni], report));
+    const g = str(emergency.lineGroup);
+    if (g !== undefined && g.length > 0 && !groups.has(g)) report(['emergency', 'lineGroup'], `no line group is named '${g}'${hintFrom(g, groups)}`);
+    arr(emergency.trunks).forEach((t, ti) => {
+      if (typeof t === 'string' && !trunks.has(t)) report(['emergency', 'trunks', ti], `no SIP trunk is named '${t}'${hintFrom(t, trunks)}`);
+    });
+  }
+
+  const rtp = obj(obj(root.media)?.rtpPorts);
+  if (rtp && typeof rtp.min === 'number' && typeof rtp.max === 'number') {
+    // RFC 3550 §11: RTP on an even port, RTCP on the next odd one.
+    if (rtp.min % 2 !== 0) report(['media', 'rtpPorts', 'min'], `${rtp.min} is odd; RTP ports start on an even number (RFC 3550 §11)`);
+    if (rtp.max <= rtp.min) report(['media', 'rtpPorts', 'max'], `${rtp.max} is not above min ${rtp.min}`);
+    else if (rtp.min < 1024) report(['media', 'rtpPorts', 'min'], `${rtp.min} is a privileged port; use 1024 or above`);
+  }
+}
+
+function hintFrom(word: string, names: ReadonlySet<string>): string {
+  const h = closest(word, [...names]);
+  return h ? ` (did you mean '${h}'?)` : names.size > 0 ? ` (known: ${[...names].join(', ')})` : ' (none is defined)';
+}
+
+function checkNumber(v: unknown, path: PathKey[], report: Report): void {
+  if (typeof v === 'string' && !/^\+?[0-9*#]+$/.test(v)) report(path, `'${v}' is not a number (digits 0-9, *, #, a leading +)`);
+}
+
+function checkFraming(span: Record<string, unknown>, path: PathKey[], report: Report): void {
+  const t1 = span.framing === 'esf' || span.framing === 'd4';
+  const e1 = span.framing === 'crc4' || span.framing === 'cas';
+  if ((t1 && span.coding === 'hdb3') || (e1 && (span.coding === 'b8zs' || span.coding === 'ami'))) {
+    report([...path, 'coding'], `${String(span.coding)} line coding does not go with ${String(span.framing)} framing (T1: esf/d4 with b8zs/ami; E1: crc4/cas with hdb3)`);
+  }
+}
+
+function isHost(h: string): boolean {
+  if (isIP(h) !== 0) return true;
+  if (h.startsWith('[') && h.endsWith(']')) return isIP(h.slice(1, -1)) === 6;
+  return /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(h);
+}
+
+function isAddressOrPrefix(a: string): boolean {
+  const [addr, len, extra] = a.split('/');
+  if (extra !== undefined || addr === undefined) return false;
+  const v = isIP(addr);
+  if (v === 0) return false;
+  if (len === undefined) return true;
+  if (!/^\d{1,3}$/.test(len)) return false;
+  return Number(len) <= (v === 4 ? 32 : 128);
+}

@@ -1,0 +1,243 @@
+// JSON Schema (draft 07, checked by ajv) of gateway.yaml. Cross-references,
+// patterns, addresses and ranges are checked after it, in config-check.ts.
+
+const name = { type: 'string', minLength: 1 } as const;
+const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+const codecs = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: { enum: ['pcmu', 'pcma', 'opus', 'g722', 'telephone-event'] },
+} as const;
+const toneZones = [
+  'us', 'ca', 'uk', 'de', 'fr', 'it', 'es', 'nl', 'be', 'ch', 'at', 'se', 'no', 'dk', 'fi', 'pl', 'cz',
+  'pt', 'gr', 'hu', 'ie', 'au', 'nz', 'jp', 'cn', 'in', 'br', 'mx', 'ar', 'cl', 'za', 'il', 'ru', 'tr', 'sg', 'tw',
+] as const;
+const pattern = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }] } as const;
+const rewrite = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    strip: { type: 'integer', minimum: 0, maximum: 32 },
+    prefix: { type: 'string' },
+    e164: { type: 'string', minLength: 2, maxLength: 2 },
+    national: { type: 'string', minLength: 2, maxLength: 2 },
+  },
+} as const;
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+
+export const gatewayConfigSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  type: 'object',
+  additionalProperties: false,
+  required: ['cards', 'routes'],
+  properties: {
+    version: { enum: [1] },
+    toneZone: { enum: toneZones },
+    cards: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'profile'],
+        properties: {
+          name,
+          profile: name,
+          spans: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name', 'span', 'signalling', 'side', 'switchType'],
+              properties: {
+                name,
+                span: { type: 'integer', minimum: 1, maximum: 64 },
+                signalling: { enum: ['pri'] },
+                side: { enum: ['user', 'network'] },
+                switchType: { enum: ['national', 'dms100', '5ess', '4ess', 'euroisdn', 'qsig'] },
+                framing: { enum: ['esf', 'd4', 'crc4', 'cas'] },
+                coding: { enum: ['b8zs', 'ami', 'hdb3'] },
+                destination: { type: 'string' },
+              },
+            },
+          },
+          ports: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name', 'port', 'signalling'],
+              properties: {
+                name,
+                port: { type: 'integer', minimum: 1, maximum: 256 },
+                signalling: { enum: ['fxo', 'fxs'] },
+                toneZone: { enum: toneZones },
+                callerId: { enum: ['bell202', 'v23', 'dtmf', 'none'] },
+                answerOnRing: { type: 'integer', minimum: 1, maximum: 10 },
+                disconnect: {
+                  type: 'array',
+                  uniqueItems: true,
+                  items: { enum: ['loop-current', 'polarity-reversal', 'busy-tone', 'dial-tone', 'silence'] },
+                },
+                destination: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+    lineGroups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'lines'],
+        properties: {
+          name,
+          lines: { ...strings, minItems: 1 },
+          hunt: { enum: ['first-free', 'round-robin', 'least-recently-used', 'random'] },
+        },
+      },
+    },
+    sipTrunks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'host'],
+        properties: {
+          name,
+          host: name,
+          port,
+          transport: { enum: ['udp', 'tcp', 'tls'] },
+          register: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['username', 'password'],
+            properties: {
+              username: name,
+              password: { type: 'string' },
+              expiry: { type: 'integer', minimum: 60, maximum: 86400 },
+            },
+          },
+          allowedAddresses: { ...strings, minItems: 1 },
+          outboundProxy: name,
+          keepalive: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['interval'],
+            properties: {
+              interval: { type: 'integer', minimum: 1, maximum: 3600 },
+              failures: { type: 'integer', minimum: 1, maximum: 100 },
+            },
+          },
+          codecs,
+          trusted: { type: 'boolean' },
+          calledNumber: { enum: ['request-uri', 'to'] },
+        },
+      },
+    },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['to'],
+        properties: {
+          name,
+          from: { enum: ['pstn', 'sip', 'any'] },
+          match: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { called: pattern, calling: pattern },
+          },
+          rewrite: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { called: rewrite, calling: rewrite },
+          },
+          to: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              trunks: { ...strings, minItems: 1 },
+              lineGroup: name,
+              prefer: { enum: ['sip', 'pstn'] },
+              failover: { type: 'boolean' },
+              reject: { type: 'integer', minimum: 1, maximum: 127 },
+            },
+          },
+        },
+      },
+    },
+    emergency: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        numbers: strings,
+        lineGroup: name,
+        trunks: strings,
+        preempt: { type: 'boolean' },
+      },
+    },
+    media: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        codecs,
+        ptime: { enum: [10, 20, 30, 40, 60] },
+        rtpPorts: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['min', 'max'],
+          properties: { min: port, max: port },
+        },
+        opus: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            bitrate: { type: 'integer', minimum: 6000, maximum: 510000 },
+            complexity: { type: 'integer', minimum: 0, maximum: 10 },
+            fec: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    security: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        inbound: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { default: { enum: ['deny', 'allow'] } },
+        },
+        rateLimit: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['callsPerSecond'],
+          properties: {
+            callsPerSecond: { type: 'number', exclusiveMinimum: 0 },
+            burst: { type: 'integer', minimum: 1 },
+          },
+        },
+        reject: { enum: [403, 'silent'] },
+      },
+    },
+    cdr: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['database'],
+      properties: { database: name },
+    },
+    recording: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        directory: name,
+        format: { enum: ['wav', 'pcap'] },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,143 @@
+// The gateway configuration (gateway.yaml): types of a checked configuration.
+// The schema is in gateway-config-schema.ts; config-check.ts reads and checks a file.
+
+export type SwitchType = 'national' | 'dms100' | '5ess' | '4ess' | 'euroisdn' | 'qsig';
+export type HuntStrategy = 'first-free' | 'round-robin' | 'least-recently-used' | 'random';
+export type Codec = 'pcmu' | 'pcma' | 'opus' | 'g722' | 'telephone-event';
+export type DisconnectSupervision = 'loop-current' | 'polarity-reversal' | 'busy-tone' | 'dial-tone' | 'silence';
+
+/** A T1/E1 span carrying ISDN PRI. */
+export interface SpanConfig {
+  /** Line name, unique in the file: what line groups and CDRs call it. */
+  name: string;
+  /** Span number on the card, from 1. */
+  span: number;
+  signalling: 'pri';
+  side: 'user' | 'network';
+  switchType: SwitchType;
+  framing?: 'esf' | 'd4' | 'crc4' | 'cas';
+  coding?: 'b8zs' | 'ami' | 'hdb3';
+  /** Called number for every incoming call, whatever the line sends (a hotline). */
+  destination?: string;
+}
+
+/** An analog port: FXO towards a central office or PBX extension, FXS towards a phone. */
+export interface PortConfig {
+  name: string;
+  /** Port number on the card, from 1. */
+  port: number;
+  signalling: 'fxo' | 'fxs';
+  toneZone?: string;
+  callerId?: 'bell202' | 'v23' | 'dtmf' | 'none';
+  /** FXO: answer on this ring. */
+  answerOnRing?: number;
+  /** FXO: the signs that the far end hung up. */
+  disconnect?: DisconnectSupervision[];
+  /** Called number for incoming calls on the port (an FXO line has none of its own). */
+  destination?: string;
+}
+
+export interface CardConfig {
+  name: string;
+  /** Name of a file in hw-profiles/ (without .yaml). */
+  profile: string;
+  spans?: SpanConfig[];
+  ports?: PortConfig[];
+}
+
+export interface LineGroupConfig {
+  name: string;
+  /** Span and port names, in hunting order. */
+  lines: string[];
+  hunt?: HuntStrategy;
+}
+
+export interface SipTrunkConfig {
+  name: string;
+  host: string;
+  port?: number;
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** Registration; a trunk either registers or is IP-authenticated (allowedAddresses). */
+  register?: { username: string; password: string; expiry?: number };
+  /** Addresses or CIDR prefixes the trunk's requests may come from. */
+  allowedAddresses?: string[];
+  outboundProxy?: string;
+  keepalive?: { interval: number; failures?: number };
+  codecs?: Codec[];
+  /** The trunk is in our trust domain: its P-Asserted-Identity is believed (RFC 3325). */
+  trusted?: boolean;
+  /** Where an inbound INVITE's called number is read. */
+  calledNumber?: 'request-uri' | 'to';
+}
+
+export interface NumberRewrite {
+  /** Digits removed from the front. */
+  strip?: number;
+  /** Digits added in front (after strip). */
+  prefix?: string;
+  /** Normalise to E.164 (+CC...) as dialled in this country (ISO 3166 code). */
+  e164?: string;
+  /** Format as a national number of this country. */
+  national?: string;
+}
+
+export interface RouteConfig {
+  name?: string;
+  /** Which side a call must come from to use the route. */
+  from?: 'pstn' | 'sip' | 'any';
+  match?: { called?: string | string[]; calling?: string | string[] };
+  rewrite?: { called?: NumberRewrite; calling?: NumberRewrite };
+  to: {
+    /** SIP trunks in failover order. */
+    trunks?: string[];
+    lineGroup?: string;
+    /** Which of trunks / lineGroup is tried first when both are given. */
+    prefer?: 'sip' | 'pstn';
+    /** Use the other kind when every destination of the preferred kind is down or busy. */
+    failover?: boolean;
+    /** Refuse matching calls with this Q.850 cause (a restriction). */
+    reject?: number;
+  };
+}
+
+export interface EmergencyConfig {
+  /** Numbers besides 911, 112, 999 and 000. */
+  numbers?: string[];
+  /** PSTN line group emergency calls prefer. */
+  lineGroup?: string;
+  /** SIP trunks to use when the line group cannot take the call. */
+  trunks?: string[];
+  /** Clear a non-emergency call on the group when no line is free. */
+  preempt?: boolean;
+}
+
+export interface MediaConfig {
+  codecs?: Codec[];
+  ptime?: number;
+  rtpPorts?: { min: number; max: number };
+  opus?: { bitrate?: number; complexity?: number; fec?: boolean };
+}
+
+export interface SecurityConfig {
+  inbound?: { default?: 'deny' | 'allow' };
+  rateLimit?: { callsPerSecond: number; burst?: number };
+  /** How a refused SIP request is answered: 403 Forbidden, or not at all. */
+  reject?: 403 | 'silent';
+}
+
+export interface GatewayConfig {
+  version?: 1;
+  cards: CardConfig[];
+  lineGroups?: LineGroupConfig[];
+  sipTrunks?: SipTrunkConfig[];
+  routes: RouteConfig[];
+  toneZone?: string;
+  emergency?: EmergencyConfig;
+  media?: MediaConfig;
+  security?: SecurityConfig;
+  cdr?: { database: string };
+  recording?: { enabled?: boolean; directory?: string; format?: 'wav' | 'pcap' };
+}
+
+/** Emergency numbers routable whatever else the configuration says. */
+export const DEFAULT_EMERGENCY_NUMBERS: readonly string[] = ['911', '112', '999', '000'];

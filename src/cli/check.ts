@@ -1,0 +1,37 @@
+// `sipline check --config FILE`: validates a configuration without starting anything.
+import type { Command } from 'commander';
+import { checkConfigFile, formatConfigError } from '../call/config-check.js';
+import type { GatewayConfig } from '../call/gateway-config.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One line saying what the configuration describes. */
+export function configSummary(c: GatewayConfig): string {
+  const spans = c.cards.reduce((n, card) => n + (card.spans?.length ?? 0), 0);
+  const ports = c.cards.reduce((n, card) => n + (card.ports?.length ?? 0), 0);
+  return [
+    plural(c.cards.length, 'card'),
+    plural(spans, 'span'),
+    plural(ports, 'port'),
+    plural(c.lineGroups?.length ?? 0, 'line group'),
+    plural(c.sipTrunks?.length ?? 0, 'SIP trunk'),
+    plural(c.routes.length, 'route'),
+  ].join(', ');
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('check a configuration file (gateway.yaml) without starting anything')
+    .requiredOption('-c, --config <file>', 'configuration file')
+    .action((opts: { config: string }) => {
+      const result = checkConfigFile(opts.config);
+      if (result.ok) {
+        process.stdout.write(`${opts.config}: OK: ${configSummary(result.config)}\n`);
+        return;
+      }
+      for (const e of result.errors) process.stderr.write(formatConfigError(e) + '\n');
+      process.stderr.write(`${opts.config}: ${plural(result.errors.length, 'error')}\n`);
+      process.exitCode = 1;
+    });
+}
