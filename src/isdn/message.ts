@@ -378,6 +378,7 @@ function checkHeader(msg: Q931Message): void {
     throw new RangeError(`message: call reference ${value} does not fit ${length} octets (0..${max})`);
   }
   if (flag !== 0 && flag !== 1) throw new RangeError(`message: call reference flag ${String(flag)} is not 0 or 1`);
+  if (length === 0 && flag !== 0) throw new RangeError('message: the dummy call reference (length 0) has no flag');
   if (!Number.isInteger(msg.messageType) || msg.messageType < 0 || msg.messageType > SEVEN_BITS) {
     throw new RangeError(`message: message type ${msg.messageType} does not fit 7 bits`);
   }
