@@ -210,6 +210,7 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         continue;
       }
       const codeset = once ?? locked;
+      const shiftAt = once !== null ? ies.length - 1 : -1;
       once = null;
       if (codeset === 0 && id === SENDING_COMPLETE) take({ kind: 'sending-complete' }, 0, id);
       else if (
@@ -220,9 +221,11 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
       } else {
         errors.push({ codeset, identifier: id, problem: 'unrecognized', mandatory: false, detail: `single-octet IE 0x${hex(id)} in codeset ${codeset}` });
       }
+      dropOrphanShift(ies, shiftAt);
       continue;
     }
     const codeset = once ?? locked;
+    const shiftAt = once !== null ? ies.length - 1 : -1;
     once = null;
     const len = bytes[at + 1];
     const kind = codeset === 0 ? KIND_BY_IDENTIFIER.get(id) : undefined;
@@ -236,6 +239,7 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         mandatory: codeset === 0 && mandatory.has(id),
         detail: `IE 0x${hex(id)} announces ${len ?? '?'} octets, ${have} remain`,
       });
+      dropOrphanShift(ies, shiftAt);
       break;
     }
     const contents = bytes.subarray(at + 2, at + 2 + len);
@@ -257,6 +261,7 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         detail: `IE 0x${hex(id)} (${len} octets) in codeset ${codeset} is not recognized`,
       });
     }
+    dropOrphanShift(ies, shiftAt);
   }
   // Clause 5.8.6.1: mandatory IEs that never arrived (content errors are already listed).
   for (const kind of rule?.mandatory ?? []) {
@@ -266,6 +271,14 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
     }
   }
   return errors;
+}
+
+/**
+ * A non-locking shift whose IE was not taken leaves the list: kept, it would
+ * move the next IE into its codeset when the message is encoded again.
+ */
+function dropOrphanShift(ies: InformationElement[], shiftAt: number): void {
+  if (shiftAt >= 0 && shiftAt === ies.length - 1) ies.pop();
 }
 
 function report(cause: number, errors: readonly IeError[]): CauseReport {
