@@ -22,3 +22,5 @@ export { ProgressDescription } from './ie/progress-indicator.js';
 export { Notification } from './ie/notification-indicator.js';
 export { RestartClass } from './ie/restart-indicator.js';
 export { ChannelStatus } from './ie/change-status.js';
+export { callingNameIes, callingName } from './variants/calling-name.js';
+export { progressIndicatorFor, calledPartyNumberFor, callingPartyNumberFor, setupChannelFor } from './variants/variant-defaults.js';

@@ -115,8 +115,11 @@ function interfaceIdOctets(id: number): number[] {
   return out.map((o, i, a) => (i === a.length - 1 ? o | EXT : o));
 }
 
-function build(ci: ChannelIdentification): number[] {
+function build(ci: ChannelIdentification, variant: VariantProfile): number[] {
   checkField(NAME, 'selection', ci.selection, SELECTION_MASK);
+  if (ci.interfaceIdentifier !== undefined && !variant.interfaceIdentifier) {
+    throw new RangeError(`${NAME}: ${variant.title} has no interface identifier`);
+  }
   const out: number[] = [
     EXT |
       (ci.interfaceIdentifier !== undefined ? INTERFACE_ID_PRESENT : 0) |
@@ -154,8 +157,8 @@ export const channelIdentification: IeCodec<ChannelIdentification> = {
   identifier: 0x18,
   name: NAME,
   decode,
-  encode: (ci) => Uint8Array.from(build(ci)),
-  length: (ci) => build(ci).length,
+  encode: (ci, variant) => Uint8Array.from(build(ci, variant)),
+  length: (ci, variant) => build(ci, variant).length,
 };
 
 /** A channel ID for one B-channel of a T1 or E1 span (the common SETUP form). */
