@@ -293,6 +293,11 @@ function decideAction(msg: Q931Message, rule: MessageRule | undefined, errors: r
   if (global && !isMaintenanceDiscriminator(msg.protocolDiscriminator) && !GLOBAL_CR_MESSAGES.has(msg.messageType)) {
     return { kind: 'status', clause: 'Q.931 clause 5.8.3.2', reason: `${name} on the global call reference`, cause: Cause.INVALID_CALL_REFERENCE };
   }
+  // Clause 5.8.3.2 e): a SETUP whose call reference flag is 1 claims to come from the
+  // side that did not allocate the call reference -> ignore.
+  if (msg.messageType === MessageType.SETUP && !isMaintenanceDiscriminator(msg.protocolDiscriminator) && msg.callReference.flag === 1) {
+    return { kind: 'ignore', clause: 'Q.931 clause 5.8.3.2', reason: 'SETUP with call reference flag 1' };
+  }
   // Clause 5.8.4: an unrecognized message type -> STATUS with cause 97.
   if (rule === undefined) {
     return {

@@ -24,3 +24,4 @@ export { RestartClass } from './ie/restart-indicator.js';
 export { ChannelStatus } from './ie/change-status.js';
 export { callingNameIes, callingName } from './variants/calling-name.js';
 export { progressIndicatorFor, calledPartyNumberFor, callingPartyNumberFor, setupChannelFor } from './variants/variant-defaults.js';
+export { unknownCallReferenceAction, unexpectedMessageAction } from './message-sequence.js';

@@ -1,7 +1,7 @@
 // Q.931 clause 5.8: what the decoder tells the call control to do with
 // messages that are wrong. Each test restates the rule it checks.
 import assert from 'node:assert/strict';
-import { decodeMessage, firstIe, type DecodeResult } from '../../src/isdn/q931.js';
+import { decodeMessage, firstIe, unexpectedMessageAction, unknownCallReferenceAction, type DecodeResult } from '../../src/isdn/q931.js';
 import { fromHex, toHex } from './hex.js';
 
 const BC_SPEECH = '04 03 80 90 a2';
@@ -166,5 +166,44 @@ describe('Q.931 clause 5.8 error handling', () => {
 
   it('4.5.2: IEs of a reserved codeset are unrecognized (cause 99), never comprehension required', () => {
     assert.deepEqual(causeOf(decode(`08 02 0001 05 ${BC_SPEECH} 99 01 01 00`)), { kind: 'process+status', cause: 99, diagnostic: '01' });
+  });
+});
+
+describe('Q.931 clause 5.8.3.2 / 5.8.4: messages that fit no call', () => {
+  const msg = (hex: string) => {
+    const m = decodeMessage(fromHex(hex), 'national').message;
+    assert.ok(m);
+    return m;
+  };
+
+  it('5.8.3.2: ignores a SETUP whose call reference flag says it comes from the side that did not allocate it', () => {
+    assert.equal(decode(`08 02 8001 05 ${BC_SPEECH}`).action.kind, 'ignore');
+  });
+
+  it('5.8.3.2: takes a SETUP for a new call reference', () => {
+    assert.deepEqual(unknownCallReferenceAction(msg(`08 02 0001 05 ${BC_SPEECH}`)), { kind: 'process' });
+  });
+
+  it('5.8.3.2: answers RELEASE and any other call message for an unknown call with RELEASE COMPLETE cause 81', () => {
+    assert.deepEqual(causeOf({ message: null, ieErrors: [], action: unknownCallReferenceAction(msg('08 02 8009 4d 08 02 82 90')) }), { kind: 'release-complete', cause: 81, diagnostic: '' });
+    assert.deepEqual(causeOf({ message: null, ieErrors: [], action: unknownCallReferenceAction(msg('08 02 8009 07')) }), { kind: 'release-complete', cause: 81, diagnostic: '' });
+  });
+
+  it('5.8.3.2: does nothing with a RELEASE COMPLETE for an unknown call', () => {
+    assert.equal(unknownCallReferenceAction(msg('08 02 8009 5a')).kind, 'ignore');
+  });
+
+  it('5.8.10: answers STATUS ENQUIRY for an unknown call with STATUS cause 30', () => {
+    assert.deepEqual(causeOf({ message: null, ieErrors: [], action: unknownCallReferenceAction(msg('08 02 8009 75')) }), { kind: 'status', cause: 30, diagnostic: '' });
+  });
+
+  it('5.8.11: clears a STATUS reporting an active call we do not have with RELEASE COMPLETE cause 101, and ignores one reporting Null', () => {
+    assert.equal(unknownCallReferenceAction(msg('08 02 8009 7d 08 02 82 9e 14 01 0a')).kind, 'release-complete');
+    assert.equal(unknownCallReferenceAction(msg('08 02 8009 7d 08 02 82 9e 14 01 00')).kind, 'ignore');
+  });
+
+  it('5.8.4: answers a message the call state does not expect with STATUS cause 101, but still acts on RELEASE', () => {
+    assert.deepEqual(causeOf({ message: null, ieErrors: [], action: unexpectedMessageAction(msg('08 02 8001 01')) }), { kind: 'status', cause: 101, diagnostic: '' });
+    assert.deepEqual(unexpectedMessageAction(msg('08 02 8001 4d')), { kind: 'process' });
   });
 });
