@@ -2,6 +2,6 @@
 module.exports = {
   spec: ['dist/test/**/*.test.js'],
   reporter: './test/reporter.cjs',
-  timeout: 20000,
+  timeout: 60000,
   recursive: true,
 };
