@@ -1,6 +1,5 @@
 // `sipline check --config FILE`: validates a configuration without starting anything.
 import type { Command } from 'commander';
-import { checkConfigFile, formatConfigError } from '../call/config-check.js';
 import type { GatewayConfig } from '../call/gateway-config.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -24,7 +23,9 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('check a configuration file (gateway.yaml) without starting anything')
     .requiredOption('-c, --config <file>', 'configuration file')
-    .action((opts: { config: string }) => {
+    .action(async (opts: { config: string }) => {
+      // Loaded here: compiling the schema is not every command's start-up cost.
+      const { checkConfigFile, formatConfigError } = await import('../call/config-check.js');
       const result = checkConfigFile(opts.config);
       if (result.ok) {
         process.stdout.write(`${opts.config}: OK: ${configSummary(result.config)}\n`);
