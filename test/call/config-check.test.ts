@@ -268,6 +268,13 @@ describe('gateway.yaml checker', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('names an unknown hw-profile when it knows which profiles exist', () => {
+    const r = checkConfig(base.join('\n'), 'gateway.yaml', { profiles: ['sim-t1x', 'sim-e1'] });
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors.map(formatConfigError), ["gateway.yaml:3:14: cards[0].profile: no hw-profile is named 'sim-t1' (did you mean 'sim-t1x'?)"]);
+    assert.ok(checkConfig(base.join('\n'), 'gateway.yaml', { profiles: ['sim-t1'] }).ok);
+  });
+
   it('reports a missing file as one error instead of a crash', () => {
     const r = checkConfigFile(join(dir, 'nope.yaml'), 'nope.yaml');
     assert.ok(!r.ok);
