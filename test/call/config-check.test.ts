@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -21,6 +21,9 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
   });
 }
 const examples = 'src/call/examples';
+const exampleTexts = readdirSync(examples)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => readFileSync(join(examples, f), 'utf8'));
 
 // A small valid configuration; each broken case edits some of its lines.
 const base = [
@@ -297,6 +300,18 @@ describe('gateway.yaml checker', () => {
         .record({ cards: fc.anything(), routes: fc.anything(), sipTrunks: fc.anything(), lineGroups: fc.anything(), media: fc.anything() }, { requiredKeys: [] })
         .map((v) => stringify(v) ?? ''),
       fc.nat({ max: base.length }).chain((cut) => fc.constant(base.slice(0, cut).join('\n'))),
+      // A shipped example with a few characters replaced, deleted or inserted.
+      fc
+        .tuple(
+          fc.constantFrom(...exampleTexts),
+          fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat({ max: 3 }), fc.stringMatching(/^[a-z0-9:\-[\]{}"&*, \n]{0,3}$/)), { minLength: 1, maxLength: 4 }),
+        )
+        .map(([text, edits]) =>
+          edits.reduce((t, [at, del, ins]) => {
+            const i = Math.floor(at * t.length);
+            return t.slice(0, i) + ins + t.slice(i + del);
+          }, text),
+        ),
     );
     fc.assert(
       fc.property(doc, (text) => {
@@ -310,7 +325,7 @@ describe('gateway.yaml checker', () => {
           assert.ok(e.message.length > 0);
         }
       }),
-      { numRuns: 1500 },
+      { numRuns: 1000 },
     );
   });
 });
