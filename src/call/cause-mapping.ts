@@ -38,8 +38,9 @@ const causeToStatus: ReadonlyMap<Q850Cause, number> = new Map([
 ]);
 
 /**
- * Causes RFC 3398 does not list go by their Q.850 class (clause 2.2.5), as the
- * unspecified cause of that class would. Departure: the RFC leaves them open.
+ * Causes the §7.2.4.1 table does not list go by their Q.850 class (clause
+ * 2.2.5), as the unspecified cause of that class would (our choice: the
+ * table has no row for them).
  */
 const classDefault: Record<CauseClass, number> = {
   normal: 480,

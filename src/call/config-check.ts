@@ -43,8 +43,13 @@ export function formatPath(path: readonly PathKey[]): string {
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
 const validate = ajv.compile(gatewayConfigSchema);
 
+export interface CheckOptions {
+  /** Names of the hw-profiles there are (files in hw-profiles/ without .yaml); unchecked when absent. */
+  profiles?: readonly string[];
+}
+
 /** Reads and checks a configuration file; an unreadable file is one error at 1:1. */
-export function checkConfigFile(path: string, displayName: string = path): ConfigCheck {
+export function checkConfigFile(path: string, displayName: string = path, opts: CheckOptions = {}): ConfigCheck {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -52,11 +57,11 @@ export function checkConfigFile(path: string, displayName: string = path): Confi
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message: `cannot read the file: ${reason}` }] };
   }
-  return checkConfig(text, displayName);
+  return checkConfig(text, displayName, opts);
 }
 
 /** Checks configuration text. Never throws. */
-export function checkConfig(text: string, file = 'gateway.yaml'): ConfigCheck {
+export function checkConfig(text: string, file = 'gateway.yaml', opts: CheckOptions = {}): ConfigCheck {
   const lc = new LineCounter();
   const at = (offset: number) => {
     const p = lc.linePos(Math.max(0, Math.min(offset, text.length)));
@@ -84,7 +89,7 @@ export function checkConfig(text: string, file = 'gateway.yaml'): ConfigCheck {
     for (const e of validate.errors ?? []) schemaError(e, report);
   }
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
-    semanticChecks(data as Record<string, unknown>, report, (path) => locate(path));
+    semanticChecks(data as Record<string, unknown>, report, (path) => locate(path), opts);
   }
   if (errors.length > 0) return { ok: false, errors: sorted(dedupe(errors)) };
   return { ok: true, config: data as GatewayConfig };
@@ -249,6 +254,7 @@ function semanticChecks(
   root: Record<string, unknown>,
   report: Report,
   locate: (path: readonly PathKey[]) => { line: number; column: number },
+  opts: CheckOptions,
 ): void {
   const firstAt = (path: readonly PathKey[]) => {
     const p = locate(path);
@@ -274,6 +280,9 @@ function semanticChecks(
     const card = obj(c);
     if (!card) return;
     cardName(card.name, ['cards', ci, 'name']);
+    if (opts.profiles && typeof card.profile === 'string' && card.profile.length > 0 && !opts.profiles.includes(card.profile)) {
+      report(['cards', ci, 'profile'], `no hw-profile is named '${card.profile}'${hintFrom(card.profile, new Set(opts.profiles))}`);
+    }
     const spanNo = unique(`span number on card '${String(card.name)}':`);
     arr(card.spans).forEach((s, si) => {
       const span = obj(s);

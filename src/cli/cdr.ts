@@ -2,8 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CdrStore, type Cdr } from '../call/cdr-store.js';
-import { checkConfigFile, formatConfigError } from '../call/config-check.js';
+import type { Cdr } from '../call/cdr-store.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -59,9 +58,10 @@ export function registerCdr(program: Command): void {
     .option('--until <time>', 'calls started before: ISO date or age')
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV (RFC 4180)')
-    .action((opts: { db?: string; config?: string; since?: string; until?: string; json?: boolean; csv?: boolean }) => {
+    .action(async (opts: { db?: string; config?: string; since?: string; until?: string; json?: boolean; csv?: boolean }) => {
       let db = opts.db;
       if (db === undefined && opts.config !== undefined) {
+        const { checkConfigFile, formatConfigError } = await import('../call/config-check.js');
         const checked = checkConfigFile(opts.config);
         if (!checked.ok) throw new Error(`${opts.config} has errors:\n${checked.errors.map(formatConfigError).join('\n')}`);
         const path = checked.config.cdr?.database;
@@ -74,6 +74,7 @@ export function registerCdr(program: Command): void {
       const range: { since?: number; until?: number } = {};
       if (opts.since !== undefined) range.since = parseTime(opts.since);
       if (opts.until !== undefined) range.until = parseTime(opts.until);
+      const { CdrStore } = await import('../call/cdr-store.js');
       const store = new CdrStore(db, { readonly: true });
       try {
         const rows = store.query(range);

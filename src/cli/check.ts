@@ -1,7 +1,18 @@
 // `sipline check --config FILE`: validates a configuration without starting anything.
+import { readdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkConfigFile, formatConfigError } from '../call/config-check.js';
 import type { GatewayConfig } from '../call/gateway-config.js';
+
+/** hw-profile names shipped with this installation, or undefined when there is no hw-profiles/ folder. */
+export function installedProfiles(): string[] | undefined {
+  try {
+    return readdirSync(new URL('../../../hw-profiles/', import.meta.url))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -'.yaml'.length));
+  } catch {
+    return undefined;
+  }
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -24,8 +35,11 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('check a configuration file (gateway.yaml) without starting anything')
     .requiredOption('-c, --config <file>', 'configuration file')
-    .action((opts: { config: string }) => {
-      const result = checkConfigFile(opts.config);
+    .action(async (opts: { config: string }) => {
+      // Loaded here: compiling the schema is not every command's start-up cost.
+      const { checkConfigFile, formatConfigError } = await import('../call/config-check.js');
+      const profiles = installedProfiles();
+      const result = checkConfigFile(opts.config, opts.config, profiles ? { profiles } : {});
       if (result.ok) {
         process.stdout.write(`${opts.config}: OK: ${configSummary(result.config)}\n`);
         return;

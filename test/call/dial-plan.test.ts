@@ -139,6 +139,23 @@ describe('dial plan: routes, rewrite, failover, emergency', () => {
     }
   });
 
+  it('routes an emergency call even when a catch-all route refuses everything', () => {
+    const locked = config(yaml.replace('routes:\n', 'routes:\n  - { name: deny-all, to: { reject: 21 } }\n'));
+    const plan = new DialPlan(locked);
+    const s = state(['a'], allFree);
+    assert.deepEqual(plan.route({ source: pstn(), called: '2125551234', calling: '' }, s), {
+      action: 'reject',
+      route: 'deny-all',
+      cause: 21,
+      reason: 'route deny-all refuses the call',
+    });
+    const d = plan.route({ source: pstn(), called: '112', calling: '' }, s);
+    assert.ok(d.action === 'route' && d.emergency);
+    assert.deepEqual(d.targets[0], { kind: 'line', group: 'pstn', line: 'pri1' });
+    assert.equal(plan.dialState(pstn(), '11'), 'ambiguous', 'deny-all matches anything, 112 could follow');
+    assert.equal(plan.dialState(pstn(), '112'), 'complete');
+  });
+
   it('treats a number the route rewrites into an emergency number (9 + 911) as emergency', () => {
     const d = new DialPlan(config()).route({ source: sip(), called: '9911', calling: '201' }, state([], allFree));
     assert.ok(d.action === 'route' && d.emergency && d.called === '911', JSON.stringify(d));
