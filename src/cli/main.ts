@@ -4,6 +4,13 @@ import { Command } from 'commander';
 import { addon } from '../hw/addon.js';
 import { formatProbe, probe } from '../hw/probe.js';
 import { packageVersion } from './package-version.js';
+import { registerStart } from './start.js';
+import { registerStatus } from './status.js';
+import { registerCalls } from './calls.js';
+import { registerEvents } from './events.js';
+import { registerHangup } from './hangup.js';
+import { registerSpan } from './span.js';
+import { registerPort } from './port.js';
 
 export function program(): Command {
   const cmd = new Command('sipline')
@@ -28,6 +35,14 @@ export function program(): Command {
       const report = await probe();
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatProbe(report));
     });
+
+  registerStart(cmd);
+  registerStatus(cmd);
+  registerCalls(cmd);
+  registerEvents(cmd);
+  registerHangup(cmd);
+  registerSpan(cmd);
+  registerPort(cmd);
 
   return cmd;
 }

@@ -1,0 +1,119 @@
+// `sipline status --watch`: the operator's live full-screen view. Plain ANSI
+// on the alternate screen; redraws twice a second and on every line or call
+// event; the terminal is restored on q, Ctrl-C, a signal or a lost daemon.
+import {
+  cursorHide,
+  cursorShow,
+  cursorTo,
+  enterAlternativeScreen,
+  eraseDown,
+  eraseEndLine,
+  exitAlternativeScreen,
+} from 'ansi-escapes';
+import type { ControlClient } from '../ops/control-client.js';
+import type { GatewayEvent, GatewayStatus } from '../ops/status-model.js';
+import { renderStatus, screenPorts, SORT_KEYS, type SortKey } from './status-screen.js';
+
+const REDRAW_MS = 500;
+const HELP = 'q quit  s sort  f span filter  ↑/↓ select channel  e events of channel  esc close events';
+
+export interface WatchTerminal {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+}
+
+/** Runs until the operator quits; resolves with the exit code. */
+export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin: process.stdin, stdout: process.stdout }): Promise<number> {
+  const { stdin, stdout } = term;
+  let status: GatewayStatus | null = null;
+  let sort: SortKey = 'port';
+  let span: string | null = null;
+  let selected: string | null = null;
+  let events: GatewayEvent[] | null = null;
+  let error: string | null = null;
+  let busy = false;
+
+  const draw = (): void => {
+    const rows = stdout.rows || 24;
+    const width = stdout.columns || 80;
+    const lines = status
+      ? renderStatus(status, { color: true, width, sort, span, selected, events, help: HELP })
+      : [error ?? 'connecting...'];
+    if (error && status) lines.splice(1, 0, `\u001b[31m${error}\u001b[39m`);
+    stdout.write(cursorTo(0, 0) + lines.slice(0, rows).map((l) => l + eraseEndLine).join('\n') + eraseDown);
+  };
+
+  const refresh = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      status = await client.request('status');
+      if (selected === null || !status.ports.some((p) => p.name === selected)) selected = screenPorts(status, sort, span)[0]?.name ?? null;
+      if (events !== null && selected !== null) events = await client.request('events.recent', { port: selected, limit: 10 });
+      error = null;
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    } finally {
+      busy = false;
+    }
+    draw();
+  };
+
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const finish = (code: number, message?: string): void => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      stdin.off('data', onKey);
+      stdout.off('resize', draw);
+      client.off('notification', onEvent);
+      client.off('close', onClose);
+      for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(s, onSignal);
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+      stdout.write(exitAlternativeScreen + cursorShow);
+      if (message) process.stderr.write(message + '\n');
+      client.close();
+      resolve(code);
+    };
+    const move = (step: number): void => {
+      if (!status) return;
+      const ports = screenPorts(status, sort, span);
+      const at = ports.findIndex((p) => p.name === selected);
+      selected = ports[Math.max(0, Math.min(ports.length - 1, at + step))]?.name ?? null;
+    };
+    const onKey = (data: Buffer): void => {
+      const key = data.toString('utf8');
+      if (key === 'q' || key === 'Q' || key === '\u0003') return finish(0);
+      if (key === 's') sort = SORT_KEYS[(SORT_KEYS.indexOf(sort) + 1) % SORT_KEYS.length] ?? 'port';
+      else if (key === 'f' && status) {
+        const spans = [null, ...status.spans.map((s) => s.name)];
+        span = spans[(spans.indexOf(span) + 1) % spans.length] ?? null;
+        selected = screenPorts(status, sort, span)[0]?.name ?? null;
+      } else if (key === '\u001b[A' || key === 'k') move(-1);
+      else if (key === '\u001b[B' || key === 'j') move(1);
+      else if (key === 'e' || key === '\r') events = events === null ? [] : null;
+      else if (key === '\u001b') events = null;
+      else return;
+      draw();
+      void refresh();
+    };
+    const onEvent = (): void => void refresh();
+    const onClose = (): void => finish(1, 'sipline: the gateway closed the control socket (stopped?)');
+    const onSignal = (signal: NodeJS.Signals): void => finish(signal === 'SIGINT' ? 0 : 1);
+
+    stdout.write(enterAlternativeScreen + cursorHide);
+    if (stdin.isTTY) stdin.setRawMode(true);
+    stdin.on('data', onKey);
+    stdin.resume();
+    stdout.on('resize', draw);
+    client.on('notification', onEvent);
+    client.on('close', onClose);
+    for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(s, onSignal);
+    const timer = setInterval(() => void refresh(), REDRAW_MS);
+    draw();
+    void client.request('subscribe').catch(() => {});
+    void refresh();
+  });
+}
