@@ -77,11 +77,6 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     });
   }
 
-  /** Sends a raw line, for tests of the daemon's handling of bad input. */
-  writeRaw(text: string): void {
-    this.#socket.write(text);
-  }
-
   close(): void {
     this.#socket.end();
   }

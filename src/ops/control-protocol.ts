@@ -11,8 +11,8 @@
  * Error:         {"id": 1, "error": {"code": "not-found", "message": "..."}}
  * Notification:  {"event": "call.released", "data": {...GatewayEvent}}
  *
- * `id` is a number or string chosen by the client and echoed back; responses
- * may come out of order. `params` may be left out when a method takes none.
+ * `id` is a number or string chosen by the client and echoed back; the
+ * requests of one connection are answered one after another, in order. `params` may be left out when a method takes none.
  * A line that is not a request gets an error with `"id": null` (or the id,
  * when one could be read); the connection stays open.
  * Notifications flow only after `subscribe`, one per line or call event,

@@ -98,14 +98,19 @@ export class ControlServer {
     const connection: ControlConnection = { subscribed: false, notify: send };
     this.#clients.add(connection);
     const splitter = new LineSplitter();
+    // One request at a time per connection, so answers come in request order.
+    let queue = Promise.resolve();
+    const answer = (make: () => Response | Promise<Response>): void => {
+      queue = queue.then(make).then(send);
+    };
     socket.on('data', (chunk: Buffer) => {
       for (const item of splitter.push(chunk)) {
         if ('tooLong' in item) {
-          send({ id: null, error: { code: 'request-too-large', message: 'request line longer than 1 MiB' } });
+          answer(() => ({ id: null, error: { code: 'request-too-large', message: 'request line longer than 1 MiB' } }));
         } else if (item.line.trim() !== '') {
           const parsed = parseRequest(item.line);
-          if ('error' in parsed) send({ id: parsed.id, error: { code: parsed.error.code, message: parsed.error.message } });
-          else void this.#dispatch(parsed.request, connection).then(send);
+          if ('error' in parsed) answer(() => ({ id: parsed.id, error: { code: parsed.error.code, message: parsed.error.message } }));
+          else answer(() => this.#dispatch(parsed.request, connection));
         }
       }
     });
