@@ -45,17 +45,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
   const gateway = new Gateway({ config, log, version: options.version });
   await options.setup?.(gateway);
-  await gateway.start();
-  if (options.pidFile !== undefined) {
-    try {
-      await writePidFile(options.pidFile);
-    } catch (err) {
-      await gateway.shutdown();
-      throw err;
-    }
-  }
+  if (options.pidFile !== undefined) await writePidFile(options.pidFile);
 
-  return new Promise<number>((resolve) => {
+  // Signals are handled from before the control socket opens, so that a
+  // SIGHUP or SIGTERM sent as soon as the daemon says "started" is never lost.
+  return new Promise<number>((resolve, reject) => {
     let reloading = Promise.resolve();
     const onHup = (): void => {
       reloading = reloading.then(async () => {
@@ -67,10 +61,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         }
       });
     };
-    const onStop = (signal: NodeJS.Signals): void => {
+    const removeHandlers = (): void => {
       process.off('SIGTERM', onStop);
       process.off('SIGINT', onStop);
       process.off('SIGHUP', onHup);
+    };
+    const onStop = (signal: NodeJS.Signals): void => {
+      removeHandlers();
       // A second signal while stopping gives up waiting.
       process.once(signal, () => {
         log.warn(`${signal} again: exiting without finishing the shutdown`);
@@ -85,5 +82,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     process.on('SIGHUP', onHup);
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
+    gateway.start().catch(async (err: unknown) => {
+      removeHandlers();
+      if (options.pidFile !== undefined) await removePidFile(options.pidFile, log);
+      reject(err instanceof Error ? err : new Error(String(err)));
+    });
   });
 }

@@ -105,7 +105,7 @@ export function addFixture(gateway: Gateway): Fixture {
   reg.publish({ kind: 'call', name: 'c1', type: 'started', call: 'c1', port: 'span1:1', span: 'span1', text: 'call c1 from 5551234 to 18005550100' });
   reg.publish({ kind: 'call', name: 'c1', type: 'answered', call: 'c1', port: 'span1:1', span: 'span1', text: 'call c1 answered' });
 
-  gateway.onReload((next) => gateway.log.info({ level: next.logLevel }, 'fixture: reload hook ran'));
+  gateway.onReload((next) => gateway.log.info({ logLevel: next.logLevel }, 'fixture: reload hook ran'));
   gateway.onShutdown(() => gateway.log.info({ hangups: fx.hangups }, 'fixture: shutdown hook ran'));
   return fx;
 }
