@@ -43,6 +43,11 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** A level as bar and figure, or '-' while no audio flows. */
+function level(dbm0: number | null): string {
+  return dbm0 === null ? '-' : `${levelBar(dbm0)} ${dbm0.toFixed(1).padStart(5)}`;
+}
+
 function fmt(n: number | null, digits: number, unit = ''): string {
   return n === null ? '-' : `${n.toFixed(digits)}${unit}`;
 }
@@ -145,8 +150,8 @@ export function renderStatus(status: GatewayStatus, options: ScreenOptions): str
         { text: call ? `${call.calling || '?'} -> ${call.called || '?'}` : '' },
         { text: call?.codec ?? '' },
         { text: call ? formatDuration(call.durationS) : '' },
-        { text: `${levelBar(p.levelRxDbm0)} ${fmt(p.levelRxDbm0, 1).padStart(5)}`, style: levelStyle(p.levelRxDbm0) },
-        { text: `${levelBar(p.levelTxDbm0)} ${fmt(p.levelTxDbm0, 1).padStart(5)}`, style: levelStyle(p.levelTxDbm0) },
+        { text: level(p.levelRxDbm0), style: levelStyle(p.levelRxDbm0) },
+        { text: level(p.levelTxDbm0), style: levelStyle(p.levelTxDbm0) },
         { text: call ? fmt(call.jitterMs, 1, 'ms') : '' },
         { text: call ? fmt(call.lossPct, 1, '%') : '', ...(call && (call.lossPct ?? 0) >= 1 ? { style: c.red } : {}) },
       ];

@@ -17,6 +17,30 @@ import { renderStatus, screenPorts, SORT_KEYS, type SortKey } from './status-scr
 const REDRAW_MS = 500;
 const HELP = 'q quit  s sort  f span filter  ↑/↓ select channel  e events of channel  esc close events';
 
+/**
+ * Splits what the terminal sent in one read into keys: a CSI or SS3
+ * sequence (arrows: ESC [ A, ESC O A) is one key, a lone ESC is one key,
+ * anything else one character each. Typed-ahead keys arrive together.
+ */
+export function splitKeys(input: string): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < input.length; ) {
+    if (input[i] === '\u001b' && (input[i + 1] === '[' || input[i + 1] === 'O')) {
+      let end = i + 2;
+      // ECMA-48 §5.4: parameter and intermediate bytes 0x20-0x3f, then one final byte 0x40-0x7e.
+      while (end < input.length && input.charCodeAt(end) >= 0x20 && input.charCodeAt(end) <= 0x3f) end++;
+      end = Math.min(end + 1, input.length);
+      keys.push(input.slice(i, end));
+      i = end;
+    } else {
+      const ch = String.fromCodePoint(input.codePointAt(i) ?? 0);
+      keys.push(ch);
+      i += ch.length;
+    }
+  }
+  return keys;
+}
+
 export interface WatchTerminal {
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WriteStream;
@@ -84,7 +108,12 @@ export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin
       selected = ports[Math.max(0, Math.min(ports.length - 1, at + step))]?.name ?? null;
     };
     const onKey = (data: Buffer): void => {
-      const key = data.toString('utf8');
+      for (const key of splitKeys(data.toString('utf8'))) {
+        if (done) return;
+        onOneKey(key);
+      }
+    };
+    const onOneKey = (key: string): void => {
       if (key === 'q' || key === 'Q' || key === '\u0003') return finish(0);
       if (key === 's') sort = SORT_KEYS[(SORT_KEYS.indexOf(sort) + 1) % SORT_KEYS.length] ?? 'port';
       else if (key === 'f' && status) {
