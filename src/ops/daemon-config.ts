@@ -72,8 +72,8 @@ export function parseDaemonConfig(text: string, file: string): DaemonConfig {
   };
   const first = doc.errors[0];
   if (first) {
-    const line = first.linePos?.[0]?.line;
-    throw new ConfigError(`${file}${line === undefined ? '' : `:${line}`}: not valid YAML: ${first.message.split('\n')[0]}`);
+    const line = lines.linePos(first.pos[0]).line;
+    throw new ConfigError(`${file}:${line}: not valid YAML: ${first.message.split('\n')[0]}`);
   }
   const config: DaemonConfig = { controlSocket: DEFAULT_CONTROL_SOCKET, metrics: null, logLevel: 'info' };
   if (doc.contents === null) return config;
