@@ -71,6 +71,7 @@ describe('status screen', () => {
     assert.match(lines[0] ?? '', /up 1:02:05/);
     assert.match(lines.join('\n'), /calls 1 \(1 connected, 4 ended\)/);
     const narrow = renderStatus(status, { color: true, width: 20 });
+    // eslint-disable-next-line no-control-regex -- strips the colour codes
     for (const l of narrow) assert.ok(l.replace(/\u001b\[[0-9;]*m/g, '').length <= 20, l);
   });
 });
