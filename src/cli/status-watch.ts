@@ -56,8 +56,10 @@ export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin
   let events: GatewayEvent[] | null = null;
   let error: string | null = null;
   let busy = false;
+  let done = false;
 
   const draw = (): void => {
+    if (done) return; // never onto the normal screen after leaving
     const rows = stdout.rows || 24;
     const width = stdout.columns || 80;
     const lines = status
@@ -84,7 +86,6 @@ export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin
   };
 
   return new Promise<number>((resolve) => {
-    let done = false;
     const finish = (code: number, message?: string): void => {
       if (done) return;
       done = true;

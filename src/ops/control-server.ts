@@ -40,7 +40,13 @@ export class ControlServer {
   }
 
   async listen(): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
+    const fail = (err: NodeJS.ErrnoException): never => {
+      throw new Error(
+        `cannot create the control socket ${this.path}: ${err.code ?? err.message} ` +
+          `(its folder must exist or be creatable and writable by this user; or set control.socket to another path)`,
+      );
+    };
+    await mkdir(dirname(this.path), { recursive: true }).catch(fail);
     await this.#clearStale();
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
@@ -48,7 +54,7 @@ export class ControlServer {
         this.#server.off('error', reject);
         resolve();
       });
-    });
+    }).catch(fail);
     this.#listening = true;
     this.#server.on('error', (err) => this.onError(err, 'control socket'));
     // Members of the daemon's group may control it; nobody else.

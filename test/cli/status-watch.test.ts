@@ -105,4 +105,13 @@ describe('sipline status --watch in a terminal (tmux) @slow', () => {
     await pane.until('the prompt after Ctrl-C', (s) => s.trimEnd().endsWith(PROMPT.trimEnd()) && pane.flag('alternate_on') === '0');
     assert.equal(pane.flag('cursor_flag'), '1');
   });
+
+  it('restores the terminal and says why when the gateway stops under it', async () => {
+    await startWatch();
+    d.child.kill('SIGTERM');
+    assert.equal(await d.waitForExit(), 0);
+    const screen = await pane.until('the prompt after the gateway stopped', (s) => s.trimEnd().endsWith(PROMPT.trimEnd()) && pane.flag('alternate_on') === '0');
+    assert.match(screen, /sipline: the gateway closed the control socket \(stopped\?\)/);
+    assert.equal(pane.flag('cursor_flag'), '1');
+  });
 });

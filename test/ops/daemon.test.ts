@@ -114,6 +114,12 @@ describe('sipline start as a child process @slow', () => {
     const r = sipline('start', '--config', file);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /bad\.yaml:4: metrics\.listen: "127\.0\.0\.1:99999" has a port above 65535/);
+    // A folder that cannot be made: its parent is a plain file.
+    writeFileSync(join(dir, 'plain'), '');
+    writeFileSync(file, `control:\n  socket: ${join(dir, 'plain', 'run', 'control.sock')}\n`);
+    const noDir = sipline('start', '--config', file);
+    assert.equal(noDir.status, 1);
+    assert.match(noDir.stderr, /cannot create the control socket \S+\/plain\/run\/control\.sock: ENOTDIR \(its folder must exist/);
     const missing = sipline('start', '--config', join(dir, 'none.yaml'));
     assert.match(missing.stderr, /none\.yaml: no such config file \(pass --config with the path of gateway\.yaml\)/);
   });
