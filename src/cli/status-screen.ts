@@ -67,21 +67,24 @@ function table(header: string[], rows: Cell[][], c: ChalkInstance, highlight: (r
   ];
 }
 
-/** The call on a port: by the port's callId, else by the call's port. */
-function callOf(port: PortStatus, calls: CallStatus[]): CallStatus | undefined {
-  return calls.find((k) => (port.callId !== null ? k.id === port.callId : k.port === port.name));
+/** Finds the call on a port: by the port's callId, else by the call's port. Indexed once per screen. */
+function callFinder(calls: CallStatus[]): (port: PortStatus) => CallStatus | undefined {
+  const byId = new Map(calls.map((k) => [k.id, k]));
+  const byPort = new Map(calls.filter((k) => k.port !== null).map((k) => [k.port, k]));
+  return (port) => (port.callId !== null ? byId.get(port.callId) : byPort.get(port.name));
 }
 
 /** Ports in screen order: filtered by span, sorted by the key. */
 export function screenPorts(status: GatewayStatus, sort: SortKey = 'port', span: string | null = null): PortStatus[] {
   const rank: Record<string, number> = { connected: 0, alerting: 1, proceeding: 2, dialing: 3, seized: 4, releasing: 5, idle: 6, blocked: 7 };
   const ports = status.ports.filter((p) => span === null || p.span === span);
+  const callOf = callFinder(status.calls);
   const byPort = (a: PortStatus, b: PortStatus): number =>
     (a.span ?? a.name).localeCompare(b.span ?? b.name) || a.channel - b.channel || a.name.localeCompare(b.name);
   const cmp: Record<SortKey, (a: PortStatus, b: PortStatus) => number> = {
     port: byPort,
     state: (a, b) => (rank[a.callState] ?? 9) - (rank[b.callState] ?? 9) || byPort(a, b),
-    duration: (a, b) => (callOf(b, status.calls)?.durationS ?? -1) - (callOf(a, status.calls)?.durationS ?? -1) || byPort(a, b),
+    duration: (a, b) => (callOf(b)?.durationS ?? -1) - (callOf(a)?.durationS ?? -1) || byPort(a, b),
     level: (a, b) => (b.levelRxDbm0 ?? -999) - (a.levelRxDbm0 ?? -999) || byPort(a, b),
   };
   return ports.sort(cmp[sort]);
@@ -139,8 +142,9 @@ export function renderStatus(status: GatewayStatus, options: ScreenOptions): str
     const stateStyle = (s: string): Style =>
       s === 'connected' ? c.green : s === 'blocked' ? c.red : s === 'idle' ? c.dim : c.yellow;
     const levelStyle = (v: number | null): Style => (v === null ? c.dim : v > -3 ? c.red : v < -45 ? c.yellow : c.green);
+    const callOf = callFinder(status.calls);
     const rows = ports.map((p): Cell[] => {
-      const call = callOf(p, status.calls);
+      const call = callOf(p);
       return [
         { text: p.name },
         { text: p.kind },

@@ -1,7 +1,7 @@
 // The daemon's end of the control socket (protocol in control-protocol.ts).
 // It owns the socket file: refuses to start over a live daemon, replaces a
 // stale file left by a crash, and removes the file when it closes.
-import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import {
@@ -75,6 +75,10 @@ export class ControlServer {
   }
 
   async #clearStale(): Promise<void> {
+    const existing = await lstat(this.path).catch(() => null);
+    if (existing && !existing.isSocket()) {
+      throw new Error(`${this.path} exists and is not a socket; not replacing it (set control.socket to another path)`);
+    }
     const live = await new Promise<boolean>((resolve) => {
       const probe = createConnection(this.path);
       probe.once('connect', () => {

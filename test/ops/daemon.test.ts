@@ -26,6 +26,12 @@ describe('sipline start as a child process @slow', () => {
     assert.deepEqual([s.spans, s.ports, s.trunks, s.calls], [[], [], [], []]);
     const text = sipline('status', '--socket', d.socket);
     assert.match(text.stdout, /no spans configured/);
+    const scrape = await fetch(`http://${s.gateway.metrics}/metrics`);
+    assert.equal(scrape.status, 200);
+    const metrics = await scrape.text();
+    assert.match(metrics, /^sipline_process_cpu_seconds_total \d/m);
+    assert.match(metrics, /^# TYPE sipline_span_up gauge$/m);
+    assert.ok(!/^sipline_span_up\{/m.test(metrics), 'no span invented');
   });
 
   it('on SIGHUP calls the reload hook and logs what changed', async () => {
@@ -120,6 +126,10 @@ describe('sipline start as a child process @slow', () => {
     const noDir = sipline('start', '--config', file);
     assert.equal(noDir.status, 1);
     assert.match(noDir.stderr, /cannot create the control socket \S+\/plain\/run\/control\.sock: ENOTDIR \(its folder must exist/);
+    writeFileSync(file, `control:\n  socket: ${join(dir, 'plain')}\n`);
+    const notSocket = sipline('start', '--config', file);
+    assert.equal(notSocket.status, 1);
+    assert.match(notSocket.stderr, /plain exists and is not a socket; not replacing it/);
     const missing = sipline('start', '--config', join(dir, 'none.yaml'));
     assert.match(missing.stderr, /none\.yaml: no such config file \(pass --config with the path of gateway\.yaml\)/);
   });
