@@ -43,7 +43,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const config = await loadDaemonConfig(options.configPath);
   // Synchronous writes: a line logged just before exit is never lost.
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
-  const gateway = new Gateway({ config, log, version: options.version });
+  const gateway = new Gateway({ config, configPath: options.configPath, log, version: options.version });
   await options.setup?.(gateway);
   if (options.pidFile !== undefined) await writePidFile(options.pidFile);
 

@@ -15,6 +15,8 @@ export type ShutdownHook = () => void | Promise<void>;
 
 export interface GatewayOptions {
   config: DaemonConfig;
+  /** The file the config came from; parts re-read their own sections from it on reload. */
+  configPath?: string;
   log: Logger;
   version: string;
 }
@@ -28,6 +30,7 @@ export class Gateway {
   readonly version: string;
   readonly metrics: GatewayMetrics;
   readonly startedAt = new Date();
+  readonly configPath: string | null;
   #config: DaemonConfig;
   #control: ControlServer | null = null;
   #metricsAddress: string | null = null;
@@ -37,6 +40,7 @@ export class Gateway {
 
   constructor(options: GatewayOptions) {
     this.#config = options.config;
+    this.configPath = options.configPath ?? null;
     this.log = options.log;
     this.version = options.version;
     this.metrics = new GatewayMetrics(this.registry);

@@ -68,9 +68,14 @@ describe('sipline status --watch in a terminal (tmux) @slow', () => {
     assert.match(screen, /^fxo1 .*█{3}░{7} -41\.0 +- *$/m);
     assert.match(screen, /^carrier +registered/m);
     assert.match(screen, /q quit/);
+    const colours = pane.tmux('capture-pane', '-e', '-p', '-t', 'w');
+    /* eslint-disable no-control-regex -- the colour codes are what is checked */
+    assert.match(colours, /\u001b\[[0-9;]*31m(\u001b\[[0-9;]*m)*RED/, 'the alarm in red');
+    assert.match(colours, /\u001b\[[0-9;]*32m(\u001b\[[0-9;]*m)*█{8}░{2} -12\.5/, 'a healthy level in green');
+    /* eslint-enable no-control-regex */
     const time = (s: string): string => /^span1:1 .*PCMA +(\d+:\d\d)/m.exec(s)?.[1] ?? '';
     const before = time(screen);
-    const later = await pane.until('the call timer advancing', (s) => time(s) !== '' && time(s) !== before, 2500);
+    const later = await pane.until('the call timer advancing', (s) => time(s) !== '' && time(s) !== before, 4000);
     assert.notEqual(time(later), before);
   });
 
