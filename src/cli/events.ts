@@ -16,18 +16,20 @@ export function registerEvents(program: Command): void {
     await client.request('subscribe');
     await new Promise<void>((resolve) => {
       const stop = (): void => {
+        client.off('close', lost);
         client.close();
         resolve();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      client.once('close', () => {
+      const lost = (): void => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         process.stderr.write('sipline: the gateway closed the control socket (stopped?)\n');
         process.exitCode = 1;
         resolve();
-      });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      client.once('close', lost);
     });
   });
 }

@@ -6,7 +6,7 @@ import { Cause, causeName, isQ850Cause } from '../call/q850.js';
 import { configChanges, type DaemonConfig } from './daemon-config.js';
 import { ControlError } from './control-protocol.js';
 import { ControlServer, type MethodHandler } from './control-server.js';
-import { GatewayMetrics } from './metrics.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 import type { GatewayStatus } from './status-model.js';
 import { StatusRegistry, type RecentFilter } from './status-registry.js';
 
@@ -36,6 +36,7 @@ export class Gateway {
   #metricsAddress: string | null = null;
   #reloadHooks: ReloadHook[] = [];
   #shutdownHooks: ShutdownHook[] = [];
+  #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
 
   constructor(options: GatewayOptions) {
@@ -67,7 +68,13 @@ export class Gateway {
     this.#shutdownHooks.push(hook);
   }
 
-  async start(): Promise<void> {
+  /** Opens the metrics endpoint and the control socket. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     if (this.#config.metrics) this.#metricsAddress = await this.metrics.listen(this.#config.metrics);
     const control = new ControlServer(this.#config.controlSocket, this.#handlers(), (err, what) =>
       this.log.error({ err }, `${what}: ${err instanceof Error ? err.message : String(err)}`),
@@ -136,6 +143,8 @@ export class Gateway {
   }
 
   async #shutdown(): Promise<void> {
+    // A stop during start waits for the socket to be open, so that it is closed and removed too.
+    await this.#starting?.catch(() => {});
     this.log.info({ calls: this.registry.calls.size }, `shutting down; releasing ${this.registry.calls.size} call(s)`);
     for (const [id, call] of this.registry.calls.entries()) {
       await this.#bounded(`release of call ${id}`, () => call.hangup?.(Cause.NORMAL_CLEARING));

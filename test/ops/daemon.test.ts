@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { ControlClient } from '../../src/ops/control-client.js';
 import type { GatewayEvent, GatewayStatus } from '../../src/ops/status-model.js';
@@ -81,8 +82,11 @@ describe('sipline start as a child process @slow', () => {
     assert.equal(sipline('hangup', 'c1', '--cause', '17', '--socket', d.socket).stdout, 'call c1 released with cause 17 (USER_BUSY)\n');
     while (!out.includes('"released"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     client.close();
+    let evErr = '';
+    ev.stderr.setEncoding('utf8').on('data', (x: string) => (evErr += x));
     ev.kill('SIGINT');
-    await new Promise((r) => ev.once('exit', r));
+    const [code] = (await once(ev, 'exit')) as [number | null];
+    assert.equal(code, 0, `events exits 0 on Ctrl-C; stderr: ${evErr}`);
     const events = out.trim().split('\n').map((l) => JSON.parse(l) as GatewayEvent);
     const check = schemaValidator('event');
     for (const e of events) check(e);
@@ -90,6 +94,27 @@ describe('sipline start as a child process @slow', () => {
     const released = events.find((e) => e.type === 'released');
     assert.equal(released?.cause, 17);
     assert.ok(events.every((e, i) => i === 0 || e.seq > (events[i - 1]?.seq ?? 0)), 'seq increases');
+  });
+
+  it('ends the event stream with status 1 and a message when the gateway stops', async () => {
+    d = await startDaemon('fixture');
+    const ev = spawn(process.execPath, [CLI, 'events', '--socket', d.socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let out = '';
+    ev.stderr.setEncoding('utf8').on('data', (x: string) => (err += x));
+    ev.stdout.setEncoding('utf8').on('data', (x: string) => (out += x));
+    // Once the stream shows an event (text form), stopping the daemon must end it.
+    const client = await ControlClient.connect(d.socket);
+    for (let i = 0; i < 100 && !/port\.blocked +port fxo1 blocked by the operator/.test(out); i++) {
+      await client.request('port.block', { port: 'fxo1' });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    client.close();
+    assert.match(out, /^\d{4}-\d\d-\d\dT[\d:.]+Z {2}port\.blocked +port fxo1 blocked by the operator$/m);
+    d.child.kill('SIGTERM');
+    const [code] = (await once(ev, 'exit')) as [number | null];
+    assert.equal(code, 1);
+    assert.equal(err, 'sipline: the gateway closed the control socket (stopped?)\n');
   });
 
   it('refuses to start on the socket of a running daemon, and replaces a stale socket file', async () => {
