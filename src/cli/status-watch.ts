@@ -75,7 +75,11 @@ export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin
     try {
       status = await client.request('status');
       if (selected === null || !status.ports.some((p) => p.name === selected)) selected = screenPorts(status, sort, span)[0]?.name ?? null;
-      if (events !== null && selected !== null) events = await client.request('events.recent', { port: selected, limit: 10 });
+      const port = selected;
+      if (events !== null && port !== null) {
+        const recent = await client.request('events.recent', { port, limit: 10 });
+        if (events !== null && port === selected) events = recent; // unless the operator moved meanwhile
+      }
       error = null;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
@@ -107,6 +111,7 @@ export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin
       const ports = screenPorts(status, sort, span);
       const at = ports.findIndex((p) => p.name === selected);
       selected = ports[Math.max(0, Math.min(ports.length - 1, at + step))]?.name ?? null;
+      if (events !== null) events = []; // the old channel's events must not show under the new one
     };
     const onKey = (data: Buffer): void => {
       for (const key of splitKeys(data.toString('utf8'))) {
@@ -121,6 +126,7 @@ export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin
         const spans = [null, ...status.spans.map((s) => s.name)];
         span = spans[(spans.indexOf(span) + 1) % spans.length] ?? null;
         selected = screenPorts(status, sort, span)[0]?.name ?? null;
+        if (events !== null) events = [];
       } else if (key === '\u001b[A' || key === 'k') move(-1);
       else if (key === '\u001b[B' || key === 'j') move(1);
       else if (key === 'e' || key === '\r') events = events === null ? [] : null;

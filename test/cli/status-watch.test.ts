@@ -87,6 +87,9 @@ describe('sipline status --watch in a terminal (tmux) @slow', () => {
     pane.keys('e');
     screen = await pane.until('the events of span1:1', (s) => /EVENTS span1:1/.test(s) && s.includes('call.answered'));
     assert.match(screen, /call\.started +call c1 from 5551234 to 18005550100/);
+    pane.keys('Down');
+    screen = await pane.until('the events of the next channel', (s) => /EVENTS span1:2/.test(s));
+    assert.match(screen, /EVENTS span1:2\s+no events yet/);
     pane.keys('Escape');
     pane.keys('f', 'f', 's');
     screen = await pane.until('sorting by state', (s) => /sorted by state/.test(s) && !/EVENTS/.test(s));

@@ -155,6 +155,12 @@ describe('sipline start as a child process @slow', () => {
     const notSocket = sipline('start', '--config', file);
     assert.equal(notSocket.status, 1);
     assert.match(notSocket.stderr, /plain exists and is not a socket; not replacing it/);
+    writeConfig(dir);
+    const pidFile = join(dir, 'live.pid');
+    writeFileSync(pidFile, `${process.pid}\n`);
+    const live = sipline('start', '--config', join(dir, 'gateway.yaml'), '--pid-file', pidFile);
+    assert.equal(live.status, 1);
+    assert.match(live.stderr, new RegExp(`live\\.pid: sipline is already running as pid ${process.pid} \\(stop it first`));
     const missing = sipline('start', '--config', join(dir, 'none.yaml'));
     assert.match(missing.stderr, /none\.yaml: no such config file \(pass --config with the path of gateway\.yaml\)/);
   });
