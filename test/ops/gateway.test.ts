@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { ControlClient } from '../../src/ops/control-client.js';
 import { ControlError, type Notification } from '../../src/ops/control-protocol.js';
@@ -113,6 +114,38 @@ describe('ops gateway: status registry behind the control socket', () => {
     );
     assert.match(msgs[3]?.error?.message ?? '', /unknown method 'frobnicate' \(known: ping, status/);
     assert.deepEqual(msgs[6], { id: 10, result: { version: 'test' } });
+    assert.equal((await t.client.request('ping')).version, 'test');
+  });
+
+  it('property: any lines sent to the socket get one answer each and never stop the daemon', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.string(),
+            fc.jsonValue().map((v) => JSON.stringify(v)),
+            fc.record({ id: fc.oneof(fc.integer(), fc.string()), method: fc.constantFrom('status', 'calls', 'events.recent', 'call.hangup', 'span.restart', 'port.block', 'x'), params: fc.jsonValue() }).map((r) => JSON.stringify(r)),
+          ).map((l) => l.replace(/\n/g, ' ')),
+          { minLength: 1, maxLength: 8 },
+        ),
+        async (lines) => {
+          const expected = lines.filter((l) => l.trim() !== '').length;
+          const sock = createConnection(t.gw.config.controlSocket);
+          let buf = '';
+          sock.on('data', (d) => (buf += d.toString()));
+          await new Promise((r) => sock.once('connect', r));
+          sock.write(lines.map((l) => l + '\n').join(''));
+          const deadline = Date.now() + 3000;
+          while (buf.split('\n').length - 1 < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+          sock.destroy();
+          const answers = buf.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+          assert.equal(answers.length, expected);
+          for (const a of answers) assert.ok('result' in a || 'error' in a);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // The fixture's call may have been hung up by a generated request; the daemon still answers.
     assert.equal((await t.client.request('ping')).version, 'test');
   });
 
