@@ -19,6 +19,8 @@ export interface ScreenOptions {
   events?: GatewayEvent[] | null;
   /** The key help line of the watch mode. */
   help?: string;
+  /** At most this many lines of channel table rows, scrolled to keep the selected one in view. */
+  channelRows?: number;
 }
 
 type Style = (s: string) => string;
@@ -161,14 +163,20 @@ export function renderStatus(status: GatewayStatus, options: ScreenOptions): str
       ];
     });
     const selected = ports.findIndex((p) => p.name === options.selected);
-    out.push(
-      ...table(
-        ['PORT', 'KIND', 'HOOK', 'SIGNALLING', 'STATE', 'CALLER -> CALLEE', 'CODEC', 'TIME', 'RX dBm0', 'TX dBm0', 'JITTER', 'LOSS'],
-        rows,
-        c,
-        (i) => i === selected,
-      ),
+    const lines = table(
+      ['PORT', 'KIND', 'HOOK', 'SIGNALLING', 'STATE', 'CALLER -> CALLEE', 'CODEC', 'TIME', 'RX dBm0', 'TX dBm0', 'JITTER', 'LOSS'],
+      rows,
+      c,
+      (i) => i === selected,
     );
+    if (rows.length <= (options.channelRows ?? Infinity)) out.push(...lines);
+    else {
+      const fit = Math.max(1, (options.channelRows ?? 0) - 1); // one line says where the window is
+      // Widths stay those of the whole table, so columns do not jump while scrolling.
+      const start = Math.max(0, Math.min(rows.length - fit, Math.max(0, selected) - Math.floor(fit / 2)));
+      out.push(lines[0] ?? '', ...lines.slice(1 + start, 1 + start + fit));
+      out.push(c.dim(`channels ${start + 1}-${start + fit} of ${rows.length} (↑/↓ scrolls)`));
+    }
   }
 
   out.push('', c.bold.underline('TRUNKS'));

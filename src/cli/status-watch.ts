@@ -62,9 +62,15 @@ export function watchStatus(client: ControlClient, term: WatchTerminal = { stdin
     if (done) return; // never onto the normal screen after leaving
     const rows = stdout.rows || 24;
     const width = stdout.columns || 80;
-    const lines = status
-      ? renderStatus(status, { color: true, width, sort, span, selected, events, help: HELP })
-      : [error ?? 'connecting...'];
+    let lines = [error ?? 'connecting...'];
+    if (status) {
+      const options = { color: true, width, sort, span, selected, events, help: HELP };
+      lines = renderStatus(status, options);
+      // Channels get the lines the rest of the screen leaves; the table scrolls within them.
+      const channels = screenPorts(status, sort, span).length;
+      const others = lines.length - channels + (error ? 1 : 0);
+      if (lines.length + (error ? 1 : 0) > rows) lines = renderStatus(status, { ...options, channelRows: Math.max(3, rows - others - 1) });
+    }
     if (error && status) lines.splice(1, 0, `\u001b[31m${error}\u001b[39m`);
     stdout.write(cursorTo(0, 0) + lines.slice(0, rows).map((l) => l + eraseEndLine).join('\n') + eraseDown);
   };

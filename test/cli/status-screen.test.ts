@@ -76,6 +76,34 @@ describe('status screen', () => {
   });
 });
 
+describe('status screen scrolling', () => {
+  const many: GatewayStatus = {
+    ...status,
+    ports: Array.from({ length: 60 }, (_, i) => port(`a:${i + 1}`, 'a', i + 1)),
+    calls: [],
+  };
+
+  it('shows a window of channels around the selected one, with where it is', () => {
+    const lines = renderStatus(many, { color: false, width: 200, selected: 'a:40', channelRows: 11 });
+    const shown = lines.filter((l) => /^a:\d+ /.test(l)).map((l) => l.split(' ')[0]);
+    assert.equal(shown.length, 10);
+    assert.ok(shown.includes('a:40'));
+    assert.deepEqual([shown[0], shown.at(-1)], ['a:35', 'a:44']);
+    assert.ok(lines.includes('channels 35-44 of 60 (↑/↓ scrolls)'));
+  });
+
+  it('property: the selected channel is always in the window, and the window is full', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 2, max: 70 }), (sel, rows) => {
+        const lines = renderStatus(many, { color: false, width: 200, selected: `a:${sel}`, channelRows: rows });
+        const shown = lines.filter((l) => /^a:\d+ /.test(l)).map((l) => l.split(' ')[0]);
+        assert.ok(shown.includes(`a:${sel}`));
+        assert.equal(shown.length, Math.min(60, rows >= 60 ? 60 : rows - 1));
+      }),
+    );
+  });
+});
+
 describe('watch keys', () => {
   it('splits typed-ahead keys and keeps arrow sequences whole', () => {
     assert.deepEqual(splitKeys('\u001bffs'), ['\u001b', 'f', 'f', 's']);
