@@ -59,7 +59,15 @@ describe('ops gateway: status registry behind the control socket', () => {
 
   it('shows a registered span, channel, trunk and call in status, valid against the schema', async () => {
     const s = await t.client.request('status');
-    schemaValidator('status')(s);
+    const validate = schemaValidator('status');
+    validate(s);
+    // The schema has teeth: a channel with an unknown hook state or a missing level is refused.
+    const bad = structuredClone(s) as unknown as { ports: Record<string, unknown>[] };
+    bad.ports[0]!.hook = 'lifted';
+    assert.throws(() => validate(bad), /hook/);
+    delete bad.ports[0]!.levelRxDbm0;
+    bad.ports[0]!.hook = 'none';
+    assert.throws(() => validate(bad), /levelRxDbm0/);
     assert.deepEqual(
       s.spans.map((x) => [x.name, x.alarms]),
       [
