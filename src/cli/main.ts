@@ -6,6 +6,13 @@ import { formatProbe, probe } from '../hw/probe.js';
 import { registerCdr } from './cdr.js';
 import { registerCheck } from './check.js';
 import { packageVersion } from './package-version.js';
+import { registerStart } from './start.js';
+import { registerStatus } from './status.js';
+import { registerCalls } from './calls.js';
+import { registerEvents } from './events.js';
+import { registerHangup } from './hangup.js';
+import { registerSpan } from './span.js';
+import { registerPort } from './port.js';
 
 export function program(): Command {
   const cmd = new Command('sipline')
@@ -33,6 +40,13 @@ export function program(): Command {
 
   registerCheck(cmd);
   registerCdr(cmd);
+  registerStart(cmd);
+  registerStatus(cmd);
+  registerCalls(cmd);
+  registerEvents(cmd);
+  registerHangup(cmd);
+  registerSpan(cmd);
+  registerPort(cmd);
 
   return cmd;
 }

@@ -1,0 +1,137 @@
+// Prometheus metrics, computed from the same status registry the control
+// socket serves: gauges read a snapshot taken once per scrape, counters count
+// the events the parts publish.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { causeName } from '../call/q850.js';
+import { formatListenAddress, type ListenAddress } from './daemon-config.js';
+import type { Snapshot, StatusRegistry } from './status-registry.js';
+
+export class GatewayMetrics {
+  readonly prom = new Registry();
+  #snap: Snapshot | null = null;
+  #server: Server | null = null;
+
+  constructor(readonly registry: StatusRegistry) {
+    collectDefaultMetrics({ register: this.prom, prefix: 'sipline_' });
+    const snap = (): Snapshot => this.#snap ?? registry.snapshot();
+    const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge, s: Snapshot) => void): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.prom],
+        collect() {
+          this.reset();
+          fill(this, snap());
+        },
+      });
+    };
+
+    gauge('sipline_span_up', 'Span without alarms (1) or in alarm (0)', ['span', 'type'], (g, s) => {
+      for (const sp of s.spans) g.set({ span: sp.name, type: sp.type }, sp.alarms.length === 0 ? 1 : 0);
+    });
+    gauge('sipline_span_alarm', 'Alarm raised on a span now', ['span', 'alarm'], (g, s) => {
+      for (const sp of s.spans) for (const a of sp.alarms) g.set({ span: sp.name, alarm: a }, 1);
+    });
+    gauge('sipline_span_dchannel_up', 'D-channel up (1) or down (0), spans with a D-channel only', ['span'], (g, s) => {
+      for (const sp of s.spans) if (sp.dchannel !== 'none') g.set({ span: sp.name }, sp.dchannel === 'up' ? 1 : 0);
+    });
+    gauge('sipline_span_errors', 'Error counters of a span since it started', ['span', 'counter'], (g, s) => {
+      for (const sp of s.spans) for (const [k, v] of Object.entries(sp.counters)) g.set({ span: sp.name, counter: k }, v);
+    });
+    gauge('sipline_port_busy', 'Channel carrying a call (1) or idle (0)', ['port', 'span'], (g, s) => {
+      for (const p of s.ports) g.set({ port: p.name, span: p.span ?? '' }, p.callState === 'idle' || p.callState === 'blocked' ? 0 : 1);
+    });
+    gauge('sipline_port_blocked', 'Channel blocked by the operator', ['port'], (g, s) => {
+      for (const p of s.ports) g.set({ port: p.name }, p.blocked ? 1 : 0);
+    });
+    gauge('sipline_port_level_dbm0', 'Audio level on a channel, dBm0', ['port', 'direction'], (g, s) => {
+      for (const p of s.ports) {
+        if (p.levelRxDbm0 !== null) g.set({ port: p.name, direction: 'rx' }, p.levelRxDbm0);
+        if (p.levelTxDbm0 !== null) g.set({ port: p.name, direction: 'tx' }, p.levelTxDbm0);
+      }
+    });
+    gauge('sipline_port_jitter_ms', 'RTP interarrival jitter of the call on a channel, ms', ['port'], (g, s) => {
+      for (const c of s.calls) if (c.port !== null && c.jitterMs !== null) g.set({ port: c.port }, c.jitterMs);
+    });
+    gauge('sipline_port_loss_percent', 'RTP packet loss of the call on a channel, percent', ['port'], (g, s) => {
+      for (const c of s.calls) if (c.port !== null && c.lossPct !== null) g.set({ port: c.port }, c.lossPct);
+    });
+    gauge('sipline_trunk_up', 'SIP trunk registered or up (1), else 0', ['trunk'], (g, s) => {
+      for (const t of s.trunks) g.set({ trunk: t.name }, t.state === 'registered' || t.state === 'up' ? 1 : 0);
+    });
+    gauge('sipline_calls_active', 'Calls through the gateway now', ['state'], (g, s) => {
+      const by = new Map<string, number>();
+      for (const c of s.calls) by.set(c.state, (by.get(c.state) ?? 0) + 1);
+      for (const [state, n] of by) g.set({ state }, n);
+    });
+
+    const calls = new Counter({ name: 'sipline_calls_total', help: 'Calls started', labelNames: ['port'], registers: [this.prom] });
+    const ended = new Counter({
+      name: 'sipline_calls_ended_total',
+      help: 'Calls ended, by Q.850 cause',
+      labelNames: ['cause', 'cause_name'],
+      registers: [this.prom],
+    });
+    const alarms = new Counter({ name: 'sipline_span_alarms_total', help: 'Alarms raised on a span', labelNames: ['span'], registers: [this.prom] });
+    const registrations = new Counter({
+      name: 'sipline_trunk_registrations_total',
+      help: 'Successful registrations of a trunk',
+      labelNames: ['trunk'],
+      registers: [this.prom],
+    });
+    registry.on('event', (e) => {
+      if (e.kind === 'call' && e.type === 'started') calls.inc({ port: e.port ?? '' });
+      else if (e.kind === 'call' && e.type === 'released' && e.cause !== undefined) {
+        ended.inc({ cause: String(e.cause), cause_name: causeName(e.cause) });
+      } else if (e.kind === 'span' && e.type === 'alarm') alarms.inc({ span: e.name });
+      else if (e.kind === 'trunk' && e.type === 'registered') registrations.inc({ trunk: e.name });
+    });
+  }
+
+  /** The text exposition of every metric, from one snapshot. */
+  async scrape(): Promise<string> {
+    this.#snap = this.registry.snapshot();
+    try {
+      return await this.prom.metrics();
+    } finally {
+      this.#snap = null;
+    }
+  }
+
+  /** Serves GET /metrics; returns the address bound (port 0 becomes the port picked). */
+  async listen(at: ListenAddress): Promise<string> {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('sipline: metrics are at /metrics\n');
+        return;
+      }
+      this.scrape().then(
+        (text) => res.writeHead(200, { 'content-type': this.prom.contentType }).end(text),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`sipline: ${String(err)}\n`),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at.port, at.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`metrics: cannot listen on ${formatListenAddress(at)}: ${err.code ?? err.message} (set metrics.listen to a free address)`);
+    });
+    this.#server = server;
+    const a = server.address() as AddressInfo;
+    return formatListenAddress({ host: a.address, port: a.port });
+  }
+
+  async close(): Promise<void> {
+    const s = this.#server;
+    this.#server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}

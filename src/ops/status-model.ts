@@ -1,0 +1,147 @@
+// The operator's view of the gateway: what `sipline status` shows, what
+// `status --json` prints (schemas/status.schema.json) and what the metrics
+// are computed from. The card, ISDN, analog, SIP and call layers fill it in
+// through status providers (status-registry.ts); ops never invents a value.
+
+/** D-channel of a PRI or BRI span; 'none' for spans without one (CAS, analog). */
+export type DChannelState = 'up' | 'down' | 'none';
+
+/** One T1/E1/BRI span, or the group of analog ports on a card. */
+export interface SpanStatus {
+  name: string;
+  /** 'E1', 'T1', 'J1', 'BRI', 'analog'. */
+  type: string;
+  /** 'CRC4', 'CAS', 'ESF', 'D4', or '' where framing does not apply. */
+  framing: string;
+  /** 'HDB3', 'AMI', 'B8ZS', or ''. */
+  lineCoding: string;
+  /** Alarms raised now ('RED', 'YELLOW', 'BLUE', 'LOS', 'LOF', 'AIS'); empty when the span is up. */
+  alarms: string[];
+  dchannel: DChannelState;
+  /** Error counters since the span started (bpv, crc4, ebit, fas, slips, ...). */
+  counters: Record<string, number>;
+  /** Bearer channels on the span. */
+  channels: number;
+}
+
+export type PortKind = 'pri' | 'bri' | 'fxo' | 'fxs' | 'modem';
+/** 'none' for digital channels, which have no hook. */
+export type HookState = 'on-hook' | 'off-hook' | 'ringing' | 'none';
+export type CallState = 'idle' | 'seized' | 'dialing' | 'proceeding' | 'alerting' | 'connected' | 'releasing' | 'blocked';
+
+/** One channel that carries calls: a B-channel of a span, an analog port, a modem. */
+export interface PortStatus {
+  /** Port name, or `span:channel` for a B-channel. */
+  name: string;
+  kind: PortKind;
+  /** The span the channel belongs to; null for a stand-alone port. */
+  span: string | null;
+  channel: number;
+  hook: HookState;
+  /** Signalling on the channel: 'pri-cpe', 'pri-net', 'loopstart', 'kewlstart', 'at-voice', ... */
+  signalling: string;
+  /** The signalling state machine's own name for its state (Q.931 U10, FXO 'ringing', ...). */
+  signallingState: string;
+  callState: CallState;
+  blocked: boolean;
+  /** The call on this channel, if any (its id in `calls`). */
+  callId: string | null;
+  /** Audio level received from the line, dBm0; null while no audio flows. */
+  levelRxDbm0: number | null;
+  /** Audio level sent to the line, dBm0; null while no audio flows. */
+  levelTxDbm0: number | null;
+}
+
+export type TrunkState = 'registered' | 'registering' | 'unregistered' | 'up' | 'down';
+
+/** A SIP trunk or IP-PBX the gateway sends calls to. */
+export interface TrunkStatus {
+  name: string;
+  state: TrunkState;
+  /** The last failure (a SIP status line, a transport error), or null. */
+  lastError: string | null;
+  /** Successful registrations since start. */
+  registrations: number;
+}
+
+/** A call through the gateway: a PSTN leg and a SIP leg joined by call/. */
+export interface CallStatus {
+  id: string;
+  direction: 'pstn-to-sip' | 'sip-to-pstn';
+  /** The port carrying the PSTN leg, or null before a channel is picked. */
+  port: string | null;
+  trunk: string | null;
+  calling: string;
+  called: string;
+  state: CallState;
+  /** Codec on the SIP side ('PCMU', 'PCMA', 'opus'), null before SDP is agreed. */
+  codec: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  /** Seconds since the call started. */
+  durationS: number;
+  /** RTP interarrival jitter, ms (RFC 3550 §6.4.1). */
+  jitterMs: number | null;
+  /** RTP packets lost, percent of expected (RFC 3550 §6.4.1). */
+  lossPct: number | null;
+}
+
+export interface StatusTotals {
+  spans: number;
+  spansInAlarm: number;
+  ports: number;
+  portsBusy: number;
+  portsBlocked: number;
+  calls: number;
+  callsConnected: number;
+  trunks: number;
+  trunksUp: number;
+  /** Calls that ended since the gateway started. */
+  callsEnded: number;
+}
+
+export interface GatewayInfo {
+  version: string;
+  pid: number;
+  startedAt: string;
+  uptimeS: number;
+  controlSocket: string;
+  /** `host:port` the metrics endpoint listens on, or null when it is off. */
+  metrics: string | null;
+}
+
+/** Everything `status` returns, in one snapshot. */
+export interface GatewayStatus {
+  gateway: GatewayInfo;
+  spans: SpanStatus[];
+  ports: PortStatus[];
+  trunks: TrunkStatus[];
+  calls: CallStatus[];
+  totals: StatusTotals;
+}
+
+export type EventKind = 'span' | 'port' | 'trunk' | 'call' | 'gateway';
+
+/** A line or call event as `sipline events` streams it (schemas/event.schema.json). */
+export interface GatewayEvent {
+  /** Increases by one per event since the gateway started. */
+  seq: number;
+  time: string;
+  kind: EventKind;
+  /** Name of the span, port or trunk, or the call id. */
+  name: string;
+  /** What happened: 'alarm', 'dchannel-down', 'hook', 'incoming', 'answered', 'released', 'registered', ... */
+  type: string;
+  /** Related span, port, trunk and call, where they apply. */
+  span?: string;
+  port?: string;
+  trunk?: string;
+  call?: string;
+  /** The Q.850 cause of a release. */
+  cause?: number;
+  /** One line for a human. */
+  text: string;
+}
+
+/** What a part hands to the registry; seq and time are added there. */
+export type EventInput = Omit<GatewayEvent, 'seq' | 'time'>;
