@@ -3,7 +3,12 @@
     {
       "target_name": "sipline",
       "sources": [
-        "native/addon.cc"
+        "native/addon.cc",
+        "native/backends/linux_syscalls.cc",
+        "native/backends/dahdi_channel.cc",
+        "native/backends/sim_kernel.cc",
+        "native/card/card_io.cc",
+        "native/card/card_addon.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,0 +1,239 @@
+// The card's I/O thread. One poll over every channel fd per tick; a tick's
+// frames and events leave in one batch (DESIGN.md: one callback per tick).
+#include "card/card_io.h"
+
+#include <dahdi/user.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace sipline::card {
+
+using backends::BackendError;
+using backends::ChannelMode;
+using backends::DahdiChannel;
+
+struct Card::Channel {
+  std::unique_ptr<DahdiChannel> io;
+  CardChannelSpec spec;
+  ChannelCounters counters;
+  // Bounded ring of frames from JavaScript (guarded by Card::txMutex_).
+  std::vector<int16_t> txRing;
+  int txHead = 0, txCount = 0;
+  std::vector<int16_t> rx, tx;
+};
+
+std::string eventKind(int e) {
+  if (e & DAHDI_EVENT_DTMFDOWN) return "dtmfDown";
+  if (e & DAHDI_EVENT_DTMFUP) return "dtmfUp";
+  if (e & DAHDI_EVENT_PULSEDIGIT) return "pulseDigit";
+  switch (e) {
+    case DAHDI_EVENT_ONHOOK: return "onhook";
+    case DAHDI_EVENT_RINGOFFHOOK: return "ringOffhook";
+    case DAHDI_EVENT_WINKFLASH: return "winkFlash";
+    case DAHDI_EVENT_ALARM: return "alarm";
+    case DAHDI_EVENT_NOALARM: return "noAlarm";
+    case DAHDI_EVENT_ABORT: return "hdlcAbort";
+    case DAHDI_EVENT_OVERRUN: return "hdlcOverrun";
+    case DAHDI_EVENT_BADFCS: return "hdlcBadFcs";
+    case DAHDI_EVENT_DIALCOMPLETE: return "dialComplete";
+    case DAHDI_EVENT_RINGERON: return "ringerOn";
+    case DAHDI_EVENT_RINGEROFF: return "ringerOff";
+    case DAHDI_EVENT_HOOKCOMPLETE: return "hookComplete";
+    case DAHDI_EVENT_BITSCHANGED: return "bitsChanged";
+    case DAHDI_EVENT_PULSE_START: return "pulseStart";
+    case DAHDI_EVENT_POLARITY: return "polarity";
+    case DAHDI_EVENT_RINGBEGIN: return "ringBegin";
+    case DAHDI_EVENT_EC_DISABLED: return "ecDisabled";
+    case DAHDI_EVENT_REMOVED: return "removed";
+    case DAHDI_EVENT_READ_OVERRUN: return "readOverrun";
+    case DAHDI_EVENT_WRITE_UNDERRUN: return "writeUnderrun";
+    default: return "event" + std::to_string(e);
+  }
+}
+
+static int64_t monotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+Card::Card(backends::Syscalls& kernel, std::shared_ptr<void> kernelOwner, const std::vector<CardChannelSpec>& channels, Deliver deliver)
+    : kernel_(kernel), kernelOwner_(std::move(kernelOwner)), deliver_(std::move(deliver)) {
+  for (const auto& spec : channels) {
+    if (spec.txQueueFrames < 1 || spec.txQueueFrames > 50) {
+      throw BackendError("channel " + std::to_string(spec.channel.number) + ": tx queue of " + std::to_string(spec.txQueueFrames) + " frames (1 to 50 allowed)", EINVAL);
+    }
+    auto c = std::make_unique<Channel>();
+    c->spec = spec;
+    c->io = std::make_unique<DahdiChannel>(kernel_, spec.channel);
+    if (spec.hardwareDtmf) c->io->setToneDetect(true);
+    std::size_t block = static_cast<std::size_t>(spec.channel.blockSize);
+    c->txRing.assign(block * static_cast<std::size_t>(spec.txQueueFrames), 0);
+    c->rx.assign(spec.channel.mode == ChannelMode::Hdlc ? backends::kMaxHdlcFrame : block, 0);
+    c->tx.assign(block, 0);
+    channels_.push_back(std::move(c));
+  }
+}
+
+Card::~Card() { stop(); }
+
+void Card::start() {
+  if (running_ || stopped_) return;
+  running_ = true;
+  thread_ = std::thread([this] { run(); });
+  // Real-time priority when allowed (CAP_SYS_NICE); the card works without it.
+  sched_param sp{};
+  sp.sched_priority = 10;
+  realtime_ = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &sp) == 0;
+}
+
+void Card::stop() {
+  if (stopped_.exchange(true)) return;
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+  channels_.clear();  // closes every fd
+}
+
+Card::Channel& Card::at(int handle) {
+  if (stopped_) throw BackendError("card is closed", EBADF);
+  if (handle < 0 || handle >= static_cast<int>(channels_.size())) throw BackendError("no channel handle " + std::to_string(handle), EINVAL);
+  return *channels_[handle];
+}
+
+void Card::writeAudio(int handle, const int16_t* samples, std::size_t n) {
+  Channel& c = at(handle);
+  if (c.spec.channel.mode != ChannelMode::Audio) throw BackendError("channel " + std::to_string(c.spec.channel.number) + " is a D-channel, not audio", EINVAL);
+  std::size_t block = static_cast<std::size_t>(c.spec.channel.blockSize);
+  if (n == 0 || n % block) {
+    throw BackendError("audio for channel " + std::to_string(c.spec.channel.number) + " must be whole frames of " + std::to_string(block) + " samples, got " + std::to_string(n), EINVAL);
+  }
+  std::lock_guard<std::mutex> lk(txMutex_);
+  int cap = c.spec.txQueueFrames;
+  for (std::size_t off = 0; off < n; off += block) {
+    if (c.txCount == cap) {
+      c.txHead = (c.txHead + 1) % cap;  // overrun: the oldest frame goes
+      c.txCount--;
+      c.counters.overruns++;
+    }
+    int slot = (c.txHead + c.txCount) % cap;
+    std::memcpy(c.txRing.data() + static_cast<std::size_t>(slot) * block, samples + off, block * sizeof(int16_t));
+    c.txCount++;
+  }
+}
+
+void Card::writeFrame(int handle, const uint8_t* frame, std::size_t n) {
+  Channel& c = at(handle);
+  if (c.spec.channel.mode != ChannelMode::Hdlc) throw BackendError("channel " + std::to_string(c.spec.channel.number) + " is not a D-channel", EINVAL);
+  c.io->writeFrame(frame, n);
+  c.counters.hdlcFramesOut++;
+}
+
+void Card::hook(int handle, backends::HookOp op) { at(handle).io->hook(op); }
+int Card::rxBits(int handle) { return at(handle).io->rxBits(); }
+void Card::setTxBits(int handle, int abcd) { at(handle).io->setTxBits(abcd); }
+void Card::setPolarity(int handle, int reversed) { at(handle).io->setPolarity(reversed); }
+int Card::span(int handle) { return at(handle).io->span(); }
+const ChannelCounters& Card::counters(int handle) { return at(handle).counters; }
+
+backends::SpanStatus Card::spanStatus(int span) {
+  if (stopped_) throw BackendError("card is closed", EBADF);
+  return backends::readSpanStatus(kernel_, span);
+}
+
+void Card::drainEvents(Channel& c, int handle, Batch& batch) {
+  for (int guard = 0; guard < 64; guard++) {
+    int e = c.io->getEvent();
+    if (e == DAHDI_EVENT_NONE) return;
+    CardEvent ev;
+    ev.handle = handle;
+    ev.kind = eventKind(e);
+    if (e & (DAHDI_EVENT_DTMFDOWN | DAHDI_EVENT_DTMFUP | DAHDI_EVENT_PULSEDIGIT)) ev.value = e & 0xff;
+    if (e == DAHDI_EVENT_BITSCHANGED) ev.value = c.io->rxBits();
+    batch.events.push_back(std::move(ev));
+    c.counters.events++;
+  }
+}
+
+void Card::run() {
+  std::vector<pollfd> fds(channels_.size());
+  for (std::size_t k = 0; k < channels_.size(); k++) fds[k] = pollfd{channels_[k]->io->fd(), static_cast<short>(POLLIN | POLLPRI), 0};
+  uint64_t tick = 0;
+  while (running_) {
+    int r = kernel_.poll(fds.data(), fds.size(), 20);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (r == 0) continue;
+    auto batch = std::make_unique<Batch>();
+    batch->readyNs = monotonicNs();
+    for (std::size_t k = 0; k < channels_.size(); k++) {
+      short re = fds[k].revents;
+      if (!re) continue;
+      Channel& c = *channels_[k];
+      int handle = static_cast<int>(k);
+      try {
+        if (re & POLLPRI) drainEvents(c, handle, *batch);
+        if (!(re & POLLIN)) continue;
+        if (c.spec.channel.mode == ChannelMode::Hdlc) {
+          for (;;) {
+            long n = c.io->readFrame(reinterpret_cast<uint8_t*>(c.rx.data()), c.rx.size() * sizeof(int16_t));
+            if (n <= 0) break;
+            CardEvent ev;
+            ev.handle = handle;
+            ev.kind = "frame";
+            ev.value = static_cast<int>(n);
+            ev.data.assign(reinterpret_cast<uint8_t*>(c.rx.data()), reinterpret_cast<uint8_t*>(c.rx.data()) + n);
+            batch->events.push_back(std::move(ev));
+            c.counters.hdlcFramesIn++;
+          }
+          continue;
+        }
+        std::size_t block = static_cast<std::size_t>(c.spec.channel.blockSize);
+        long n = c.io->readAudio(c.rx.data(), block);
+        if (n < 0) {  // an event got there first
+          drainEvents(c, handle, *batch);
+          n = c.io->readAudio(c.rx.data(), block);
+        }
+        if (n <= 0) continue;
+        batch->index.push_back(handle);
+        batch->index.push_back(static_cast<int32_t>(batch->audio.size()));
+        batch->index.push_back(static_cast<int32_t>(n));
+        batch->audio.insert(batch->audio.end(), c.rx.begin(), c.rx.begin() + n);
+        c.counters.framesRead++;
+        // DAHDI paces writes by reads: one frame out for each frame in.
+        {
+          std::lock_guard<std::mutex> lk(txMutex_);
+          if (c.txCount) {
+            std::memcpy(c.tx.data(), c.txRing.data() + static_cast<std::size_t>(c.txHead) * block, block * sizeof(int16_t));
+            c.txHead = (c.txHead + 1) % c.spec.txQueueFrames;
+            c.txCount--;
+          } else {
+            std::fill(c.tx.begin(), c.tx.end(), 0);
+            c.counters.underruns++;
+          }
+        }
+        if (c.io->writeAudio(c.tx.data(), block) > 0) c.counters.framesWritten++;
+      } catch (const std::exception& err) {
+        CardEvent ev;
+        ev.handle = handle;
+        ev.kind = "error";
+        ev.data.assign(err.what(), err.what() + std::strlen(err.what()));
+        batch->events.push_back(std::move(ev));
+        fds[k].fd = -1;  // stop polling a channel the kernel refuses
+      }
+    }
+    if (batch->index.empty() && batch->events.empty()) continue;
+    batch->tick = ++tick;
+    ticks_ = tick;
+    if (!deliver_(std::move(batch))) batchesDropped_++;
+  }
+}
+
+}  // namespace sipline::card
