@@ -79,6 +79,7 @@ struct ChannelDspConfig {
   // Line echo canceller (spandsp echo_can, G.168 style).
   bool echoCanceller = false;
   int echoTailMs = 64;
+  bool echoNlp = true;  // also suppress the residual echo (non-linear processor)
 
   // Gains applied to the voice path (not to generated signals).
   float rxGainDb = 0.0f;
@@ -165,7 +166,7 @@ class ChannelDsp {
   float rxLevelDbm0() const;
   float txLevelDbm0() const;
 
-  /** Echo return loss enhancement so far, in dB (0 when the canceller is off). */
+  /** Echo return loss enhancement now (rx level before minus after the canceller), in dB; 0 when off. */
   float echoReturnLossEnhancementDb() const;
 
  private:
