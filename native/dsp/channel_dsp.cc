@@ -127,8 +127,7 @@ std::size_t ChannelDsp::tx(int16_t* amp, std::size_t n) {
   if (s.callerIdTx) add(s.callerIdTx->tx(s.generated.data(), n));
   if (s.toneTx) add(s.toneTx->tx(s.generated.data(), n));
   for (std::size_t i = 0; i < n; i++) {
-    int16_t out = saturated_add16(amp[i], s.mix[i]);
-    amp[i] = s.echo ? s.echo->hpfTx(out) : out;
+    amp[i] = saturated_add16(amp[i], s.mix[i]);
   }
   s.txMeter.rx(amp, n);
   if (s.echo) {

@@ -58,8 +58,10 @@ struct ChannelDspConfig {
   // DTMF receiver (spandsp dtmf_rx).
   bool dtmfRx = true;
   bool dtmfRxFilterDialTone = false;
-  float dtmfRxTwistDb = 8.0f;         // high group at most this much below the low group
-  float dtmfRxReverseTwistDb = 4.0f;  // high group at most this much above the low group
+  // Twist limits: the standards ask for +4/-8 dB to be accepted; spandsp measures
+  // twist per 12.75 ms block, so 2 dB of margin keeps those reliably accepted.
+  float dtmfRxTwistDb = 10.0f;        // high group at most this much below the low group
+  float dtmfRxReverseTwistDb = 6.0f;  // high group at most this much above the low group
   float dtmfRxThresholdDbm0 = -42.0f; // per-tone detection floor
 
   // DTMF generator (spandsp dtmf_tx).

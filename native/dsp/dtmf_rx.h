@@ -14,8 +14,8 @@ namespace sipline::dsp {
 
 struct DtmfRxSettings {
   bool filterDialTone = false;
-  float twistDb = 8.0f;
-  float reverseTwistDb = 4.0f;
+  float twistDb = 10.0f;
+  float reverseTwistDb = 6.0f;
   float thresholdDbm0 = -42.0f;
 };
 

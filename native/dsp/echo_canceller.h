@@ -20,8 +20,6 @@ class EchoCanceller {
   EchoCanceller(const EchoCanceller&) = delete;
   EchoCanceller& operator=(const EchoCanceller&) = delete;
 
-  /** High-pass filters a tx sample the way the canceller expects its reference. */
-  int16_t hpfTx(int16_t tx);
   /** Samples in, count out: clean[i] is rx[i] minus the echo of txRef[i]. */
   std::size_t rx(const int16_t* rx, const int16_t* txRef, int16_t* clean, std::size_t n);
 
