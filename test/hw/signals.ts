@@ -145,9 +145,10 @@ function minimodemArgs(mode: FskMode): string[] {
 /**
  * A caller ID burst as the test assembles it, modulated by minimodem: 300
  * bits of channel seizure (alternating), 180 mark bits, the message octets
- * each framed 8-N-1 (LSB first), a few marks after.
+ * each framed 8-N-1 (LSB first), a few marks after; sox sets the level
+ * (GR-30-CORE and EN 300 659-1 send about -13.5 dBm0).
  */
-export function minimodemCallerIdBurst(message: number[], mode: FskMode): Int16Array {
+export function minimodemCallerIdBurst(message: number[], mode: FskMode, levelDbm0 = -13.5): Int16Array {
   let bits = '01'.repeat(150) + '1'.repeat(180);
   for (const octet of message) {
     bits += '0';
@@ -160,7 +161,10 @@ export function minimodemCallerIdBurst(message: number[], mode: FskMode): Int16A
     const out = join(dir, 'burst.raw');
     execFileSync('minimodem', ['--tx', ...minimodemArgs(mode), '--binary-raw', '1', '-R', String(SAMPLE_RATE_HZ), '-f', wav], { input: bits });
     execFileSync('sox', ['-D', wav, ...RAW, out]);
-    return readRaw(out);
+    const have = soxLevelDbm0(readRaw(out));
+    const scaled = join(dir, 'scaled.raw');
+    execFileSync('sox', ['-D', ...RAW, out, ...RAW, scaled, 'vol', `${(levelDbm0 - have).toFixed(3)}dB`]);
+    return readRaw(scaled);
   });
 }
 
