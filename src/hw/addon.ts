@@ -164,6 +164,23 @@ export interface Addon {
   versions(): AddonVersions;
   SimCard: new (spans: NativeSimSpan[], onFarEvent?: () => void) => NativeSimCard;
   Card: new (kernel: 'dahdi' | NativeSimCard, channels: NativeChannelSpec[], onBatch: (batch: NativeBatch) => void) => NativeCard;
+  /** Per-channel DSP handle; src/hw/dsp.ts gives it its types. */
+  Dsp: new (config: object) => AddonDsp;
+  encodeCallerId(standard: string, callerId: object): Uint8Array;
+  decodeCallerId(standard: string, bytes: Uint8Array): { callerId?: unknown; error?: string };
+}
+
+/** The native DSP handle, untyped beyond its shape (see src/hw/dsp.ts). */
+export interface AddonDsp {
+  rx(samples: Int16Array, withClean?: boolean): { events: unknown[]; clean?: Int16Array };
+  tx(voiceOrCount: Int16Array | number): { samples: Int16Array; generated: number };
+  sendDigits(digits: string): void;
+  playTone(name: string): void;
+  stopTone(): void;
+  sendCallerId(callerId: object): void;
+  txBusy(): boolean;
+  levels(): { rxDbm0: number; txDbm0: number; erleDb: number };
+  close(): void;
 }
 
 /** Raised when the compiled addon is missing or does not load. */
