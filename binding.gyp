@@ -9,6 +9,7 @@
         "native/backends/sim_kernel.cc",
         "native/card/card_io.cc",
         "native/card/card_addon.cc",
+        "native/card/dsp_config.cc",
         "native/dsp/binding.cc",
         "native/dsp/caller_id_message.cc",
         "native/dsp/caller_id_rx.cc",

@@ -6,6 +6,7 @@
 #include <dahdi/user.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -62,6 +63,8 @@ struct SimKernel::Channel {
   std::size_t loopPos = 0;
   std::vector<int16_t> audioOut;  // ring of what the card sent
   std::size_t outHead = 0, outSize = 0;
+  float echoGain = 0;          // 0: no echo
+  std::deque<int16_t> echoLine;  // what the card sent, on its way back
   bool nearOffhook = false, farOffhook = false, ringing = false, reversed = false, battery = true;
   int rxBits = kEmOnhookBits, txBits = kEmOnhookBits;
   SimChannelStats stats;
@@ -175,6 +178,13 @@ void SimKernel::fillRx(Channel& c, int16_t* out, std::size_t n) {
     }
   }
   if (i < n) std::memset(out + i, 0, (n - i) * sizeof(int16_t));
+  if (c.echoGain > 0) {
+    for (std::size_t k = 0; k < n && !c.echoLine.empty(); k++) {
+      int v = out[k] + c.echoLine.front();
+      c.echoLine.pop_front();
+      out[k] = static_cast<int16_t>(std::clamp(v, -32768, 32767));
+    }
+  }
 }
 
 void SimKernel::nearEvent(Channel& c, int event) {
@@ -512,6 +522,9 @@ ssize_t SimKernel::write(int fd, const void* buf, std::size_t n) {
     c.outSize++;
   }
   c.stats.samplesWritten += samples;
+  if (c.echoGain > 0 && c.echoLine.size() < kFarAudioMax) {
+    for (std::size_t k = 0; k < samples; k++) c.echoLine.push_back(static_cast<int16_t>(s[k] * c.echoGain));
+  }
   return static_cast<ssize_t>(samples * sizeof(int16_t));
 }
 
@@ -671,6 +684,20 @@ void SimKernel::writeAudio(int channel, const int16_t* samples, std::size_t n, b
   } else {
     c.audioIn.insert(c.audioIn.end(), samples, samples + n);
   }
+}
+
+void SimKernel::setEcho(int channel, float lossDb, int delayMs) {
+  std::lock_guard<std::mutex> lk(m_);
+  Channel& c = channelAt(channel);
+  require(c.kind != SimChannelKind::DChannel, channel, c.kind, "line echo");
+  if (delayMs < 0 || delayMs > 500) throw std::invalid_argument("echo delay must be 0 to 500 ms");
+  c.echoLine.clear();
+  if (lossDb < 0) {
+    c.echoGain = 0;
+    return;
+  }
+  c.echoGain = std::pow(10.0f, -lossDb / 20.0f);
+  c.echoLine.assign(static_cast<std::size_t>(delayMs) * 8, 0);
 }
 
 std::size_t SimKernel::readAudio(int channel, int16_t* out, std::size_t max) {

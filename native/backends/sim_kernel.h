@@ -105,6 +105,11 @@ class SimKernel final : public Syscalls {
   void addLineErrors(int span, int bpv, int crc4, int ebit, int fas);
   /** Audio towards the card; loop repeats it until replaced or cleared by an empty loop. */
   void writeAudio(int channel, const int16_t* samples, std::size_t n, bool loop);
+  /**
+   * Line echo (the hybrid's): what the card sends comes back into what it
+   * receives, delayMs later and lossDb quieter. lossDb < 0 turns it off.
+   */
+  void setEcho(int channel, float lossDb, int delayMs);
   /** Audio the card sent, oldest first. */
   std::size_t readAudio(int channel, int16_t* out, std::size_t max);
   /** A D-channel frame from the switch to the card. */

@@ -11,6 +11,7 @@
 #include "backends/dahdi_channel.h"
 #include "backends/sim_kernel.h"
 #include "card/card_io.h"
+#include "card/dsp_config.h"
 
 namespace sipline::card {
 namespace {
@@ -34,6 +35,8 @@ Napi::Value guarded(Napi::Env env, Fn&& fn) {
   } catch (const BackendError& e) {
     throw codedError(env, e.what(), e.code());
   } catch (const std::invalid_argument& e) {
+    throw codedError(env, e.what(), "EINVAL");
+  } catch (const dsp::DspError& e) {
     throw codedError(env, e.what(), "EINVAL");
   } catch (const std::exception& e) {
     throw codedError(env, e.what(), "EINTERNAL");
@@ -80,6 +83,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
                            InstanceMethod("addLineErrors", &SimCard::AddLineErrors),
                            InstanceMethod("writeAudio", &SimCard::WriteAudio),
                            InstanceMethod("readAudio", &SimCard::ReadAudio),
+                           InstanceMethod("setEcho", &SimCard::SetEcho),
                            InstanceMethod("writeFrame", &SimCard::WriteFrame),
                            InstanceMethod("frameError", &SimCard::FrameError),
                            InstanceMethod("hardwareDtmf", &SimCard::HardwareDtmf),
@@ -182,6 +186,14 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
       }
       auto a = info[1].As<Napi::Int16Array>();
       kernel_->writeAudio(ch, a.Data(), a.ElementLength(), info.Length() > 2 && info[2].ToBoolean());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SetEcho(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] {
+      int ch = intArg(info, 0, "channel");
+      if (info.Length() < 2 || !info[1].IsNumber()) throw codedError(info.Env(), "lossDb must be a number", "EINVAL");
+      kernel_->setEcho(ch, info[1].As<Napi::Number>().FloatValue(), intArg(info, 2, "delayMs"));
       return info.Env().Undefined();
     });
   }
@@ -309,6 +321,15 @@ struct BatchConverter {
       eo.Set("value", e.value);
       if (e.kind == "frame") eo.Set("data", Napi::Buffer<uint8_t>::Copy(env, e.data.data(), e.data.size()));
       if (e.kind == "error") eo.Set("message", std::string(e.data.begin(), e.data.end()));
+      if (!e.text.empty()) {
+        eo.Set(e.kind == "tone" || e.kind == "tone-ended" ? "tone" : "digit", e.text);
+      }
+      if (e.kind == "dtmf" || e.kind == "dtmf-begin" || e.kind == "caller-id" || e.kind == "tone" || e.kind == "tone-ended") {
+        eo.Set("atMs", static_cast<double>(e.atSample) / 8.0);
+        if (e.kind == "dtmf") eo.Set("durationMs", e.durationMs);
+        if (e.kind == "dtmf" || e.kind == "dtmf-begin") eo.Set("levelDbm0", e.levelDbm0);
+      }
+      if (e.callerId) eo.Set("callerId", callerIdToJs(env, *e.callerId));
       events.Set(static_cast<uint32_t>(i), eo);
     }
     o.Set("events", events);
@@ -349,6 +370,11 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
                            InstanceMethod("span", &CardWrap::Span),
                            InstanceMethod("spanStatus", &CardWrap::SpanStatus),
                            InstanceMethod("stats", &CardWrap::Stats),
+                           InstanceMethod("sendDigits", &CardWrap::SendDigits),
+                           InstanceMethod("playTone", &CardWrap::PlayTone),
+                           InstanceMethod("stopTone", &CardWrap::StopTone),
+                           InstanceMethod("sendCallerId", &CardWrap::SendCallerId),
+                           InstanceMethod("levels", &CardWrap::Levels),
                        });
   }
 
@@ -380,6 +406,10 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
         if (o.Has("blockSize")) s.channel.blockSize = o.Get("blockSize").ToNumber().Int32Value();
         if (o.Has("txQueueFrames")) s.txQueueFrames = o.Get("txQueueFrames").ToNumber().Int32Value();
         s.hardwareDtmf = o.Has("hardwareDtmf") && o.Get("hardwareDtmf").ToBoolean();
+        if (o.Has("dsp") && o.Get("dsp").IsObject()) {
+          s.dsp = std::make_shared<const dsp::ChannelDspConfig>(
+              dspConfigFrom(env, o.Get("dsp").As<Napi::Object>(), "channel " + std::to_string(s.channel.number) + " dsp"));
+        }
         specs.push_back(s);
       }
       tsfn_ = BatchTsfn::New(env, info[2].As<Napi::Function>(), "sipline card batch", 16, 1);
@@ -513,6 +543,47 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
     o.Set("batchesDropped", card_ ? static_cast<double>(card_->batchesDropped()) : 0.0);
     o.Set("realtime", card_ ? card_->realtime() : false);
     return o;
+  }
+
+  std::string stringArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
+    if (info.Length() <= i || !info[i].IsString()) throw codedError(info.Env(), std::string(name) + " must be a string", "EINVAL");
+    return info[i].As<Napi::String>().Utf8Value();
+  }
+  Napi::Value SendDigits(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] {
+      card(info.Env()).sendDigits(intArg(info, 0, "handle"), stringArg(info, 1, "digits"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value PlayTone(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] {
+      card(info.Env()).playTone(intArg(info, 0, "handle"), stringArg(info, 1, "tone"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value StopTone(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] {
+      card(info.Env()).stopTone(intArg(info, 0, "handle"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SendCallerId(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] {
+      int h = intArg(info, 0, "handle");
+      if (info.Length() < 2 || !info[1].IsObject()) throw codedError(info.Env(), "callerId must be an object", "EINVAL");
+      card(info.Env()).sendCallerId(h, callerIdFrom(info.Env(), info[1].As<Napi::Object>(), "callerId"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Levels(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      ChannelLevels l = card(info.Env()).levels(intArg(info, 0, "handle"));
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("rxDbm0", l.rxDbm0);
+      o.Set("txDbm0", l.txDbm0);
+      o.Set("erleDb", l.erleDb);
+      return o;
+    });
   }
 
   std::unique_ptr<Card> card_;

@@ -2,6 +2,8 @@
 // frames and events leave in one batch (DESIGN.md: one callback per tick).
 #include "card/card_io.h"
 
+#include "card/dsp_config.h"
+
 #include <dahdi/user.h>
 #include <pthread.h>
 #include <sched.h>
@@ -25,7 +27,11 @@ struct Card::Channel {
   // Bounded ring of frames from JavaScript (guarded by Card::txMutex_).
   std::vector<int16_t> txRing;
   int txHead = 0, txCount = 0;
-  std::vector<int16_t> rx, tx;
+  std::vector<int16_t> rx, tx, clean;
+  std::unique_ptr<dsp::ChannelDsp> dsp;
+  std::vector<dsp::DspEvent> dspEvents;
+  std::mutex levelMutex;
+  ChannelLevels levels;
 };
 
 std::string eventKind(int e) {
@@ -77,6 +83,15 @@ Card::Card(backends::Syscalls& kernel, std::shared_ptr<void> kernelOwner, const 
     c->txRing.assign(block * static_cast<std::size_t>(spec.txQueueFrames), 0);
     c->rx.assign(spec.channel.mode == ChannelMode::Hdlc ? backends::kMaxHdlcFrame : block, 0);
     c->tx.assign(block, 0);
+    if (spec.dsp) {
+      if (spec.channel.mode != ChannelMode::Audio) throw BackendError("channel " + std::to_string(spec.channel.number) + ": a D-channel has no DSP", EINVAL);
+      try {
+        c->dsp = std::make_unique<dsp::ChannelDsp>(*spec.dsp);
+      } catch (const dsp::DspError& e) {
+        throw BackendError("channel " + std::to_string(spec.channel.number) + ": DSP: " + e.what(), EINVAL);
+      }
+      c->clean.assign(block, 0);
+    }
     channels_.push_back(std::move(c));
   }
 }
@@ -146,6 +161,72 @@ backends::SpanStatus Card::spanStatus(int span) {
   return backends::readSpanStatus(kernel_, span);
 }
 
+Card::Channel& Card::withDsp(int handle, const char* what) {
+  Channel& c = at(handle);
+  if (!c.dsp) throw BackendError(std::string(what) + ": channel " + std::to_string(c.spec.channel.number) + " has no DSP", EINVAL);
+  return c;
+}
+
+void Card::queue(int handle, std::function<void(dsp::ChannelDsp&)> fn) {
+  std::lock_guard<std::mutex> lk(commandMutex_);
+  commands_.push_back(Command{handle, std::move(fn)});
+}
+
+void Card::sendDigits(int handle, const std::string& digits) {
+  withDsp(handle, "send digits");
+  for (char d : digits) {
+    if (!d || !std::strchr("0123456789*#ABCD", d)) throw BackendError(std::string("send digits: '") + d + "' is not a DTMF digit (0-9 * # A-D)", EINVAL);
+  }
+  queue(handle, [digits](dsp::ChannelDsp& dsp) { dsp.sendDigits(digits); });
+}
+
+void Card::playTone(int handle, const std::string& name) {
+  Channel& c = withDsp(handle, "play tone");
+  bool known = false;
+  for (const auto& t : c.spec.dsp->tones) known = known || t.name == name;
+  if (!known) throw BackendError("play tone: channel " + std::to_string(c.spec.channel.number) + " has no tone named '" + name + "' in its zone", EINVAL);
+  queue(handle, [name](dsp::ChannelDsp& dsp) { dsp.playTone(name); });
+}
+
+void Card::stopTone(int handle) {
+  withDsp(handle, "stop tone");
+  queue(handle, [](dsp::ChannelDsp& dsp) { dsp.stopTone(); });
+}
+
+void Card::sendCallerId(int handle, const dsp::CallerId& callerId) {
+  Channel& c = withDsp(handle, "send caller ID");
+  if (c.spec.dsp->callerIdTx == dsp::CallerIdStandard::None) {
+    throw BackendError("send caller ID: channel " + std::to_string(c.spec.channel.number) + " has no caller ID standard for sending (callerIdTx)", EINVAL);
+  }
+  queue(handle, [callerId](dsp::ChannelDsp& dsp) { dsp.sendCallerId(callerId); });
+}
+
+ChannelLevels Card::levels(int handle) {
+  Channel& c = withDsp(handle, "levels");
+  std::lock_guard<std::mutex> lk(c.levelMutex);
+  return c.levels;
+}
+
+void Card::runCommands(Batch& batch) {
+  std::vector<Command> now;
+  {
+    std::lock_guard<std::mutex> lk(commandMutex_);
+    if (commands_.empty()) return;
+    now.swap(commands_);
+  }
+  for (auto& cmd : now) {
+    try {
+      cmd.fn(*channels_[cmd.handle]->dsp);
+    } catch (const std::exception& err) {
+      CardEvent ev;
+      ev.handle = cmd.handle;
+      ev.kind = "error";
+      ev.data.assign(err.what(), err.what() + std::strlen(err.what()));
+      batch.events.push_back(std::move(ev));
+    }
+  }
+}
+
 void Card::drainEvents(Channel& c, int handle, Batch& batch) {
   for (int guard = 0; guard < 64; guard++) {
     int e = c.io->getEvent();
@@ -173,6 +254,7 @@ void Card::run() {
     if (r == 0) continue;
     auto batch = std::make_unique<Batch>();
     batch->readyNs = monotonicNs();
+    runCommands(*batch);
     for (std::size_t k = 0; k < channels_.size(); k++) {
       short re = fds[k].revents;
       if (!re) continue;
@@ -202,10 +284,29 @@ void Card::run() {
           n = c.io->readAudio(c.rx.data(), block);
         }
         if (n <= 0) continue;
+        const int16_t* heard = c.rx.data();
+        if (c.dsp) {
+          // Echo canceller (against what tx() sent), gain, power meter, detectors.
+          c.dspEvents.clear();
+          c.dsp->rx(c.rx.data(), static_cast<std::size_t>(n), c.dspEvents, c.clean.data());
+          heard = c.clean.data();
+          for (auto& de : c.dspEvents) {
+            CardEvent ev;
+            ev.handle = handle;
+            ev.kind = dspEventKind(de.kind);
+            ev.atSample = de.atSample;
+            ev.durationMs = de.durationMs;
+            ev.levelDbm0 = de.levelDbm0;
+            if (de.digit) ev.text = std::string(1, de.digit);
+            if (!de.tone.empty()) ev.text = de.tone;
+            if (de.kind == dsp::DspEventKind::CallerId) ev.callerId = std::make_shared<dsp::CallerId>(std::move(de.callerId));
+            batch->events.push_back(std::move(ev));
+          }
+        }
         batch->index.push_back(handle);
         batch->index.push_back(static_cast<int32_t>(batch->audio.size()));
         batch->index.push_back(static_cast<int32_t>(n));
-        batch->audio.insert(batch->audio.end(), c.rx.begin(), c.rx.begin() + n);
+        batch->audio.insert(batch->audio.end(), heard, heard + n);
         c.counters.framesRead++;
         // DAHDI paces writes by reads: one frame out for each frame in.
         {
@@ -218,6 +319,11 @@ void Card::run() {
             std::fill(c.tx.begin(), c.tx.end(), 0);
             c.counters.underruns++;
           }
+        }
+        if (c.dsp) {
+          c.dsp->tx(c.tx.data(), block);  // digits, caller ID and zone tones mixed in; the echo reference
+          std::lock_guard<std::mutex> lk(c.levelMutex);
+          c.levels = ChannelLevels{c.dsp->rxLevelDbm0(), c.dsp->txLevelDbm0(), c.dsp->echoReturnLossEnhancementDb()};
         }
         if (c.io->writeAudio(c.tx.data(), block) > 0) c.counters.framesWritten++;
       } catch (const std::exception& err) {

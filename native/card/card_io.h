@@ -14,6 +14,7 @@
 
 #include "backends/dahdi_channel.h"
 #include "backends/syscalls.h"
+#include "dsp/channel_dsp.h"
 
 namespace sipline::card {
 
@@ -21,6 +22,7 @@ struct CardChannelSpec {
   backends::DahdiChannelConfig channel;
   int txQueueFrames = 4;       // audio frames from JavaScript waiting to be written
   bool hardwareDtmf = false;   // ask the card's own DTMF detector (DAHDI_TONEDETECT)
+  std::shared_ptr<const dsp::ChannelDspConfig> dsp;  // null: no DSP on this channel
 };
 
 /** One discrete thing that happened on a channel during a tick. */
@@ -29,6 +31,19 @@ struct CardEvent {
   std::string kind;  // see eventKind() in card_io.cc and src/hw/addon.ts
   int value = 0;     // digit (as a character code), CAS bits, bytes of a frame
   std::vector<uint8_t> data;  // frame: the whole D-channel frame
+  // DSP events (kind dtmf-begin, dtmf, caller-id, tone, tone-ended):
+  uint64_t atSample = 0;
+  int durationMs = 0;
+  float levelDbm0 = 0;
+  std::string text;  // digit or tone name
+  std::shared_ptr<dsp::CallerId> callerId;
+};
+
+/** The power meter and echo canceller of a channel, as of its last tick. */
+struct ChannelLevels {
+  float rxDbm0 = -99;
+  float txDbm0 = -99;
+  float erleDb = 0;
 };
 
 /** Everything one tick produced, for all channels at once. */
@@ -75,6 +90,13 @@ class Card {
   void setTxBits(int handle, int abcd);
   void setPolarity(int handle, int reversed);
   backends::SpanStatus spanStatus(int span);
+  // DSP requests; run on the I/O thread at its next tick. Checked here so
+  // that a bad request throws to the caller (BackendError EINVAL).
+  void sendDigits(int handle, const std::string& digits);
+  void playTone(int handle, const std::string& name);
+  void stopTone(int handle);
+  void sendCallerId(int handle, const dsp::CallerId& callerId);
+  ChannelLevels levels(int handle);
   int span(int handle);
   const ChannelCounters& counters(int handle);
   uint64_t ticks() const { return ticks_; }
@@ -85,6 +107,9 @@ class Card {
   Channel& at(int handle);
   void run();
   void drainEvents(Channel& c, int handle, Batch& batch);
+  Channel& withDsp(int handle, const char* what);
+  void queue(int handle, std::function<void(dsp::ChannelDsp&)> fn);
+  void runCommands(Batch& batch);
 
   backends::Syscalls& kernel_;
   std::shared_ptr<void> kernelOwner_;
@@ -95,6 +120,12 @@ class Card {
   std::atomic<bool> stopped_{false};
   bool realtime_ = false;
   std::mutex txMutex_;
+  struct Command {
+    int handle;
+    std::function<void(dsp::ChannelDsp&)> fn;
+  };
+  std::mutex commandMutex_;
+  std::vector<Command> commands_;
   std::atomic<uint64_t> ticks_{0};
   std::atomic<uint64_t> batchesDropped_{0};
 };

@@ -75,6 +75,7 @@ export interface NativeSimCard {
   addLineErrors(span: number, bpv: number, crc4: number, ebit: number, fas: number): void;
   writeAudio(channel: number, samples: Int16Array, loop?: boolean): void;
   readAudio(channel: number, max: number): Int16Array;
+  setEcho(channel: number, lossDb: number, delayMs: number): void;
   writeFrame(channel: number, frame: Uint8Array): void;
   frameError(channel: number, what: 'badFcs' | 'abort'): void;
   hardwareDtmf(channel: number, digit: string): boolean;
@@ -93,6 +94,8 @@ export interface NativeChannelSpec {
   /** Frames from JavaScript queued per channel before the oldest is dropped; default 4. */
   txQueueFrames?: number;
   hardwareDtmf?: boolean;
+  /** Run this channel's frames through the DSP (src/hw/dsp.ts DspConfig). */
+  dsp?: object;
 }
 
 /** One event of a tick, as the I/O thread reports it. */
@@ -103,6 +106,13 @@ export interface NativeCardEvent {
   value: number;
   data?: Buffer;
   message?: string;
+  /** DSP events (kinds dtmf-begin, dtmf, caller-id, tone, tone-ended). */
+  digit?: string;
+  tone?: string;
+  atMs?: number;
+  durationMs?: number;
+  levelDbm0?: number;
+  callerId?: unknown;
 }
 
 /** Everything one tick of the card's I/O thread produced. */
@@ -156,6 +166,11 @@ export interface NativeCard {
   span(handle: number): number;
   spanStatus(span: number): NativeSpanStatus;
   stats(): { ticks: number; batchesDropped: number; realtime: boolean };
+  sendDigits(handle: number, digits: string): void;
+  playTone(handle: number, name: string): void;
+  stopTone(handle: number): void;
+  sendCallerId(handle: number, callerId: object): void;
+  levels(handle: number): { rxDbm0: number; txDbm0: number; erleDb: number };
 }
 
 /** What the addon exports, as JavaScript sees it. */

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { addon, type NativeBatch, type NativeCard, type NativeCardEvent } from './addon.js';
 import { Channel, type ChannelEvent, type ChannelEventKind, type ChannelMode } from './channel.js';
+import type { DspConfig, DspEvent } from './dsp.js';
 import { CardClosedError, CardError, native } from './errors.js';
 import type { SimCard } from './sim-card.js';
 import { Span } from './span.js';
@@ -21,6 +22,8 @@ export interface CardChannelOptions {
   txQueueFrames?: number;
   /** Use the card's own DTMF detector (DAHDI_TONEDETECT). */
   hardwareDtmf?: boolean;
+  /** Runs the channel's frames through the DSP (DTMF, caller ID, tones, echo canceller, gains, power meter). */
+  dsp?: DspConfig;
 }
 
 export interface CardOptions {
@@ -78,6 +81,18 @@ function toChannelEvent(e: NativeCardEvent): ChannelEvent | undefined {
   return ev;
 }
 
+function toDspEvent(e: NativeCardEvent): DspEvent | undefined {
+  const atMs = e.atMs ?? 0;
+  switch (e.kind) {
+    case 'dtmf-begin': return { kind: 'dtmf-begin', atMs, digit: e.digit ?? '', levelDbm0: e.levelDbm0 ?? 0 };
+    case 'dtmf': return { kind: 'dtmf', atMs, digit: e.digit ?? '', durationMs: e.durationMs ?? 0, levelDbm0: e.levelDbm0 ?? 0 };
+    case 'caller-id': return { kind: 'caller-id', atMs, callerId: e.callerId as Extract<DspEvent, { kind: 'caller-id' }>['callerId'] };
+    case 'tone': return { kind: 'tone', atMs, tone: e.tone ?? '' };
+    case 'tone-ended': return { kind: 'tone-ended', atMs, tone: e.tone ?? '' };
+    default: return undefined;
+  }
+}
+
 export class Card extends EventEmitter<CardEvents> {
   #native: NativeCard | undefined;
   readonly spans: readonly Span[];
@@ -107,12 +122,19 @@ export class Card extends EventEmitter<CardEvents> {
           blockSize: c.blockSize ?? 160,
           txQueueFrames: c.txQueueFrames ?? 4,
           hardwareDtmf: c.hardwareDtmf ?? false,
+          ...(c.dsp ? { dsp: c.dsp } : {}),
         })),
         (batch) => this.onBatch(batch),
       ),
     );
     this.channels = options.channels.map(
-      (c, handle) => new Channel(getNative, handle, { number: c.number, span: c.span, mode: c.mode ?? 'audio', blockSize: c.blockSize ?? 160 }),
+      (c, handle) => new Channel(getNative, handle, {
+          number: c.number,
+          span: c.span,
+          mode: c.mode ?? 'audio',
+          blockSize: c.blockSize ?? 160,
+          ...(c.dsp ? { dsp: c.dsp } : {}),
+        }),
     );
     for (const c of this.channels) this.#byNumber.set(c.number, c);
     const spanNumbers = [...new Set(options.channels.map((c) => c.span))].sort((a, b) => a - b);
@@ -156,6 +178,11 @@ export class Card extends EventEmitter<CardEvents> {
       if (!ch) continue;
       if (e.kind === 'frame' && e.data) {
         ch.emit('frame', e.data);
+        continue;
+      }
+      const dsp = toDspEvent(e);
+      if (dsp) {
+        ch.deliverDsp(dsp);
         continue;
       }
       const ev = toChannelEvent(e);

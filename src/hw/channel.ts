@@ -2,6 +2,7 @@
 // D-channel. Reaches the addon only through its Card (the one boundary).
 import { EventEmitter } from 'node:events';
 import type { NativeCard, NativeChannelCounters } from './addon.js';
+import type { CallerId, DspConfig, DspEvent, DspLevels } from './dsp.js';
 import { CardClosedError, CardError, native } from './errors.js';
 
 export type ChannelMode = 'audio' | 'hdlc';
@@ -53,6 +54,8 @@ export interface ChannelEvents {
   audio: [Int16Array];
   /** A whole HDLC frame from a D-channel. */
   frame: [Buffer];
+  /** DSP results on received audio: DTMF, caller ID, zone tones. */
+  dsp: [DspEvent];
   close: [];
 }
 
@@ -63,6 +66,7 @@ export interface ChannelInfo {
   span: number;
   mode: ChannelMode;
   blockSize: number;
+  dsp?: DspConfig;
 }
 
 export class Channel extends EventEmitter<ChannelEvents> {
@@ -72,6 +76,8 @@ export class Channel extends EventEmitter<ChannelEvents> {
   readonly mode: ChannelMode;
   /** Samples per frame (160 = 20 ms). */
   readonly blockSize: number;
+  /** The channel's DSP settings, when its frames run through the DSP. */
+  readonly dspConfig: DspConfig | undefined;
 
   /** @internal Built by Card; `handle` addresses it in the addon. */
   constructor(
@@ -84,6 +90,7 @@ export class Channel extends EventEmitter<ChannelEvents> {
     this.span = info.span;
     this.mode = info.mode;
     this.blockSize = info.blockSize;
+    this.dspConfig = info.dsp;
   }
 
   get closed(): boolean {
@@ -125,6 +132,30 @@ export class Channel extends EventEmitter<ChannelEvents> {
     this.call('set polarity', (c) => c.setPolarity(this.handle, reversed));
   }
 
+  /** Sends DTMF digits (0-9 * # A-D) into the outgoing audio. */
+  sendDigits(digits: string): void {
+    this.call('send digits', (c) => c.sendDigits(this.handle, digits));
+  }
+
+  /** Plays a tone of the channel's tone zone (dial, ringback, busy, ...) until stopTone or another tone. */
+  playTone(name: string): void {
+    this.call(`play tone ${name}`, (c) => c.playTone(this.handle, name));
+  }
+
+  stopTone(): void {
+    this.call('stop tone', (c) => c.stopTone(this.handle));
+  }
+
+  /** Sends a caller ID message in the channel's callerIdTx standard. */
+  sendCallerId(callerId: CallerId): void {
+    this.call('send caller ID', (c) => c.sendCallerId(this.handle, callerId));
+  }
+
+  /** Power meter (dBm0) of each direction and the echo canceller's ERLE, as of the last tick. */
+  levels(): DspLevels {
+    return this.call('read levels', (c) => c.levels(this.handle));
+  }
+
   counters(): ChannelCounters {
     return this.call('read counters', (c) => c.counters(this.handle));
   }
@@ -132,6 +163,11 @@ export class Channel extends EventEmitter<ChannelEvents> {
   /** @internal Card delivers this channel's part of a tick. */
   deliver(event: ChannelEvent): void {
     if (!this.#closed) this.emit('event', event);
+  }
+
+  /** @internal */
+  deliverDsp(event: DspEvent): void {
+    if (!this.#closed) this.emit('dsp', event);
   }
 
   /** Stops delivering events; the kernel channel closes with its card. */

@@ -27,7 +27,8 @@ export function native<T>(where: string, call: () => T): T {
     return call();
   } catch (err) {
     const e = err as { message?: string; code?: unknown };
-    const code = typeof e.code === 'string' ? e.code : 'EINTERNAL';
+    // The addon's argument checks throw TypeError without a code.
+    const code = typeof e.code === 'string' ? e.code : err instanceof TypeError ? 'EINVAL' : 'EINTERNAL';
     if (code === 'ECLOSED') throw new CardClosedError(where);
     throw new CardError(`${where}: ${e.message ?? String(err)}`, code);
   }

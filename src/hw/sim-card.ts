@@ -122,6 +122,11 @@ export class SimCard extends EventEmitter<SimCardEvents> {
     this.call(`audio to channel ${channel}`, (n) => n.writeAudio(channel, samples, options.loop ?? false));
   }
 
+  /** Hybrid echo on the line: the card hears what it sends, delayMs later and lossDb quieter; `null` removes it. */
+  setEcho(channel: number, echo: { lossDb: number; delayMs: number } | null): void {
+    this.call(`echo on channel ${channel}`, (n) => n.setEcho(channel, echo ? echo.lossDb : -1, echo ? echo.delayMs : 0));
+  }
+
   /** Audio the card sent on a channel, oldest first (the far end keeps the last second). */
   receiveAudio(channel: number, maxSamples = 8000): Int16Array {
     return this.call(`audio from channel ${channel}`, (n) => n.readAudio(channel, maxSamples));
