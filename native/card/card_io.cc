@@ -245,6 +245,10 @@ void Card::run() {
   std::vector<pollfd> fds(channels_.size());
   for (std::size_t k = 0; k < channels_.size(); k++) fds[k] = pollfd{channels_[k]->io->fd(), static_cast<short>(POLLIN | POLLPRI), 0};
   uint64_t tick = 0;
+  std::size_t audioReserve = 0;
+  for (const auto& c : channels_) {
+    if (c->spec.channel.mode == ChannelMode::Audio) audioReserve += static_cast<std::size_t>(c->spec.channel.blockSize);
+  }
   while (running_) {
     int r = kernel_.poll(fds.data(), fds.size(), 20);
     if (r < 0) {
@@ -254,6 +258,8 @@ void Card::run() {
     if (r == 0) continue;
     auto batch = std::make_unique<Batch>();
     batch->readyNs = monotonicNs();
+    batch->audio.reserve(audioReserve);
+    batch->index.reserve(channels_.size() * 3);
     runCommands(*batch);
     for (std::size_t k = 0; k < channels_.size(); k++) {
       short re = fds[k].revents;
