@@ -512,14 +512,19 @@ ssize_t SimKernel::write(int fd, const void* buf, std::size_t n) {
   if (!c.linear) return fail(EINVAL);
   std::size_t samples = n / sizeof(int16_t);
   const auto* s = static_cast<const int16_t*>(buf);
-  for (std::size_t k = 0; k < samples; k++) {
-    if (c.outSize == kFarAudioMax) {
-      c.outHead = (c.outHead + 1) % kFarAudioMax;
-      c.outSize--;
-      c.stats.samplesDropped++;
-    }
-    c.audioOut[(c.outHead + c.outSize) % kFarAudioMax] = s[k];
-    c.outSize++;
+  // Keep the newest kFarAudioMax samples: drop what the far end left unread.
+  std::size_t keep = std::min(samples, kFarAudioMax);
+  const int16_t* from = s + (samples - keep);
+  std::size_t overflow = c.outSize + keep > kFarAudioMax ? c.outSize + keep - kFarAudioMax : 0;
+  c.stats.samplesDropped += overflow + (samples - keep);
+  c.outHead = (c.outHead + overflow) % kFarAudioMax;
+  c.outSize -= overflow;
+  for (std::size_t done = 0; done < keep;) {
+    std::size_t at = (c.outHead + c.outSize) % kFarAudioMax;
+    std::size_t run = std::min(keep - done, kFarAudioMax - at);
+    std::memcpy(c.audioOut.data() + at, from + done, run * sizeof(int16_t));
+    done += run;
+    c.outSize += run;
   }
   c.stats.samplesWritten += samples;
   if (c.echoGain > 0 && c.echoLine.size() < kFarAudioMax) {
