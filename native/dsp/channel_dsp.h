@@ -78,10 +78,9 @@ struct ChannelDspConfig {
   bool toneRx = false;
   std::vector<ToneDefinition> tones;
 
-  // Line echo canceller (spandsp echo_can, G.168 style).
+  // Line echo canceller (spandsp modem_echo_can; see echo_canceller.h). Tail 8..128 ms.
   bool echoCanceller = false;
   int echoTailMs = 64;
-  bool echoNlp = true;  // also suppress the residual echo (non-linear processor)
 
   // Gains applied to the voice path (not to generated signals).
   float rxGainDb = 0.0f;

@@ -1,5 +1,9 @@
-// Line echo canceller (spandsp echo_can, after ITU-T G.168): removes the echo
-// of what we sent (tx) from what we hear (rx).
+// Line echo canceller (spandsp modem_echo_can, an NLMS FIR canceller):
+// removes the echo of what we sent (tx) from what we hear (rx).
+//
+// Why not spandsp's G.168 echo_can: in the 0.0.6 release its update function
+// still printf()s two debug lines per sample to stdout, which would flood the
+// gateway's log stream; modem_echo_can has no such output.
 #pragma once
 
 #include <cstddef>
@@ -10,12 +14,12 @@
 namespace sipline::dsp {
 
 constexpr int kMinEchoTailMs = 8;
-constexpr int kMaxEchoTailMs = 256;
+constexpr int kMaxEchoTailMs = 128;
 
 class EchoCanceller {
  public:
-  /** tailMs: longest echo path to cancel; nlp: suppress the residual echo too. */
-  EchoCanceller(int tailMs, bool nlp);
+  /** tailMs: longest echo path to cancel. */
+  explicit EchoCanceller(int tailMs);
   ~EchoCanceller();
   EchoCanceller(const EchoCanceller&) = delete;
   EchoCanceller& operator=(const EchoCanceller&) = delete;
@@ -24,7 +28,7 @@ class EchoCanceller {
   std::size_t rx(const int16_t* rx, const int16_t* txRef, int16_t* clean, std::size_t n);
 
  private:
-  echo_can_state_t* state_;
+  modem_echo_can_state_t* state_;
 };
 
 }  // namespace sipline::dsp

@@ -53,7 +53,6 @@ export interface DspConfig {
   tones?: ToneDefinition[];
   echoCanceller?: boolean;
   echoTailMs?: number;
-  echoNlp?: boolean;
   rxGainDb?: number;
   txGainDb?: number;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Dsp, type DspEvent, type ToneDefinition } from '../../src/hw/dsp.js';
-import { bursts, concat, requireTool, silence, soxLevelDbm0, soxPeaks, soxTones, withNoise } from './signals.js';
+import { bursts, concat, requireTool, silence, soxLevelDbm0, soxMix, soxNoise, soxPeaks, soxTones } from './signals.js';
 
 /** The United States tone zone (ANSI T1.401 / GR-506-CORE call progress tones). */
 const US: ToneDefinition[] = [
@@ -39,8 +39,9 @@ describe('call-progress tone detection for a zone, against sox-made tones', () =
     assert.ok(off!.atMs >= 2000 && off!.atMs <= 2150, `dial tone end reported at ${off!.atMs} ms`);
   });
 
-  it('detects US busy (480+620 Hz, 500 ms on / 500 ms off) by its cadence, in noise 20 dB down', () => {
-    const events = detect(withNoise(cadence([480, 620], -24, 500, 500, 4), 20));
+  it('detects US busy (480+620 Hz, 500 ms on / 500 ms off) by its cadence, over -50 dBm0 of white line noise', () => {
+    const busy = cadence([480, 620], -24, 500, 500, 4);
+    const events = detect(soxMix(busy, soxNoise(busy.length, -50)));
     assert.deepEqual(tones(events).slice(0, 1), ['tone:busy']);
     assert.ok(!tones(events).includes('tone:congestion'));
     const first = events.find((e) => e.kind === 'tone')!;
