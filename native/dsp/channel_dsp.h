@@ -3,7 +3,7 @@
 // Everything here runs through libspandsp (0.0.6); each spandsp context sits
 // in its own RAII module next to this file. Samples are 16-bit linear at
 // 8000 Hz. Levels are in dBm0 with spandsp's reference: 0 dBm0 is a sine of
-// 3.14 dB below a full-scale sine, i.e. about 22,880 peak (16,180 rms), so
+// 3.14 dB below a full-scale sine, i.e. about 22,826 peak (16,141 rms), so
 // that the G.711 maximum (a full-scale sine) is +3.14 dBm0 (ITU-T G.711 §A/u
 // tables; spandsp telephony.h DBM0_MAX_SINE_POWER).
 //
