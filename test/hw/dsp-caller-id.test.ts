@@ -18,13 +18,13 @@ import {
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 
-/** An MDMF call set-up message (GR-30-CORE §5.3 / EN 300 659-3 §5.3), built here by hand. */
+/** An MDMF call set-up message (GR-30-CORE / EN 300 659-3), built here by hand. */
 function mdmf(params: [number, string][]): number[] {
   const body = params.flatMap(([type, value]) => [type, value.length, ...ascii(value)]);
   return withChecksum([0x80, body.length, ...body]);
 }
 
-/** An SDMF message (GR-30-CORE §5.2): date and time, then the number. */
+/** An SDMF message (GR-30-CORE): date and time, then the number. */
 function sdmf(dateTime: string, number: string): number[] {
   const body = ascii(dateTime + number);
   return withChecksum([0x04, body.length, ...body]);

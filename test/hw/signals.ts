@@ -185,7 +185,7 @@ export function minimodemReceive(samples: Int16Array, mode: FskMode): Buffer {
   });
 }
 
-/** Octets of a caller ID message with its checksum (two's complement of the sum, GR-30-CORE §5). */
+/** Octets of a caller ID message with its checksum (two's complement of the sum, GR-30-CORE). */
 export function withChecksum(message: number[]): number[] {
   const sum = message.reduce((a, b) => a + b, 0);
   return [...message, -sum & 0xff];
