@@ -131,6 +131,7 @@ ChannelDspConfig configFrom(Napi::Env env, Napi::Object obj) {
   }
   c.echoCanceller = r.boolean("echoCanceller", c.echoCanceller);
   c.echoTailMs = r.integer("echoTailMs", c.echoTailMs);
+  c.echoNlp = r.boolean("echoNlp", c.echoNlp);
   c.rxGainDb = static_cast<float>(r.number("rxGainDb", c.rxGainDb));
   c.txGainDb = static_cast<float>(r.number("txGainDb", c.txGainDb));
   return c;

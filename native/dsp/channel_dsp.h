@@ -81,6 +81,10 @@ struct ChannelDspConfig {
   // Line echo canceller (spandsp modem_echo_can; see echo_canceller.h). Tail 8..128 ms.
   bool echoCanceller = false;
   int echoTailMs = 64;
+  // Non-linear processor after the canceller. Kept so configurations stay
+  // valid, but without effect for now: spandsp 0.0.6 has an NLP only inside
+  // echo_can, which cannot be used (see echo_canceller.h).
+  bool echoNlp = true;
 
   // Gains applied to the voice path (not to generated signals).
   float rxGainDb = 0.0f;

@@ -53,6 +53,8 @@ export interface DspConfig {
   tones?: ToneDefinition[];
   echoCanceller?: boolean;
   echoTailMs?: number;
+  /** Accepted, without effect for now (spandsp 0.0.6 has no usable NLP; see native/dsp/echo_canceller.h). */
+  echoNlp?: boolean;
   rxGainDb?: number;
   txGainDb?: number;
 }
