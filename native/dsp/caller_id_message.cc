@@ -65,7 +65,7 @@ bool encodeFskCallerId(const CallerId& id, CallerIdStandard standard, std::vecto
     return false;
   }
   if (!id.mdmf) {
-    // SDMF (GR-30-CORE §5.2): date and time, then the number or an absence code.
+    // SDMF (GR-30-CORE): date and time, then the number or an absence code.
     if (standard != CallerIdStandard::Bell202) {
       error = "SDMF caller ID is only sent with Bell 202";
       return false;
@@ -176,7 +176,7 @@ bool encodeDtmfCallerId(const CallerId& id, std::string& out, std::string& error
   if (!id.number.empty()) {
     out = "A" + id.number + "C";
   } else {
-    // EN 300 659-1 Annex B: "00" unavailable, "10" private.
+    // ETS 300 659-1 DTMF variant 1: "00" unavailable, "10" private.
     out = std::string("B") + (id.numberAbsence == 'P' ? "10" : "00") + "C";
   }
   return true;
@@ -202,7 +202,8 @@ bool decodeDtmfCallerId(const std::string& digits, CallerId& out, std::string& e
       case 'A': out.number = field; break;
       case 'B': out.numberAbsence = (!field.empty() && field[0] == '1') ? 'P' : 'O'; break;
       case 'D':
-        // '#'-terminated variants put the absence code after D; 'C'-terminated ones a redirecting number.
+        // '#'-terminated variants put the absence code after D (1 private, 2 overseas,
+        // 3 unavailable); 'C'-terminated ones a redirecting number.
         if (digits.back() == '#') {
           out.numberAbsence = (!field.empty() && field[0] == '1') ? 'P' : 'O';
         } else {

@@ -12,11 +12,11 @@
 
 namespace sipline::dsp {
 
-// Message types (Telcordia GR-30-CORE §3.1; ETSI EN 300 659-3 §5.2).
+// Message types (Telcordia GR-30-CORE; ETSI EN 300 659-3, message type codes).
 constexpr uint8_t kSdmfCallerId = 0x04;  // Bell 202 single data message format
 constexpr uint8_t kMdmfCallerId = 0x80;  // multiple data message format (call set-up)
 
-// MDMF parameter types (GR-30-CORE §5.3; EN 300 659-3 §5.3 table 3).
+// MDMF parameter types (GR-30-CORE; EN 300 659-3, parameter type codes).
 constexpr uint8_t kParamDateTime = 0x01;
 constexpr uint8_t kParamNumber = 0x02;
 constexpr uint8_t kParamNumberAbsence = 0x04;
@@ -35,8 +35,9 @@ bool encodeFskCallerId(const CallerId& id, CallerIdStandard standard, std::vecto
 bool decodeFskCallerId(const uint8_t* msg, std::size_t len, CallerId& out, std::string& error);
 
 /**
- * DTMF caller ID string (ETSI EN 300 659-1 Annex B): "A<number>C", or
- * "B<absence code>C" when there is none ("00" unavailable, "10" private).
+ * DTMF caller ID string (ETS 300 659-1 CLIP by DTMF, variant 1, as spandsp's
+ * CLIP_DTMF receiver reads it): "A<number>C", or "B<absence code>C" when there
+ * is none ("00" unavailable, "10" private).
  */
 bool encodeDtmfCallerId(const CallerId& id, std::string& out, std::string& error);
 

@@ -54,7 +54,7 @@ struct ChannelDsp::State {
     if (c.callerIdRx != CallerIdStandard::None) callerIdRx = std::make_unique<CallerIdRx>(c.callerIdRx);
     if (c.callerIdTx != CallerIdStandard::None) callerIdTx = std::make_unique<CallerIdTx>(c.callerIdTx);
     if (c.toneRx && !c.tones.empty()) toneRx = std::make_unique<ToneRx>(c.tones);
-    if (c.echoCanceller) echo = std::make_unique<EchoCanceller>(c.echoTailMs, c.echoNlp);
+    if (c.echoCanceller) echo = std::make_unique<EchoCanceller>(c.echoTailMs);
   }
 
   ChannelDspConfig config;

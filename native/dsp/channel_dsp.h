@@ -3,8 +3,8 @@
 // Everything here runs through libspandsp (0.0.6); each spandsp context sits
 // in its own RAII module next to this file. Samples are 16-bit linear at
 // 8000 Hz. Levels are in dBm0 with spandsp's reference: 0 dBm0 is a sine of
-// 3.14 dB below a full-scale sine, i.e. about 22,880 peak (16,180 rms), so
-// that the G.711 maximum (a full-scale sine) is +3.14 dBm0 (ITU-T G.711 §A/u
+// 3.14 dB below a full-scale sine, i.e. about 22,826 peak (16,141 rms), so
+// that the G.711 maximum (a full-scale sine) is +3.14 dBm0 (ITU-T G.711
 // tables; spandsp telephony.h DBM0_MAX_SINE_POWER).
 //
 // Threading: a ChannelDsp belongs to one thread at a time (the card I/O
@@ -50,7 +50,7 @@ enum class CallerIdStandard {
   None,
   Bell202,   // Telcordia GR-30-CORE (CLASS): Bell 202 FSK, SDMF or MDMF
   V23,       // ETSI EN 300 659-1 (CLIP): V.23 FSK, MDMF (SDMF accepted on rx)
-  EtsiDtmf,  // ETSI EN 300 659-1 Annex B / ETS 300 778-1: DTMF caller ID
+  EtsiDtmf,  // ETS 300 659-1 CLIP by DTMF (A<number>C, B<code>C, '#'-terminated variants)
 };
 
 /** Plain configuration of one channel's DSP. */
@@ -78,10 +78,13 @@ struct ChannelDspConfig {
   bool toneRx = false;
   std::vector<ToneDefinition> tones;
 
-  // Line echo canceller (spandsp echo_can, G.168 style).
+  // Line echo canceller (spandsp modem_echo_can; see echo_canceller.h). Tail 8..128 ms.
   bool echoCanceller = false;
   int echoTailMs = 64;
-  bool echoNlp = true;  // also suppress the residual echo (non-linear processor)
+  // Non-linear processor after the canceller. Kept so configurations stay
+  // valid, but without effect for now: spandsp 0.0.6 has an NLP only inside
+  // echo_can, which cannot be used (see echo_canceller.h).
+  bool echoNlp = true;
 
   // Gains applied to the voice path (not to generated signals).
   float rxGainDb = 0.0f;
@@ -135,6 +138,12 @@ class ChannelDsp {
   ChannelDsp& operator=(const ChannelDsp&) = delete;
 
   /**
+   * The echo canceller pairs rx samples with tx samples in order, so call
+   * tx() and rx() in lockstep (one frame each per tick); delay in the card's
+   * own buffers is part of the echo path and must fit in echoTailMs.
+   * With callerIdRx EtsiDtmf and dtmfRx both on, the caller ID digits also
+   * come as DtmfDigit events. rx() and tx() throw only std::bad_alloc.
+   *
    * Runs the receive path on n samples from the line: echo cancellation
    * (against what tx() sent, in order), rx gain, level meter, then the
    * detectors; appends events. When clean is not null it receives the n

@@ -1,5 +1,6 @@
 #include "tone_tx.h"
 
+#include <cstdlib>
 #include <new>
 
 // Linking steps into a cadence tree needs the step layout (next, nest).
@@ -12,9 +13,14 @@ namespace sipline::dsp {
 
 namespace {
 super_tone_tx_step_t* step(const ToneDefinition& t, bool on, int lengthMs, int cycles) {
-  super_tone_tx_step_t* s = on ? super_tone_tx_make_step(nullptr, static_cast<float>(t.freq1Hz), t.level1Dbm0,
+  // spandsp 0.0.6 fills in only the first two of a step's four tone slots and
+  // stops at the first slot with a zero rate: hand it a zeroed step, or the
+  // other two slots add whatever the heap held. Freed by super_tone_tx_free_tone (free()).
+  auto* blank = static_cast<super_tone_tx_step_t*>(std::calloc(1, sizeof(super_tone_tx_step_t)));
+  if (!blank) throw std::bad_alloc();
+  super_tone_tx_step_t* s = on ? super_tone_tx_make_step(blank, static_cast<float>(t.freq1Hz), t.level1Dbm0,
                                                          static_cast<float>(t.freq2Hz), t.level2Dbm0, lengthMs, cycles)
-                               : super_tone_tx_make_step(nullptr, 0.0f, 0.0f, 0.0f, 0.0f, lengthMs, cycles);
+                               : super_tone_tx_make_step(blank, 0.0f, 0.0f, 0.0f, 0.0f, lengthMs, cycles);
   if (!s) throw std::bad_alloc();
   return s;
 }

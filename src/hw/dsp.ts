@@ -8,7 +8,7 @@ export const SAMPLE_RATE_HZ = 8000;
 
 /**
  * dBm0 reference (spandsp's, after G.711): a full-scale sine is +3.14 dBm0,
- * so 0 dBm0 is a sine of about 22,880 peak in 16-bit linear.
+ * so 0 dBm0 is a sine of about 22,826 peak in 16-bit linear.
  */
 export const FULL_SCALE_SINE_DBM0 = 3.14;
 
@@ -53,6 +53,7 @@ export interface DspConfig {
   tones?: ToneDefinition[];
   echoCanceller?: boolean;
   echoTailMs?: number;
+  /** Accepted, without effect for now (spandsp 0.0.6 has no usable NLP; see native/dsp/echo_canceller.h). */
   echoNlp?: boolean;
   rxGainDb?: number;
   txGainDb?: number;

@@ -18,13 +18,13 @@ import {
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 
-/** An MDMF call set-up message (GR-30-CORE §5.3 / EN 300 659-3 §5.3), built here by hand. */
+/** An MDMF call set-up message (GR-30-CORE / EN 300 659-3), built here by hand. */
 function mdmf(params: [number, string][]): number[] {
   const body = params.flatMap(([type, value]) => [type, value.length, ...ascii(value)]);
   return withChecksum([0x80, body.length, ...body]);
 }
 
-/** An SDMF message (GR-30-CORE §5.2): date and time, then the number. */
+/** An SDMF message (GR-30-CORE): date and time, then the number. */
 function sdmf(dateTime: string, number: string): number[] {
   const body = ascii(dateTime + number);
   return withChecksum([0x04, body.length, ...body]);
@@ -74,7 +74,7 @@ describe('caller ID receive, against minimodem-made FSK bursts', () => {
   for (const mode of ['bell202', 'v23'] as FskMode[]) {
     it(`decodes an MDMF message (date, number, name) sent as ${mode} at 20 dB SNR`, () => {
       const burst = minimodemCallerIdBurst(mdmf([[0x01, '11281230'], [0x02, '5551234567'], [0x07, 'DOE JOHN']]), mode);
-      const line = withNoise(concat(silence(200), burst, silence(200)), 20);
+      const line = withNoise(concat(silence(200), burst, silence(200)), 20, burst);
       const got = receive(line, mode);
       assert.equal(got.length, 1);
       assert.equal(got[0]!.mdmf, true);
@@ -85,7 +85,8 @@ describe('caller ID receive, against minimodem-made FSK bursts', () => {
   }
 
   it('decodes an SDMF message sent as Bell 202 at 20 dB SNR', () => {
-    const line = withNoise(concat(silence(200), minimodemCallerIdBurst(sdmf('01011230', '5559876543'), 'bell202'), silence(200)), 20);
+    const burst = minimodemCallerIdBurst(sdmf('01011230', '5559876543'), 'bell202');
+    const line = withNoise(concat(silence(200), burst, silence(200)), 20, burst);
     const got = receive(line, 'bell202');
     assert.equal(got.length, 1);
     assert.equal(got[0]!.mdmf, false);

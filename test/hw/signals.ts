@@ -46,7 +46,7 @@ export function soxTones(tones: { hz: number; dbm0: number }[], ms: number): Int
     const out = join(dir, 'tones.raw');
     const sines = tones.flatMap((t) => ['sine', String(t.hz)]);
     const remix = tones.map((t, i) => `${i + 1}v${sineFractionForDbm0(t.dbm0).toFixed(6)}`).join(',');
-    execFileSync('sox', ['-D', '-n', ...RAW, out, 'synth', String(ms / 1000), ...sines, 'remix', remix]);
+    execFileSync('sox', ['-D', '-r', String(SAMPLE_RATE_HZ), '-n', ...RAW, out, 'synth', String(ms / 1000), ...sines, 'remix', remix]);
     return readRaw(out);
   });
 }
@@ -81,7 +81,8 @@ export function soxLevelDbm0(samples: Int16Array): number {
 export function soxNoise(samples: number, dbm0: number): Int16Array {
   return withDir((dir) => {
     const raw = join(dir, 'n0.raw');
-    execFileSync('sox', ['-D', '-R', '-n', ...RAW, raw, 'synth', `${samples}s`, 'whitenoise', 'vol', '0.1']);
+    // -n is read at the output rate given before it, so `synth Ns` counts 8 kHz samples.
+    execFileSync('sox', ['-D', '-R', '-r', String(SAMPLE_RATE_HZ), '-n', ...RAW, raw, 'synth', `${samples}s`, 'whitenoise', 'vol', '0.1']);
     const have = soxLevelDbm0(readRaw(raw));
     const out = join(dir, 'n.raw');
     execFileSync('sox', ['-D', ...RAW, raw, ...RAW, out, 'vol', `${(dbm0 - have).toFixed(3)}dB`]);
@@ -91,6 +92,7 @@ export function soxNoise(samples: number, dbm0: number): Int16Array {
 
 /** signal + noise mixed by sox (`-m`, unity gain on both). */
 export function soxMix(a: Int16Array, b: Int16Array): Int16Array {
+  if (a.length !== b.length) throw new Error(`soxMix: lengths differ (${a.length} and ${b.length} samples)`);
   return withDir((dir) => {
     const pa = join(dir, 'a.raw');
     const pb = join(dir, 'b.raw');
@@ -102,9 +104,13 @@ export function soxMix(a: Int16Array, b: Int16Array): Int16Array {
   });
 }
 
-/** The signal with white noise added at snrDb below its own level (sox measures and mixes). */
-export function withNoise(signal: Int16Array, snrDb: number): Int16Array {
-  return soxMix(signal, soxNoise(signal.length, soxLevelDbm0(signal) - snrDb));
+/**
+ * The signal with white noise added snrDb below the level of reference (by
+ * default the signal itself; pass the burst alone when the signal has
+ * silence around it). sox measures and mixes.
+ */
+export function withNoise(signal: Int16Array, snrDb: number, reference: Int16Array = signal): Int16Array {
+  return soxMix(signal, soxNoise(signal.length, soxLevelDbm0(reference) - snrDb));
 }
 
 /** sox's echo path: the signal delayed by delayMs and attenuated by lossDb, same length. */
@@ -179,7 +185,7 @@ export function minimodemReceive(samples: Int16Array, mode: FskMode): Buffer {
   });
 }
 
-/** Octets of a caller ID message with its checksum (two's complement of the sum, GR-30-CORE §5). */
+/** Octets of a caller ID message with its checksum (two's complement of the sum, GR-30-CORE). */
 export function withChecksum(message: number[]): number[] {
   const sum = message.reduce((a, b) => a + b, 0);
   return [...message, -sum & 0xff];
