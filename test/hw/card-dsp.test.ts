@@ -96,7 +96,7 @@ describe('card DSP: detection and generation on the I/O thread', () => {
 
   it('cancels line echo using what it sent as the reference (ERLE above 10 dB)', async function () {
     this.timeout(10000);
-    sim.setEcho(3, { lossDb: 6, delayMs: 8 });
+    sim.setEcho(3, { lossDb: 12, delayMs: 8 });
     const speech = soxNoise(8000, -15);
     const ch = card.channel(3);
     const writer = setInterval(() => {
@@ -108,9 +108,11 @@ describe('card DSP: detection and generation on the I/O thread', () => {
     }, 80);
     await sleep(3000);
     clearInterval(writer);
-    const { erleDb, txDbm0 } = ch.levels();
+    const { erleDb, txDbm0, rxDbm0 } = ch.levels();
     assert.ok(txDbm0 > -20, `nothing was sent (tx ${txDbm0} dBm0)`);
     assert.ok(erleDb > 10, `ERLE only ${erleDb} dB`);
+    // The echo comes back 12 dB down; what the channel hears after the canceller must be far below that.
+    assert.ok(rxDbm0 < txDbm0 - 22, `heard ${rxDbm0} dBm0 while sending ${txDbm0} dBm0`);
   });
 
   it('refuses DSP requests on a channel without a DSP, and bad digits, with typed errors', () => {
