@@ -169,3 +169,29 @@ describe('hw-profiles', () => {
     );
   });
 });
+
+describe('opening a card from its hw-profile', () => {
+  it('opens sim-fxs4 by name: ringing port 2 rings the phone on the far end', async () => {
+    const { openProfile } = await import('../../src/hw/open-profile.js');
+    const opened = openProfile('sim-fxs4');
+    try {
+      assert.equal(opened.card.channels.length, 4);
+      const rang = new Promise((resolve) => opened.sim!.on('far', (e) => e.kind === 'ring' && e.channel === 2 && resolve(e)));
+      opened.card.channel(2).hook('ring');
+      assert.deepEqual(await rang, { channel: 2, kind: 'ring', on: true });
+    } finally {
+      opened.close();
+    }
+    assert.ok(opened.card.closed);
+  });
+
+  it('names the known profiles when asked for one that does not exist', async () => {
+    const { openProfile } = await import('../../src/hw/open-profile.js');
+    assert.throws(() => openProfile('sim-t3'), (e: unknown) => e instanceof HwProfileError && /no hw-profile named sim-t3 \(known: .*sim-mixed/.test(e.message));
+  });
+
+  it('on this machine, opening a real card profile fails because there is no DAHDI driver', async () => {
+    const { openProfile } = await import('../../src/hw/open-profile.js');
+    assert.throws(() => openProfile('digium-te133'), /\/dev\/dahdi\/channel/);
+  });
+});
