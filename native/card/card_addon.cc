@@ -16,6 +16,9 @@
 namespace sipline::card {
 namespace {
 
+// Marks SimCard objects so Card can tell one from any other object.
+constexpr napi_type_tag kSimCardTag = {0x5f1c3a7e2b9d4c61ULL, 0x8e2f6a0d13b7c945ULL};
+
 using backends::BackendError;
 using backends::SimKernel;
 
@@ -98,6 +101,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
   explicit SimCard(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SimCard>(info) {
     Napi::Env env = info.Env();
     guarded(env, [&]() -> Napi::Value {
+      info.This().As<Napi::Object>().TypeTag(&kSimCardTag);
       if (info.Length() < 1 || !info[0].IsArray()) throw codedError(env, "SimCard needs an array of spans", "EINVAL");
       Napi::Array arr = info[0].As<Napi::Array>();
       std::vector<backends::SimSpanSpec> specs;
@@ -295,7 +299,6 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
   bool hasNotify_ = false;
 };
 
-Napi::FunctionReference* simCardClass = nullptr;
 
 // ---- Card: one card and its I/O thread ----
 
@@ -387,7 +390,7 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
       std::shared_ptr<void> owner;
       if (info[0].IsString() && info[0].ToString().Utf8Value() == "dahdi") {
         kernel = &backends::linuxSyscalls();
-      } else if (info[0].IsObject() && info[0].As<Napi::Object>().InstanceOf(simCardClass->Value())) {
+      } else if (info[0].IsObject() && info[0].As<Napi::Object>().CheckTypeTag(&kSimCardTag)) {
         auto sim = SimCard::Unwrap(info[0].As<Napi::Object>())->kernel();
         kernel = sim.get();
         owner = sim;
@@ -594,10 +597,7 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
 }  // namespace
 
 void registerCard(Napi::Env env, Napi::Object exports) {
-  Napi::Function sim = SimCard::Define(env);
-  simCardClass = new Napi::FunctionReference(Napi::Persistent(sim));
-  env.SetInstanceData(simCardClass);
-  exports.Set("SimCard", sim);
+  exports.Set("SimCard", SimCard::Define(env));
   exports.Set("Card", CardWrap::Define(env));
 }
 

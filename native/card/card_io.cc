@@ -241,6 +241,39 @@ void Card::drainEvents(Channel& c, int handle, Batch& batch) {
   }
 }
 
+void Card::transmit(Channel& c) {
+  std::size_t block = static_cast<std::size_t>(c.spec.channel.blockSize);
+  {
+    std::lock_guard<std::mutex> lk(txMutex_);
+    if (c.txCount) {
+      std::memcpy(c.tx.data(), c.txRing.data() + static_cast<std::size_t>(c.txHead) * block, block * sizeof(int16_t));
+      c.txHead = (c.txHead + 1) % c.spec.txQueueFrames;
+      c.txCount--;
+    } else {
+      std::fill(c.tx.begin(), c.tx.end(), 0);
+      c.counters.underruns++;
+    }
+  }
+  if (c.dsp) {
+    c.dsp->tx(c.tx.data(), block);  // digits, caller ID and zone tones mixed in; the echo reference
+    std::lock_guard<std::mutex> lk(c.levelMutex);
+    c.levels = ChannelLevels{c.dsp->rxLevelDbm0(), c.dsp->txLevelDbm0(), c.dsp->echoReturnLossEnhancementDb()};
+  }
+  if (c.io->writeAudio(c.tx.data(), block) > 0) c.counters.framesWritten++;
+}
+
+void Card::errorEvent(int handle, const std::exception& err, Batch& batch) {
+  CardEvent ev;
+  ev.handle = handle;
+  ev.kind = "error";
+  ev.data.assign(err.what(), err.what() + std::strlen(err.what()));
+  batch.events.push_back(std::move(ev));
+}
+
+// One tick: read every ready channel (rx DSP included) and hand the batch
+// over, then write one frame to each channel that was read (DAHDI paces
+// writes by reads). Writing after the hand-over keeps the batch early;
+// rx and tx still alternate per channel, as the echo canceller needs.
 void Card::run() {
   std::vector<pollfd> fds(channels_.size());
   for (std::size_t k = 0; k < channels_.size(); k++) fds[k] = pollfd{channels_[k]->io->fd(), static_cast<short>(POLLIN | POLLPRI), 0};
@@ -249,6 +282,8 @@ void Card::run() {
   for (const auto& c : channels_) {
     if (c->spec.channel.mode == ChannelMode::Audio) audioReserve += static_cast<std::size_t>(c->spec.channel.blockSize);
   }
+  std::vector<int> toWrite;
+  toWrite.reserve(channels_.size());
   while (running_) {
     int r = kernel_.poll(fds.data(), fds.size(), 20);
     if (r < 0) {
@@ -261,6 +296,7 @@ void Card::run() {
     batch->audio.reserve(audioReserve);
     batch->index.reserve(channels_.size() * 3);
     runCommands(*batch);
+    toWrite.clear();
     for (std::size_t k = 0; k < channels_.size(); k++) {
       short re = fds[k].revents;
       if (!re) continue;
@@ -314,37 +350,33 @@ void Card::run() {
         batch->index.push_back(static_cast<int32_t>(n));
         batch->audio.insert(batch->audio.end(), heard, heard + n);
         c.counters.framesRead++;
-        // DAHDI paces writes by reads: one frame out for each frame in.
-        {
-          std::lock_guard<std::mutex> lk(txMutex_);
-          if (c.txCount) {
-            std::memcpy(c.tx.data(), c.txRing.data() + static_cast<std::size_t>(c.txHead) * block, block * sizeof(int16_t));
-            c.txHead = (c.txHead + 1) % c.spec.txQueueFrames;
-            c.txCount--;
-          } else {
-            std::fill(c.tx.begin(), c.tx.end(), 0);
-            c.counters.underruns++;
-          }
-        }
-        if (c.dsp) {
-          c.dsp->tx(c.tx.data(), block);  // digits, caller ID and zone tones mixed in; the echo reference
-          std::lock_guard<std::mutex> lk(c.levelMutex);
-          c.levels = ChannelLevels{c.dsp->rxLevelDbm0(), c.dsp->txLevelDbm0(), c.dsp->echoReturnLossEnhancementDb()};
-        }
-        if (c.io->writeAudio(c.tx.data(), block) > 0) c.counters.framesWritten++;
+        toWrite.push_back(handle);
       } catch (const std::exception& err) {
-        CardEvent ev;
-        ev.handle = handle;
-        ev.kind = "error";
-        ev.data.assign(err.what(), err.what() + std::strlen(err.what()));
-        batch->events.push_back(std::move(ev));
+        errorEvent(handle, err, *batch);
         fds[k].fd = -1;  // stop polling a channel the kernel refuses
       }
     }
-    if (batch->index.empty() && batch->events.empty()) continue;
-    batch->tick = ++tick;
-    ticks_ = tick;
-    if (!deliver_(std::move(batch))) batchesDropped_++;
+    if (!batch->index.empty() || !batch->events.empty()) {
+      batch->tick = ++tick;
+      ticks_ = tick;
+      if (!deliver_(std::move(batch))) batchesDropped_++;
+    }
+    if (toWrite.empty()) continue;
+    auto late = std::make_unique<Batch>();  // errors found while writing go out with the next tick
+    for (int handle : toWrite) {
+      try {
+        transmit(*channels_[handle]);
+      } catch (const std::exception& err) {
+        errorEvent(handle, err, *late);
+        fds[handle].fd = -1;
+      }
+    }
+    if (!late->events.empty()) {
+      late->readyNs = monotonicNs();
+      late->tick = ++tick;
+      ticks_ = tick;
+      if (!deliver_(std::move(late))) batchesDropped_++;
+    }
   }
 }
 

@@ -110,6 +110,8 @@ class Card {
   Channel& withDsp(int handle, const char* what);
   void queue(int handle, std::function<void(dsp::ChannelDsp&)> fn);
   void runCommands(Batch& batch);
+  void transmit(Channel& c);
+  void errorEvent(int handle, const std::exception& err, Batch& batch);
 
   backends::Syscalls& kernel_;
   std::shared_ptr<void> kernelOwner_;

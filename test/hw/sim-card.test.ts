@@ -2,6 +2,7 @@
 // every signalling event both ways, D-channel frames, alarms, audio and the
 // bounded queues.
 import assert from 'node:assert/strict';
+import { addon } from '../../src/hw/addon.js';
 import { Card } from '../../src/hw/card.js';
 import { CardClosedError, CardError } from '../../src/hw/errors.js';
 import { SimCard } from '../../src/hw/sim-card.js';
@@ -374,6 +375,10 @@ describe('emulated card: opening and closing', () => {
     assert.throws(() => card.channel(25).hook('ring'), CardClosedError);
     assert.throws(() => card.stats(), CardClosedError);
     sim.close();
+  });
+
+  it('tells an emulated card from any other object at the addon boundary', () => {
+    assert.throws(() => new (addon().Card)({} as never, [], () => {}), /kernel must be 'dahdi' or a SimCard/);
   });
 
   it('on this machine without the DAHDI driver, opening a DAHDI card fails naming /dev/dahdi/channel', () => {
