@@ -3,7 +3,24 @@
     {
       "target_name": "sipline",
       "sources": [
-        "native/addon.cc"
+        "native/addon.cc",
+        "native/backends/linux_syscalls.cc",
+        "native/backends/dahdi_channel.cc",
+        "native/backends/sim_kernel.cc",
+        "native/card/card_io.cc",
+        "native/card/card_addon.cc",
+        "native/card/dsp_config.cc",
+        "native/dsp/binding.cc",
+        "native/dsp/caller_id_message.cc",
+        "native/dsp/caller_id_rx.cc",
+        "native/dsp/caller_id_tx.cc",
+        "native/dsp/channel_dsp.cc",
+        "native/dsp/dtmf_rx.cc",
+        "native/dsp/dtmf_tx.cc",
+        "native/dsp/echo_canceller.cc",
+        "native/dsp/power_meter.cc",
+        "native/dsp/tone_rx.cc",
+        "native/dsp/tone_tx.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

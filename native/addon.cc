@@ -7,6 +7,8 @@
 #include <spandsp/version.h>
 
 #include "sipline_versions.h"
+#include "card/card_addon.h"
+#include "dsp/binding.h"
 
 // The DAHDI backend needs these ioctls; fail the build, not the first call.
 #if !defined(DAHDI_SPECIFY) || !defined(DAHDI_GETEVENT) || !defined(DAHDI_HOOK) || !defined(DAHDI_SPANSTAT)
@@ -34,6 +36,8 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
+  sipline::card::registerCard(env, exports);
+  sipline::dsp::RegisterDsp(env, exports);
   return exports;
 }
 
