@@ -15,7 +15,9 @@ export function unknownCallReferenceAction(msg: Q931Message): Q931Action {
   const cr = msg.callReference;
   if (isMaintenanceDiscriminator(msg.protocolDiscriminator) || cr.length === 0 || cr.value === 0) return { kind: 'process' };
   switch (msg.messageType) {
+    // Clause 5.8.3.2 a): SETUP and RESUME open a call reference.
     case MessageType.SETUP:
+    case MessageType.RESUME:
       return { kind: 'process' };
     // Clause 5.8.3.2 c): RELEASE COMPLETE for an unknown call -> no action.
     case MessageType.RELEASE_COMPLETE:

@@ -22,6 +22,9 @@ import { MISCELLANEOUS } from './messages/miscellaneous.js';
 import { variantProfile, type SwitchVariant, type VariantProfile } from './variants/switch-variant.js';
 
 /*
+ * Clause numbers are those of ITU-T Q.931 (05/98); older editions number the
+ * error-handling clauses of 5.8 differently.
+ *
  * Q.931 clause 4.1, the general message organization:
  *
  *         8     7     6     5     4     3     2     1
@@ -100,8 +103,8 @@ export interface CauseReport {
 export type Q931Action =
   /**
    * Act on the message. `status`: also send STATUS with this cause (clause 5.8.7.1/5.8.7.2).
-   * `respondWith`: a clearing message; put this cause into the clearing response
-   * instead (clause 5.8.6.1 for RELEASE, 5.8.7.1 for clearing messages).
+   * `respondWith`: a DISCONNECT or RELEASE; put this cause into the RELEASE or RELEASE
+   * COMPLETE that answers it instead (clause 5.8.6.1 for RELEASE, 5.8.7.1 a) and b)).
    */
   | { kind: 'process'; status?: CauseReport; respondWith?: CauseReport }
   /** Drop the message without any reply (clause 5.8.1, 5.8.2, 5.8.3.1). */
@@ -180,13 +183,14 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
   const errors: IeError[] = [];
   const counts = new Map<IeKind, number>();
   const mandatory = new Set<number>((rule?.mandatory ?? []).map((k) => codecOf(k).identifier));
+  const limits = { ...REPEAT_LIMIT, ...rule?.repeat };
   let locked = 0;
   let once: number | null = null;
   const take = (ie: InformationElement, codeset: number, identifier: number): void => {
     // Clause 5.8.5.2: repetitions beyond what the message allows are ignored.
     const n = (counts.get(ie.kind) ?? 0) + 1;
     counts.set(ie.kind, n);
-    if (n > (REPEAT_LIMIT[ie.kind] ?? 1)) {
+    if (n > (limits[ie.kind] ?? 1)) {
       errors.push({ codeset, identifier, problem: 'duplicated', mandatory: false, detail: `${ie.kind} repeated ${n} times` });
       return;
     }
@@ -264,7 +268,7 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
     dropOrphanShift(ies, shiftAt);
   }
   // Clause 5.8.6.1: mandatory IEs that never arrived (content errors are already listed).
-  for (const kind of rule?.mandatory ?? []) {
+  for (const kind of [...(rule?.mandatory ?? []), ...(rule?.conditionalMandatory?.(ies) ?? [])]) {
     const identifier = codecOf(kind).identifier;
     if (!ies.some((ie) => ie.kind === kind) && !errors.some((e) => e.codeset === 0 && e.identifier === identifier)) {
       errors.push({ codeset: 0, identifier, problem: 'missing', mandatory: true, detail: `mandatory ${codecOf(kind).name} missing` });
@@ -293,10 +297,11 @@ function decideAction(msg: Q931Message, rule: MessageRule | undefined, errors: r
   if (global && !isMaintenanceDiscriminator(msg.protocolDiscriminator) && !GLOBAL_CR_MESSAGES.has(msg.messageType)) {
     return { kind: 'status', clause: 'Q.931 clause 5.8.3.2', reason: `${name} on the global call reference`, cause: Cause.INVALID_CALL_REFERENCE };
   }
-  // Clause 5.8.3.2 e): a SETUP whose call reference flag is 1 claims to come from the
-  // side that did not allocate the call reference -> ignore.
-  if (msg.messageType === MessageType.SETUP && !isMaintenanceDiscriminator(msg.protocolDiscriminator) && msg.callReference.flag === 1) {
-    return { kind: 'ignore', clause: 'Q.931 clause 5.8.3.2', reason: 'SETUP with call reference flag 1' };
+  // Clause 5.8.3.2 d): a SETUP or RESUME whose call reference flag is 1 claims to come
+  // from the side that did not allocate the call reference -> ignore.
+  const opening = msg.messageType === MessageType.SETUP || msg.messageType === MessageType.RESUME;
+  if (opening && !isMaintenanceDiscriminator(msg.protocolDiscriminator) && msg.callReference.flag === 1) {
+    return { kind: 'ignore', clause: 'Q.931 clause 5.8.3.2', reason: `${name} with call reference flag 1` };
   }
   // Clause 5.8.4: an unrecognized message type -> STATUS with cause 97.
   if (rule === undefined) {
@@ -335,7 +340,8 @@ function decideAction(msg: Q931Message, rule: MessageRule | undefined, errors: r
   const content = errors.filter((e) => e.problem === 'content' || e.problem === 'truncated');
   if (unrecognized.length === 0 && content.length === 0) return { kind: 'process' };
   const r = unrecognized.length > 0 ? report(Cause.IE_NONEXISTENT, unrecognized) : report(Cause.INVALID_IE_CONTENTS, content);
-  return rule.clearing ? { kind: 'process', respondWith: r } : { kind: 'process', status: r };
+  if (rule.clearing === 'last') return { kind: 'process' };
+  return rule.clearing === 'respond' ? { kind: 'process', respondWith: r } : { kind: 'process', status: r };
 }
 
 function hex(n: number): string {

@@ -102,6 +102,22 @@ describe('Q.931 clause 5.8 error handling', () => {
     assert.deepEqual(causeOf(decode('08 02 0000 46')), { kind: 'status', cause: 96, diagnostic: '79' });
   });
 
+  it('5.5.2 / 5.8.6.1: answers a RESTART of "indicated channels" without channel identification with STATUS cause 96', () => {
+    assert.deepEqual(causeOf(decode('08 02 0000 46 79 01 80')), { kind: 'status', cause: 96, diagnostic: '18' });
+    assert.deepEqual(decode('08 02 0000 46 79 01 87').action, { kind: 'process' });
+  });
+
+  it('5.8.5.2: a RESTART ACKNOWLEDGE may repeat channel identification, one per interface of an NFAS group', () => {
+    const r = decode('08 02 8000 4e 18 04 e9 80 83 81 18 04 e9 81 83 81 79 01 80');
+    assert.deepEqual(r.ieErrors, []);
+    assert.equal(r.message?.ies.filter((ie) => ie.kind === 'channel-identification').length, 2);
+  });
+
+  it('5.8.7.1 b), c): RELEASE answers an unrecognized IE in its RELEASE COMPLETE; RELEASE COMPLETE answers nothing', () => {
+    assert.deepEqual(causeOf(decode('08 02 8001 4d 08 02 82 90 5f 01 00')), { kind: 'process+respond', cause: 99, diagnostic: '5f' });
+    assert.deepEqual(decode('08 02 8001 5a 08 02 82 90 5f 01 00').action, { kind: 'process' });
+  });
+
   it('5.8.6.1: RELEASE COMPLETE without cause is acted on as a normal release', () => {
     assert.deepEqual(decode('08 02 8001 5a').action, { kind: 'process' });
   });
@@ -178,6 +194,10 @@ describe('Q.931 clause 5.8.3.2 / 5.8.4: messages that fit no call', () => {
 
   it('5.8.3.2: ignores a SETUP whose call reference flag says it comes from the side that did not allocate it', () => {
     assert.equal(decode(`08 02 8001 05 ${BC_SPEECH}`).action.kind, 'ignore');
+  });
+
+  it('5.8.3.2 d): ignores a RESUME whose call reference flag is 1 as well', () => {
+    assert.equal(decode('08 02 8001 26').action.kind, 'ignore');
   });
 
   it('5.8.3.2: takes a SETUP for a new call reference', () => {

@@ -8,11 +8,11 @@ import type { VariantProfile } from '../variants/switch-variant.js';
  *      +-----+-----------------------------------------+
  *  3   |  1  |  display type (ANSI T1.607 only)        |   e.g. 0xb1 calling party name
  *      +-----+-----------------------------------------+
- *  3.. |  0  |  display information (IA5), up to 82    |
+ *  3.. |  0  |  display information (IA5), up to 80    |
  *      +-----+-----------------------------------------+
  */
-/** Q.931 clause 4.5.16: the display information is at most 80 (network-dependent: 34 in Q.931, 82 here) characters. */
-const MAX_TEXT = 82;
+/** Q.931 clause 4.5.16: the IE is at most 34 or 82 octets (network dependent), so at most 80 octets of contents. */
+const MAX_CONTENTS = 80;
 
 export interface Display {
   kind: 'display';
@@ -30,7 +30,7 @@ function decode(c: Uint8Array, variant: VariantProfile): IeResult<Display> {
     ie.displayType = c[0] ?? 0;
     at = 1;
   }
-  if (c.length - at > MAX_TEXT) return fail(`${NAME}: ${c.length - at} characters, at most ${MAX_TEXT}`);
+  if (c.length > MAX_CONTENTS) return fail(`${NAME}: ${c.length} octets, at most ${MAX_CONTENTS}`);
   const text = ia5Decode(c.subarray(at));
   if (text === null) return fail(`${NAME}: text is not IA5 (bit 8 set)`);
   ie.text = text;
@@ -38,7 +38,8 @@ function decode(c: Uint8Array, variant: VariantProfile): IeResult<Display> {
 }
 
 function encode(ie: Display, variant: VariantProfile): Uint8Array {
-  if (ie.text.length > MAX_TEXT) throw new RangeError(`${NAME}: ${ie.text.length} characters, at most ${MAX_TEXT}`);
+  const size = (ie.displayType !== undefined ? 1 : 0) + ie.text.length;
+  if (size > MAX_CONTENTS) throw new RangeError(`${NAME}: ${size} octets, at most ${MAX_CONTENTS}`);
   const text = ia5Encode(NAME, 'text', ie.text);
   if (ie.displayType === undefined) return text;
   if (variant.nameCarriage !== 'display-typed') throw new RangeError(`${NAME}: ${variant.title} has no display type octet`);
