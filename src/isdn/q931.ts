@@ -6,7 +6,8 @@ export type { MessageRule, MandatoryErrorReaction } from './messages/message-rul
 export { variantProfile, isSwitchVariant, SWITCH_VARIANTS } from './variants/switch-variant.js';
 export type { SwitchVariant, VariantProfile, NameCarriage } from './variants/switch-variant.js';
 export { TransferCapability, UserInfoLayer1 } from './ie/bearer-capability.js';
-export { bChannel, ChannelSelection, CHANNEL_TYPE_B } from './ie/channel-identification.js';
+export { bChannel, ChannelSelection, CHANNEL_TYPE_B, spanChannelError } from './ie/channel-identification.js';
+export type { SpanType } from './ie/channel-identification.js';
 export {
   TypeOfNumber,
   NumberingPlan,

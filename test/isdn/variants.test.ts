@@ -4,6 +4,7 @@ import {
   MessageType,
   ProgressDescription,
   SWITCH_VARIANTS,
+  bChannel,
   calledPartyNumberFor,
   callingName,
   callingNameIes,
@@ -13,6 +14,7 @@ import {
   firstIe,
   progressIndicatorFor,
   setupChannelFor,
+  spanChannelError,
   variantProfile,
   type Q931Message,
   type SwitchVariant,
@@ -108,5 +110,21 @@ describe('Q.931 switch variants', () => {
 
   it('rejects an unknown variant name with the list of known ones', () => {
     assert.throws(() => variantProfile('ni1' as SwitchVariant), /switch variant "ni1" is not one of national, dms100, 5ess, 4ess, euroisdn, qsig/);
+  });
+});
+
+describe('Q.931 channel identification on T1 and E1 spans', () => {
+  it('accepts B-channels 1..23 of a T1 and refuses the D-channel timeslot 24 unless NFAS names another interface', () => {
+    assert.equal(spanChannelError(bChannel(1, true), 'T1'), null);
+    assert.equal(spanChannelError(bChannel(23, true), 'T1'), null);
+    assert.match(spanChannelError(bChannel(24, true), 'T1') ?? '', /channel 24 is not a B-channel of a T1 \(1\.\.23\)/);
+    assert.equal(spanChannelError(bChannel(24, true, 1), 'T1'), null);
+  });
+
+  it('accepts E1 timeslots 1..15 and 17..31 and refuses 16, the D-channel', () => {
+    assert.equal(spanChannelError(bChannel(1, false), 'E1'), null);
+    assert.equal(spanChannelError(bChannel(31, false), 'E1'), null);
+    assert.match(spanChannelError(bChannel(16, false), 'E1') ?? '', /timeslot 16 is not a B-channel of an E1/);
+    assert.match(spanChannelError(bChannel(32, false), 'E1') ?? '', /timeslot 32/);
   });
 });
