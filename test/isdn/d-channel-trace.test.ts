@@ -7,6 +7,7 @@ import {
   MaintenanceMessageType,
   MessageType,
   ProgressDescription,
+  SWITCH_VARIANTS,
   bChannel,
   calledPartyNumberFor,
   callingNameIes,
@@ -14,6 +15,8 @@ import {
   causeIe,
   encodeMessage,
   progressIndicatorFor,
+  setupChannelFor,
+  variantProfile,
   type InformationElement,
   type Q931Message,
   type SwitchVariant,
@@ -38,6 +41,8 @@ interface Step {
   ies: InformationElement[];
   protocolDiscriminator?: number;
   global?: boolean;
+  /** The variant the message is coded for, when it differs from the trace's. */
+  variant?: SwitchVariant;
 }
 
 /** Writes the steps as I-frames seen from our (user) side and returns the file. */
@@ -56,7 +61,7 @@ function writeCall(dir: string, steps: Step[], variant: SwitchVariant): string {
     };
     const ns = s.fromNetwork ? seq.network++ : seq.user++;
     const nr = s.fromNetwork ? seq.user : seq.network;
-    trace.write(iFrame(s.fromNetwork, ns % 128, nr % 128, encodeMessage(msg, variant)), s.fromNetwork ? 'rx' : 'tx', (t += 20));
+    trace.write(iFrame(s.fromNetwork, ns % 128, nr % 128, encodeMessage(msg, s.variant ?? variant)), s.fromNetwork ? 'rx' : 'tx', (t += 20));
   }
   trace.close();
   return path;
@@ -144,6 +149,34 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
       'RELEASE COMPLETE',
     ]);
     assert.match(text, /Restart indicator: Indicated channels/);
+  });
+
+  it('decodes a SETUP of every switch variant: typed display, codeset 6 name, NFAS interface, QSIG facility', () => {
+    const qsigName = Uint8Array.from([0x9f, 0xaa, 0x06, 0x80, 0x01, 0x00, 0x82, 0x01, 0x00, 0x8b, 0x01, 0x00, 0xa1, 0x0c, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x80, 0x04, 0x41, 0x43, 0x4d, 0x45]);
+    const steps: Step[] = SWITCH_VARIANTS.map((v) => ({
+      fromNetwork: false,
+      messageType: MessageType.SETUP,
+      variant: v,
+      ies: [
+        speech,
+        setupChannelFor(2, v, variantProfile(v).interfaceIdentifier ? 1 : undefined),
+        ...callingNameIes('ACME', v).filter((ie) => ie.kind === 'display'),
+        ...(v === 'qsig' ? [{ kind: 'facility' as const, data: qsigName }] : []),
+        callingPartyNumberFor('5551000', v),
+        calledPartyNumberFor('5552000', v),
+        ...callingNameIes('ACME', v).filter((ie) => ie.kind !== 'display'),
+      ],
+    }));
+    const file = writeCall(dir, steps, 'national');
+    const text = tsharkVerbose(file);
+    assert.doesNotMatch(text, /Malformed|Expert Info \(Error/);
+    assert.deepEqual(messageTypes(text), SWITCH_VARIANTS.map(() => 'SETUP'));
+    assert.equal([...text.matchAll(/Interface identifier present: True/g)].length, 4);
+    // NI-2 and DMS-100 put the display type octet (0xb1) first, which tshark prints as is.
+    assert.equal([...text.matchAll(/Display information: .?ACME$/gmu)].length, 3);
+    // 5ESS / 4ESS: codeset 6 display, which tshark knows as the Avaya (Lucent) display.
+    assert.equal([...text.matchAll(/Non-locking shift to codeset 6/g)].length, 2);
+    assert.equal([...text.matchAll(/Avaya Display: ACME$/gm)].length, 2);
   });
 
   it('decodes the national maintenance SERVICE / SERVICE ACKNOWLEDGE (protocol discriminator 0x03)', () => {
