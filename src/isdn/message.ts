@@ -1,6 +1,7 @@
 // Q.931 messages: the header of clause 4.1-4.4, the IE sequence of clause 4.5,
 // and the error handling of clause 5.8. decodeMessage never throws: it says
 // what the call control should do with what arrived.
+import { Cause } from '../call/q850.js';
 import { EXT } from './ie/ie-codec.js';
 import { OPAQUE_CODESET0, SINGLE_OCTET_CODESET0, type OpaqueIe } from './ie/opaque.js';
 import { SENDING_COMPLETE } from './ie/sending-complete.js';
@@ -45,6 +46,7 @@ const CR_SPARE_MASK = 0xf0;
 const CR_LENGTH_MASK = 0x0f;
 const CR_FLAG = 0x80;
 const SEVEN_BITS = 0x7f;
+const OCTET = 0xff;
 /** Clause 4.4: message type 0000 0000 escapes to nationally specific message types. */
 const MESSAGE_TYPE_ESCAPE = 0x00;
 /** Table 4-3 note: codeset 0 identifiers 0000 xxxx are "comprehension required". */
@@ -54,13 +56,6 @@ const SINGLE_OCTET_TYPE1_MASK = 0xf0;
 const TYPE2_SINGLE_OCTET = 0xa0;
 const MAX_IE_CONTENTS = 255;
 
-const Cause = {
-  INVALID_CALL_REFERENCE: 81,
-  MANDATORY_IE_MISSING: 96,
-  MESSAGE_TYPE_NONEXISTENT: 97,
-  IE_NONEXISTENT: 99,
-  INVALID_IE_CONTENTS: 100,
-} as const;
 
 export interface CallReference {
   /** The call reference value; 0 with length > 0 is the global call reference (clause 4.3). */
@@ -391,7 +386,7 @@ function ieLength(ie: TypedIe | InformationElement, variant: VariantProfile): nu
 
 function checkHeader(msg: Q931Message): void {
   const { value, flag, length } = msg.callReference;
-  if (!Number.isInteger(msg.protocolDiscriminator) || msg.protocolDiscriminator < 0 || msg.protocolDiscriminator > 0xff) {
+  if (!Number.isInteger(msg.protocolDiscriminator) || msg.protocolDiscriminator < 0 || msg.protocolDiscriminator > OCTET) {
     throw new RangeError(`message: protocol discriminator ${msg.protocolDiscriminator} does not fit one octet`);
   }
   if (!Number.isInteger(length) || length < 0 || length > CR_LENGTH_MASK) {
