@@ -181,15 +181,17 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
   const limits = { ...REPEAT_LIMIT, ...rule?.repeat };
   let locked = 0;
   let once: number | null = null;
+  // Clause 5.8.5.2: only the first occurrences up to the message's limit are handled, even
+  // when the first one turns out malformed; the rest are ignored.
+  const admit = (kind: IeKind, codeset: number, identifier: number): boolean => {
+    const n = (counts.get(kind) ?? 0) + 1;
+    counts.set(kind, n);
+    if (n <= (limits[kind] ?? 1)) return true;
+    errors.push({ codeset, identifier, problem: 'duplicated', mandatory: false, detail: `${kind} repeated ${n} times` });
+    return false;
+  };
   const take = (ie: InformationElement, codeset: number, identifier: number): void => {
-    // Clause 5.8.5.2: repetitions beyond what the message allows are ignored.
-    const n = (counts.get(ie.kind) ?? 0) + 1;
-    counts.set(ie.kind, n);
-    if (n > (limits[ie.kind] ?? 1)) {
-      errors.push({ codeset, identifier, problem: 'duplicated', mandatory: false, detail: `${ie.kind} repeated ${n} times` });
-      return;
-    }
-    ies.push(ie);
+    if (admit(ie.kind, codeset, identifier)) ies.push(ie);
   };
   let at = start;
   while (at < bytes.length) {
@@ -244,9 +246,11 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
     const contents = bytes.subarray(at + 2, at + 2 + len);
     at += 2 + len;
     if (kind !== undefined) {
-      const r = codecOf(kind).decode(contents, variant);
-      if (r.ok) take(r.value, 0, id);
-      else errors.push({ codeset, identifier: id, problem: 'content', mandatory: mandatory.has(id), detail: r.error });
+      if (admit(kind, codeset, id)) {
+        const r = codecOf(kind).decode(contents, variant);
+        if (r.ok) ies.push(r.value);
+        else errors.push({ codeset, identifier: id, problem: 'content', mandatory: mandatory.has(id), detail: r.error });
+      }
     } else if ((codeset === 0 && OPAQUE_CODESET0.has(id)) || (codeset !== 0 && variant.codesets.includes(codeset))) {
       const ie: OpaqueIe = { kind: 'opaque', codeset, identifier: id, data: contents.slice() };
       take(ie, codeset, id);
@@ -262,12 +266,14 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
     }
     dropOrphanShift(ies, shiftAt);
   }
-  // Clause 5.8.6.1: mandatory IEs that never arrived (content errors are already listed).
+  // Clause 5.8.6.1: mandatory IEs that never arrived; a malformed one is a mandatory
+  // content error (clause 5.8.6.2), also when only the other IEs made it mandatory.
   for (const kind of [...(rule?.mandatory ?? []), ...(rule?.conditionalMandatory?.(ies) ?? [])]) {
     const identifier = codecOf(kind).identifier;
-    if (!ies.some((ie) => ie.kind === kind) && !errors.some((e) => e.codeset === 0 && e.identifier === identifier)) {
-      errors.push({ codeset: 0, identifier, problem: 'missing', mandatory: true, detail: `mandatory ${codecOf(kind).name} missing` });
-    }
+    if (ies.some((ie) => ie.kind === kind)) continue;
+    const wrong = errors.filter((e) => e.codeset === 0 && e.identifier === identifier && e.problem !== 'duplicated');
+    if (wrong.length > 0) wrong.forEach((e) => (e.mandatory = true));
+    else errors.push({ codeset: 0, identifier, problem: 'missing', mandatory: true, detail: `mandatory ${codecOf(kind).name} missing` });
   }
   return errors;
 }

@@ -227,3 +227,21 @@ describe('Q.931 clause 5.8.3.2 / 5.8.4: messages that fit no call', () => {
     assert.deepEqual(unexpectedMessageAction(msg('08 02 8001 4d')), { kind: 'process' });
   });
 });
+
+describe('Q.931 clause 5.8.5.2 / 5.8.6.2 together', () => {
+  it('a malformed first called party number is not rescued by a valid repetition (only the first is handled)', () => {
+    const r = decodeMessage(fromHex(`08 02 0001 05 ${BC_SPEECH} 70 01 21 70 03 a1 3132`), 'national');
+    assert.deepEqual(r.ieErrors.map((e) => [e.identifier, e.problem]), [
+      [0x70, 'content'],
+      [0x70, 'duplicated'],
+    ]);
+    assert.equal(firstIe(r.message ?? { ies: [] }, 'called-party-number'), undefined);
+    assert.deepEqual(causeOf(r), { kind: 'process+status', cause: 100, diagnostic: '70' });
+  });
+
+  it('a malformed channel identification in a RESTART of indicated channels is a mandatory content error (STATUS 100)', () => {
+    const r = decodeMessage(fromHex('08 02 0000 46 18 02 a9 83 79 01 80'), 'national');
+    assert.equal(r.action.kind, 'status');
+    assert.equal(r.action.kind === 'status' ? r.action.cause : 0, 100);
+  });
+});
