@@ -26,3 +26,4 @@ export { ChannelStatus } from './ie/change-status.js';
 export { callingNameIes, callingName } from './variants/calling-name.js';
 export { progressIndicatorFor, calledPartyNumberFor, callingPartyNumberFor, setupChannelFor } from './variants/variant-defaults.js';
 export { unknownCallReferenceAction, unexpectedMessageAction } from './message-sequence.js';
+export { qsigCallingName, qsigCallingNameFacility } from './variants/qsig-name.js';

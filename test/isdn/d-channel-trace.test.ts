@@ -152,7 +152,6 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
   });
 
   it('decodes a SETUP of every switch variant: typed display, codeset 6 name, NFAS interface, QSIG facility', () => {
-    const qsigName = Uint8Array.from([0x9f, 0xaa, 0x06, 0x80, 0x01, 0x00, 0x82, 0x01, 0x00, 0x8b, 0x01, 0x00, 0xa1, 0x0c, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x80, 0x04, 0x41, 0x43, 0x4d, 0x45]);
     const steps: Step[] = SWITCH_VARIANTS.map((v) => ({
       fromNetwork: false,
       messageType: MessageType.SETUP,
@@ -160,11 +159,10 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
       ies: [
         speech,
         setupChannelFor(2, v, variantProfile(v).interfaceIdentifier ? 1 : undefined),
-        ...callingNameIes('ACME', v).filter((ie) => ie.kind === 'display'),
-        ...(v === 'qsig' ? [{ kind: 'facility' as const, data: qsigName }] : []),
+        ...callingNameIes('ACME', v).filter((ie) => ie.kind === 'display' || ie.kind === 'facility'),
         callingPartyNumberFor('5551000', v),
         calledPartyNumberFor('5552000', v),
-        ...callingNameIes('ACME', v).filter((ie) => ie.kind !== 'display'),
+        ...callingNameIes('ACME', v).filter((ie) => ie.kind === 'shift' || ie.kind === 'opaque'),
       ],
     }));
     const file = writeCall(dir, steps, 'national');
@@ -177,6 +175,9 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
     // 5ESS / 4ESS: codeset 6 display, which tshark knows as the Avaya (Lucent) display.
     assert.equal([...text.matchAll(/Non-locking shift to codeset 6/g)].length, 2);
     assert.equal([...text.matchAll(/Avaya Display: ACME$/gm)].length, 2);
+    // QSIG: the ECMA-164 callingName operation.
+    assert.match(text, /QSIG: callingName/);
+    assert.match(text, /namePresentationAllowedSimple: ACME$/m);
   });
 
   it('decodes the national maintenance SERVICE / SERVICE ACKNOWLEDGE (protocol discriminator 0x03)', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   MaintenanceMessageType,
   MessageType,
@@ -13,6 +14,8 @@ import {
   encodeMessage,
   firstIe,
   progressIndicatorFor,
+  qsigCallingName,
+  qsigCallingNameFacility,
   setupChannelFor,
   spanChannelError,
   variantProfile,
@@ -29,10 +32,10 @@ function setup(variant: SwitchVariant, channel: number, name: string): Q931Messa
     ies: [
       { kind: 'bearer-capability', codingStandard: 0, transferCapability: 0, transferMode: 0, transferRate: 0x10, layer1Protocol: variant === 'euroisdn' ? 3 : 2 },
       setupChannelFor(channel, variant),
-      ...callingNameIes(name, variant).filter((ie) => ie.kind === 'display'),
+      ...callingNameIes(name, variant).filter((ie) => ie.kind === 'facility' || ie.kind === 'display'),
       callingPartyNumberFor('5551000', variant),
       calledPartyNumberFor('5552000', variant),
-      ...callingNameIes(name, variant).filter((ie) => ie.kind !== 'display'),
+      ...callingNameIes(name, variant).filter((ie) => ie.kind === 'shift' || ie.kind === 'opaque'),
     ],
   };
 }
@@ -56,10 +59,36 @@ describe('Q.931 switch variants', () => {
     }
   });
 
-  it('carries a plain display on EuroISDN and none on QSIG', () => {
-    assert.match(toHex(encodeMessage(setup('euroisdn', 1, 'ACME'), 'euroisdn')), /280441434d45/);
-    assert.doesNotMatch(toHex(encodeMessage(setup('qsig', 1, 'ACME'), 'qsig')), /28..41434d45/);
-    assert.equal(callingName(setup('qsig', 1, 'ACME').ies, 'qsig'), undefined);
+  it('carries a plain display on EuroISDN', () => {
+    const hex = toHex(encodeMessage(setup('euroisdn', 1, 'ACME'), 'euroisdn'));
+    assert.match(hex, /280441434d45/);
+    assert.equal(callingName(decodeMessage(fromHex(hex), 'euroisdn').message?.ies ?? [], 'euroisdn'), 'ACME');
+  });
+
+  it('carries the QSIG calling name as an ECMA-164 callingName invoke in a facility IE, with no display', () => {
+    const hex = toHex(encodeMessage(setup('qsig', 1, 'ACME'), 'qsig'));
+    assert.match(hex, new RegExp('1c1a 9f aa06800100820100 8b0100 a10c 020101 020100 800441434d45 6c'.replace(/ /g, '')));
+    assert.doesNotMatch(hex, /28..41434d45/);
+    assert.equal(callingName(decodeMessage(fromHex(hex), 'qsig').message?.ies ?? [], 'qsig'), 'ACME');
+  });
+
+  it('reads a QSIG name in the extended form and never throws on a malformed facility', () => {
+    // invoke { id 5, callingName, namePresentationAllowedExtended { nameData "Bob", characterSet 1 } }
+    const extended = fromHex('9f a1 10 020105 020100 a1 08 0403426f62 020101');
+    assert.equal(qsigCallingName(extended), 'Bob');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (b) => {
+        const name = qsigCallingName(Uint8Array.from([0x9f, ...b]));
+        assert.ok(name === undefined || typeof name === 'string');
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 50 }), (name) => {
+        assert.equal(qsigCallingName(qsigCallingNameFacility(name)), name);
+      }),
+    );
+    assert.throws(() => qsigCallingNameFacility('x'.repeat(51)), /51 characters, needs 1\.\.50/);
   });
 
   it('asks for a T1 B-channel exclusively on national variants and preferred on an E1 (ETSI), timeslot 17', () => {
