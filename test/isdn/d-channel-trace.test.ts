@@ -218,6 +218,35 @@ describe('D-channel trace rotation', () => {
     }
   });
 
+  it('never throws when the file cannot be written: write reports false and the error names the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipline-dfail-'));
+    try {
+      const path = join(dir, 'missing-dir', 'span1.pcap');
+      const trace = new DChannelTrace({ path, side: 'user' });
+      assert.equal(trace.write(new Uint8Array([0, 1, 3]), 'rx'), false);
+      assert.match(trace.lastError?.message ?? '', /D-channel trace .*missing-dir\/span1\.pcap: ENOENT/);
+      trace.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a frame longer than Q.921 allows (a broken peer) instead of refusing it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipline-dlong-'));
+    try {
+      const path = join(dir, 'span1.pcap');
+      const trace = new DChannelTrace({ path, side: 'network' });
+      assert.equal(trace.write(new Uint8Array(300).fill(7), 'rx', 0), true);
+      trace.close();
+      const b = readFileSync(path);
+      assert.equal(b.length, 24 + 16 + 16 + 300);
+      assert.equal(b.readUInt32LE(24 + 12), 316);
+      assert.equal(b.readUInt8(24 + 16 + 6), 1, 'network side flag in the pseudo-header');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a size limit smaller than one frame, naming both sizes', () => {
     assert.throws(() => new DChannelTrace({ path: 'x.pcap', side: 'user', maxBytes: 100 }), /maxBytes 100 is below 320/);
   });
