@@ -203,7 +203,14 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         // Clause 4.5.3 locking shift / 4.5.4 non-locking shift.
         const codeset = id & CODESET_MASK;
         const locking = (id & NON_LOCKING) === 0;
+        if (locking && codeset <= locked) {
+          // Clause 4.5.2 / 4.5.3: a locking shift goes only to a higher codeset. Not taken,
+          // so the IEs after it stay in the active codeset; reported as a content error.
+          errors.push({ codeset: locked, identifier: id, problem: 'content', mandatory: false, detail: `locking shift from codeset ${locked} to codeset ${codeset}` });
+          continue;
+        }
         ies.push({ kind: 'shift', locking, codeset });
+        // Clause 4.5.4: a locking shift right after a non-locking one counts as the locking one only.
         if (locking) {
           locked = codeset;
           once = null;
@@ -435,6 +442,9 @@ export function encodeMessage(msg: Q931Message, variant: SwitchVariant | Variant
   let once: number | null = null;
   for (const ie of msg.ies) {
     const codeset = once ?? locked;
+    if (ie.kind === 'shift' && ie.locking && ie.codeset <= locked) {
+      throw new RangeError(`message: locking shift from codeset ${locked} to codeset ${ie.codeset}; Q.931 clause 4.5.3 allows only higher codesets`);
+    }
     parts.push(encodeIe(ie, codeset, profile));
     if (ie.kind === 'shift') {
       if (ie.locking) {

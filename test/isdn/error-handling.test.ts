@@ -180,6 +180,22 @@ describe('Q.931 clause 5.8 error handling', () => {
     );
   });
 
+  it('4.5.3: a locking shift to a lower codeset is a content error and the IEs after it stay in the active codeset', () => {
+    const r = decode(`08 02 0001 05 ${BC_SPEECH} 96 95 ${CALLED}`);
+    assert.deepEqual(causeOf(r), { kind: 'process+status', cause: 100, diagnostic: '95' });
+    const ies = r.message?.ies ?? [];
+    assert.deepEqual(ies[1], { kind: 'shift', locking: true, codeset: 6 });
+    assert.deepEqual(ies[2], { kind: 'opaque', codeset: 6, identifier: 0x70, data: fromHex('a131323334') });
+  });
+
+  it('4.5.4: a locking shift right after a non-locking one acts as the locking shift alone', () => {
+    const r = decode(`08 02 0001 05 ${BC_SPEECH} 9e 95 70 01 00 28 01 41`);
+    assert.deepEqual(
+      (r.message?.ies ?? []).slice(3).map((ie) => (ie.kind === 'opaque' ? ie.codeset : ie.kind)),
+      [5, 5],
+    );
+  });
+
   it('4.5.2: IEs of a reserved codeset are unrecognized (cause 99), never comprehension required', () => {
     assert.deepEqual(causeOf(decode(`08 02 0001 05 ${BC_SPEECH} 99 01 01 00`)), { kind: 'process+status', cause: 99, diagnostic: '01' });
   });
