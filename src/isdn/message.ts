@@ -344,6 +344,8 @@ function decideAction(msg: Q931Message, rule: MessageRule | undefined, errors: r
   }
   // Clause 5.8.7.1 (unrecognized -> 99) and 5.8.7.2 (content error -> 100): act on the
   // message; tell the peer with STATUS, or in the clearing response for clearing messages.
+  // Departure: 5.8.7.2 would allow a STATUS during clearing too; we carry its cause in the
+  // clearing response as 5.8.7.1 a)-b) do, so clearing is never interleaved with STATUS.
   const unrecognized = errors.filter((e) => e.problem === 'unrecognized');
   const content = errors.filter((e) => e.problem === 'content' || e.problem === 'truncated');
   if (unrecognized.length === 0 && content.length === 0) return { kind: 'process' };

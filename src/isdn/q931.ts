@@ -27,3 +27,4 @@ export { callingNameIes, callingName } from './variants/calling-name.js';
 export { progressIndicatorFor, calledPartyNumberFor, callingPartyNumberFor, setupChannelFor } from './variants/variant-defaults.js';
 export { unknownCallReferenceAction, unexpectedMessageAction } from './message-sequence.js';
 export { qsigCallingName, qsigCallingNameFacility } from './variants/qsig-name.js';
+export { summarizeMessage } from './message-summary.js';

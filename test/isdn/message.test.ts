@@ -9,6 +9,7 @@ import {
   encodeMessage,
   firstIe,
   messageLength,
+  summarizeMessage,
   type Q931Message,
 } from '../../src/isdn/q931.js';
 import { fromHex, toHex } from './hex.js';
@@ -57,5 +58,14 @@ describe('Q.931 message codec', () => {
       ies: [{ kind: 'cause', codingStandard: 0, location: 1, value: Cause.NORMAL_CLEARING }],
     };
     assert.equal(toHex(encodeMessage(msg, 'euroisdn')), '080292344508028190');
+  });
+
+  it('summarizes a message on one line for logs', () => {
+    const m = decodeMessage(fromHex(NI2_SETUP), 'national').message;
+    assert.ok(m);
+    assert.equal(summarizeMessage(m), 'SETUP cr=1/0 BC speech ulaw | CHAN B1 excl | DISPLAY "John Smith" | CGPN 2125551212 | CDPN 3125551234');
+    const restart = decodeMessage(fromHex('08 02 0000 46 79 01 87'), 'national').message;
+    assert.ok(restart);
+    assert.equal(summarizeMessage(restart), 'RESTART cr=global RESTART-CLASS 7');
   });
 });
