@@ -135,9 +135,20 @@ function ignore(clause: string, reason: string, message: Q931Message | null = nu
   return { message, action: { kind: 'ignore', clause, reason }, ieErrors: [] };
 }
 
-/** Decodes one Q.931 message (the contents of a Q.921 I-frame). Never throws. */
+/**
+ * Decodes one Q.931 message (the contents of a Q.921 I-frame). Never throws:
+ * even a bad variant name (a configuration slip) comes back as an ignored
+ * message whose reason names it.
+ */
 export function decodeMessage(bytes: Uint8Array, variant: SwitchVariant | VariantProfile): DecodeResult {
-  const profile = variantProfile(variant);
+  try {
+    return decode(bytes, variantProfile(variant));
+  } catch (e) {
+    return ignore('Q.931 clause 5.8', `message of ${bytes.length} octets not decoded: ${(e as Error).message}`);
+  }
+}
+
+function decode(bytes: Uint8Array, profile: VariantProfile): DecodeResult {
   const pd = bytes[0];
   // Clause 5.8.2: too short to hold a message type -> ignore.
   if (pd === undefined) return ignore('Q.931 clause 5.8.2', 'empty message');

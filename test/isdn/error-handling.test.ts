@@ -37,6 +37,12 @@ describe('Q.931 clause 5.8 error handling', () => {
     assert.deepEqual(decode(service, 'national').action, { kind: 'process' });
   });
 
+  it('never throws, even for a switch variant that does not exist; the reason names it', () => {
+    const r = decodeMessage(fromHex(`08 02 0001 05 ${BC_SPEECH}`), 'ni1' as 'national');
+    assert.equal(r.action.kind, 'ignore');
+    assert.match(r.action.kind === 'ignore' ? r.action.reason : '', /switch variant "ni1" is not one of/);
+  });
+
   it('5.8.2: ignores a message too short to hold its message type', () => {
     assert.equal(decode('').action.kind, 'ignore');
     assert.equal(decode('08').action.kind, 'ignore');
