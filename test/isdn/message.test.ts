@@ -68,4 +68,17 @@ describe('Q.931 message codec', () => {
     assert.ok(restart);
     assert.equal(summarizeMessage(restart), 'RESTART cr=global RESTART-CLASS 7');
   });
+
+  it('refuses to encode values that do not fit, naming the field and the sizes', () => {
+    const base: Q931Message = { protocolDiscriminator: 8, callReference: { value: 1, flag: 0, length: 2 }, messageType: MessageType.DISCONNECT, ies: [] };
+    const enc = (m: Partial<Q931Message>) => () => encodeMessage({ ...base, ...m }, 'national');
+    assert.throws(enc({ ies: [{ kind: 'cause', codingStandard: 0, location: 2, value: 200 }] }), /cause: value 200 does not fit \(0\.\.127\)/);
+    assert.throws(enc({ ies: [{ kind: 'cause', codingStandard: 0, location: 2, value: 16, diagnostics: new Uint8Array(29) }] }), /cause: 31 octets, at most 30/);
+    assert.throws(enc({ ies: [{ kind: 'display', text: 'x'.repeat(81) }] }), /display: 81 octets, at most 80/);
+    assert.throws(enc({ ies: [{ kind: 'display', text: 'Zoë' }] }), /display: text character 2 \(U\+eb\) is not IA5/);
+    assert.throws(enc({ ies: [{ kind: 'facility', data: new Uint8Array(256) }] }), /facility: 256 octets, needs 1\.\.255/);
+    assert.throws(enc({ callReference: { value: 0x8000, flag: 0, length: 2 } }), /call reference 32768 does not fit 2 octets \(0\.\.32767\)/);
+    assert.throws(enc({ ies: [{ kind: 'shift', locking: false, codeset: 6 }, { kind: 'cause', codingStandard: 0, location: 2, value: 16 }] }), /cause: belongs to codeset 0, follows a shift to codeset 6/);
+    assert.throws(enc({ ies: [{ kind: 'called-party-number', typeOfNumber: 2, numberingPlan: 1, presentation: 0, digits: '1' } as never] }), /called party number: has no presentation or screening/);
+  });
 });
