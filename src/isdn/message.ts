@@ -77,7 +77,7 @@ export interface Q931Message {
 }
 
 /** Why an IE was not taken (clause 5.8.5 - 5.8.7). */
-export type IeProblem = 'unrecognized' | 'content' | 'duplicated' | 'missing' | 'truncated';
+export type IeProblem = 'unrecognized' | 'unexpected' | 'content' | 'duplicated' | 'missing' | 'truncated';
 
 export interface IeError {
   codeset: number;
@@ -284,6 +284,15 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
     }
     dropOrphanShift(ies, shiftAt);
   }
+  // Clause 5.8.7.3: a recognized IE the message does not allow is handled as unrecognized.
+  for (const kind of rule?.conditionalUnexpected?.(ies) ?? []) {
+    const identifier = codecOf(kind).identifier;
+    for (let i = ies.length - 1; i >= 0; i--) {
+      if (ies[i]?.kind !== kind) continue;
+      ies.splice(i, 1);
+      errors.push({ codeset: 0, identifier, problem: 'unexpected', mandatory: false, detail: `${codecOf(kind).name} not allowed here` });
+    }
+  }
   // Clause 5.8.6.1: mandatory IEs that never arrived; a malformed one is a mandatory
   // content error (clause 5.8.6.2), also when only the other IEs made it mandatory.
   for (const kind of [...(rule?.mandatory ?? []), ...(rule?.conditionalMandatory?.(ies) ?? [])]) {
@@ -357,7 +366,7 @@ function decideAction(msg: Q931Message, rule: MessageRule | undefined, errors: r
   // message; tell the peer with STATUS, or in the clearing response for clearing messages.
   // Departure: 5.8.7.2 would allow a STATUS during clearing too; we carry its cause in the
   // clearing response as 5.8.7.1 a)-b) do, so clearing is never interleaved with STATUS.
-  const unrecognized = errors.filter((e) => e.problem === 'unrecognized');
+  const unrecognized = errors.filter((e) => e.problem === 'unrecognized' || e.problem === 'unexpected');
   const content = errors.filter((e) => e.problem === 'content' || e.problem === 'truncated');
   if (unrecognized.length === 0 && content.length === 0) return { kind: 'process' };
   const r = unrecognized.length > 0 ? report(Cause.IE_NONEXISTENT, unrecognized) : report(Cause.INVALID_IE_CONTENTS, content);

@@ -144,5 +144,16 @@ export function message(variant: SwitchVariant): fc.Arbitrary<Q931Message> {
       callReference: { value: r.cr.value, flag: r.cr.length === 0 ? 0 : r.flag, length: r.cr.length },
       messageType: r.header.mt,
       ies: [...r.ies, ...r.tail],
-    }));
+    }))
+    .filter((m) => !restartOfAllWithChannel(m));
+}
+
+/** Q.931 clause 5.5.2: the decoder drops this channel identification on purpose (5.8.7.3). */
+function restartOfAllWithChannel(m: Q931Message): boolean {
+  return (
+    m.protocolDiscriminator === 0x08 &&
+    m.messageType === MessageType.RESTART &&
+    m.ies.some((ie) => ie.kind === 'restart-indicator' && ie.restartClass === 7) &&
+    m.ies.some((ie) => ie.kind === 'channel-identification')
+  );
 }

@@ -113,6 +113,12 @@ describe('Q.931 clause 5.8 error handling', () => {
     assert.deepEqual(decode('08 02 0000 46 79 01 87').action, { kind: 'process' });
   });
 
+  it('5.5.2 / 5.8.7.3: a RESTART of all interfaces ignores a channel identification and reports cause 99', () => {
+    const r = decode('08 02 0000 46 18 03 a9 83 81 79 01 87');
+    assert.deepEqual(causeOf(r), { kind: 'process+status', cause: 99, diagnostic: '18' });
+    assert.equal(firstIe(r.message ?? { ies: [] }, 'channel-identification'), undefined);
+  });
+
   it('5.8.5.2: a RESTART ACKNOWLEDGE may repeat channel identification, one per interface of an NFAS group', () => {
     const r = decode('08 02 8000 4e 18 04 e9 80 83 81 18 04 e9 81 83 81 79 01 80');
     assert.deepEqual(r.ieErrors, []);

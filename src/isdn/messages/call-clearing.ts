@@ -4,9 +4,18 @@ import { MessageType } from '../message-type.js';
 import type { InformationElement, TypedIe } from '../information-element.js';
 import type { MessageRule } from './message-rule.js';
 
-function indicatedChannels(ies: readonly InformationElement[]): readonly TypedIe['kind'][] {
+function restartClass(ies: readonly InformationElement[]): number | undefined {
   const ri = ies.find((ie) => ie.kind === 'restart-indicator');
-  return ri?.kind === 'restart-indicator' && ri.restartClass === RestartClass.INDICATED_CHANNELS ? ['channel-identification'] : [];
+  return ri?.kind === 'restart-indicator' ? ri.restartClass : undefined;
+}
+
+function indicatedChannels(ies: readonly InformationElement[]): readonly TypedIe['kind'][] {
+  return restartClass(ies) === RestartClass.INDICATED_CHANNELS ? ['channel-identification'] : [];
+}
+
+/** Clause 5.5.2: a restart of all interfaces with a channel identification follows 5.8.7.3. */
+function allInterfaces(ies: readonly InformationElement[]): readonly TypedIe['kind'][] {
+  return restartClass(ies) === RestartClass.ALL_INTERFACES ? ['channel-identification'] : [];
 }
 
 export const CALL_CLEARING: readonly MessageRule[] = [
@@ -26,6 +35,7 @@ export const CALL_CLEARING: readonly MessageRule[] = [
     mandatory: ['restart-indicator'],
     onMandatoryError: 'status',
     conditionalMandatory: indicatedChannels,
+    conditionalUnexpected: allInterfaces,
     repeat: { 'channel-identification': Infinity },
   },
   {

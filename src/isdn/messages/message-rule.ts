@@ -30,6 +30,8 @@ export interface MessageRule {
   readonly clearing?: 'respond' | 'last';
   /** IEs mandatory only when the message's other IEs say so (e.g. RESTART of indicated channels). */
   readonly conditionalMandatory?: (ies: readonly InformationElement[]) => readonly TypedIe['kind'][];
+  /** Recognized IEs the message's other IEs rule out (clause 5.8.7.3: treated as unrecognized). */
+  readonly conditionalUnexpected?: (ies: readonly InformationElement[]) => readonly TypedIe['kind'][];
   /** Repeat limits of this message that differ from REPEAT_LIMIT. */
   readonly repeat?: Partial<Record<IeKind, number>>;
 }
