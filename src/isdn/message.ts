@@ -214,6 +214,12 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         // Clause 4.5.3 locking shift / 4.5.4 non-locking shift.
         const codeset = id & CODESET_MASK;
         const locking = (id & NON_LOCKING) === 0;
+        if (once !== null) {
+          // Clause 4.5.4: a shift right after a non-locking shift supersedes it ("as though
+          // a locking Shift only had been received"); the first one shifted nothing.
+          dropOrphanShift(ies, ies.length - 1);
+          once = null;
+        }
         if (locking && codeset <= locked) {
           // Clause 4.5.2 / 4.5.3: a locking shift goes only to a higher codeset. Not taken,
           // so the IEs after it stay in the active codeset; reported as a content error.
@@ -221,11 +227,8 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
           continue;
         }
         ies.push({ kind: 'shift', locking, codeset });
-        // Clause 4.5.4: a locking shift right after a non-locking one counts as the locking one only.
-        if (locking) {
-          locked = codeset;
-          once = null;
-        } else once = codeset;
+        if (locking) locked = codeset;
+        else once = codeset;
         continue;
       }
       const codeset = once ?? locked;

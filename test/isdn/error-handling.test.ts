@@ -203,9 +203,19 @@ describe('Q.931 clause 5.8 error handling', () => {
   it('4.5.4: a locking shift right after a non-locking one acts as the locking shift alone', () => {
     const r = decode(`08 02 0001 05 ${BC_SPEECH} 9e 95 70 01 00 28 01 41`);
     assert.deepEqual(
-      (r.message?.ies ?? []).slice(3).map((ie) => (ie.kind === 'opaque' ? ie.codeset : ie.kind)),
-      [5, 5],
+      (r.message?.ies ?? []).slice(1).map((ie) => (ie.kind === 'opaque' ? ie.codeset : ie.kind)),
+      ['shift', 5, 5],
     );
+    assert.deepEqual(r.ieErrors, []);
+  });
+
+  it('4.5.4: a non-locking shift followed by another shift shifts nothing and leaves the message', () => {
+    const r = decode(`08 02 0001 05 ${BC_SPEECH} 99 98 a2 ${CALLED}`);
+    assert.deepEqual(
+      (r.message?.ies ?? []).map((ie) => ie.kind),
+      ['bearer-capability', 'called-party-number'],
+    );
+    assert.deepEqual(r.ieErrors.map((e) => e.identifier), [0xa2]);
   });
 
   it('4.5.2: IEs of a reserved codeset are unrecognized (cause 99), never comprehension required', () => {
