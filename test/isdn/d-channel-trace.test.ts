@@ -180,18 +180,31 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
     assert.match(text, /namePresentationAllowedSimple: ACME$/m);
   });
 
-  it('decodes the national maintenance SERVICE / SERVICE ACKNOWLEDGE (protocol discriminator 0x03)', () => {
+  it('decodes SERVICE / SERVICE ACKNOWLEDGE of AT&T switches (discriminator 0x03) and carries NI-2 ones (0x43) unmangled', () => {
+    const service = (v: SwitchVariant, messageType: number, fromNetwork: boolean): Step => ({
+      fromNetwork,
+      variant: v,
+      protocolDiscriminator: variantProfile(v).maintenanceDiscriminator ?? 0,
+      global: true,
+      messageType,
+      ies: [{ kind: 'change-status', channel: true, status: 2 }, bChannel(3, true)],
+    });
     const file = writeCall(
       dir,
       [
-        { fromNetwork: false, protocolDiscriminator: 0x03, global: true, messageType: MaintenanceMessageType.SERVICE, ies: [{ kind: 'change-status', channel: true, status: 2 }, bChannel(3, true)] },
-        { fromNetwork: true, protocolDiscriminator: 0x03, global: true, messageType: MaintenanceMessageType.SERVICE_ACKNOWLEDGE, ies: [{ kind: 'change-status', channel: true, status: 2 }, bChannel(3, true)] },
+        service('5ess', MaintenanceMessageType.SERVICE, false),
+        service('5ess', MaintenanceMessageType.SERVICE_ACKNOWLEDGE, true),
+        service('national', MaintenanceMessageType.SERVICE, false),
+        service('national', MaintenanceMessageType.SERVICE_ACKNOWLEDGE, true),
       ],
-      'national',
+      '5ess',
     );
     const text = tsharkVerbose(file);
     assert.doesNotMatch(text, /Malformed/);
-    assert.deepEqual(messageTypes(text), ['SERVICE', 'SERVICE ACKNOWLEDGE']);
+    // tshark names maintenance message types under 0x03 only; under 0x43 it shows the codes.
+    assert.deepEqual(messageTypes(text).slice(0, 2), ['SERVICE', 'SERVICE ACKNOWLEDGE']);
+    assert.equal([...text.matchAll(/Protocol discriminator: National use \(0x43\)/g)].length, 2);
+    assert.equal([...text.matchAll(/New status: Out of Service \(2\)/g)].length, 4);
   });
 });
 

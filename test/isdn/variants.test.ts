@@ -107,8 +107,8 @@ describe('Q.931 switch variants', () => {
     assert.throws(() => setupChannelFor(5, 'euroisdn', 1), /EuroISDN \(ETSI DSS1\) has no interface identifier/);
   });
 
-  it('sends SERVICE under discriminator 0x03 on NI-2/DMS-100 and 0x43 on AT&T switches, none on ETSI/QSIG', () => {
-    const expected: Record<SwitchVariant, number | null> = { national: 0x03, dms100: 0x03, '5ess': 0x43, '4ess': 0x43, euroisdn: null, qsig: null };
+  it('sends SERVICE under discriminator 0x43 on NI-2, 0x03 on AT&T switches and DMS-100, none on ETSI/QSIG', () => {
+    const expected: Record<SwitchVariant, number | null> = { national: 0x43, dms100: 0x03, '5ess': 0x03, '4ess': 0x03, euroisdn: null, qsig: null };
     for (const v of SWITCH_VARIANTS) {
       const pd = variantProfile(v).maintenanceDiscriminator;
       assert.equal(pd, expected[v], v);
