@@ -59,6 +59,16 @@ describe('Q.931 switch variants', () => {
     }
   });
 
+  it('reads a calling name in any form whatever the variant, preferring the variant\'s own form', () => {
+    // A typed display in codeset 0 on a 5ESS span (as libpri sends it on every AT&T variant).
+    const typed = decodeMessage(fromHex(`08 02 0001 05 04 03 80 90 a2 28 05 b1 41434d45`), '5ess');
+    assert.deepEqual(typed.ieErrors, []);
+    assert.equal(callingName(typed.message?.ies ?? [], '5ess'), 'ACME');
+    const both = decodeMessage(fromHex(`08 02 0001 05 04 03 80 90 a2 28 05 b1 4f544852 9e 28 04 41434d45`), '5ess');
+    assert.equal(callingName(both.message?.ies ?? [], '5ess'), 'ACME');
+    assert.equal(callingName(both.message?.ies ?? [], 'national'), 'OTHR');
+  });
+
   it('carries a plain display on EuroISDN', () => {
     const hex = toHex(encodeMessage(setup('euroisdn', 1, 'ACME'), 'euroisdn'));
     assert.match(hex, /280441434d45/);
