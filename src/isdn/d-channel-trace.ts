@@ -38,7 +38,7 @@ const PACKET_OUTGOING = 4;
 const ARPHRD_LAPD = 8445;
 const ETH_P_LAPD = 0x0030;
 /** Q.921 clause 5.9.3: N201, at most 260 octets of information; address and control add 4. */
-const MAX_FRAME = 264;
+const LARGEST_FRAME = 264;
 
 export type FrameDirection = 'rx' | 'tx';
 
@@ -65,13 +65,15 @@ export class DChannelTrace {
   private readonly keep: number;
   private fd: number | null = null;
   private size = 0;
+  /** The last write failure (disk full, no permission), until a write succeeds again. */
+  lastError: Error | null = null;
 
   constructor(opts: DChannelTraceOptions) {
     this.path = opts.path;
     this.network = opts.side === 'network';
     this.maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
     this.keep = opts.keep ?? 5;
-    const smallest = FILE_HEADER_LENGTH + RECORD_HEADER_LENGTH + LAPD_HEADER_LENGTH + MAX_FRAME;
+    const smallest = FILE_HEADER_LENGTH + RECORD_HEADER_LENGTH + LAPD_HEADER_LENGTH + LARGEST_FRAME;
     if (!Number.isInteger(this.maxBytes) || this.maxBytes < smallest) {
       throw new RangeError(`D-channel trace ${opts.path}: maxBytes ${this.maxBytes} is below ${smallest}, the size of one largest frame`);
     }
@@ -80,17 +82,18 @@ export class DChannelTrace {
 
   /**
    * Appends one Q.921 frame (address, control, information; no flags or FCS).
-   * `at` is the capture time in milliseconds since the epoch.
+   * `at` is the capture time in milliseconds since the epoch. A trace never
+   * stops the D-channel: a failed write returns false and sets lastError, and
+   * the next write tries again. A frame longer than the snap length (a broken
+   * peer) is cut there, its original length kept.
    */
-  write(frame: Uint8Array, direction: FrameDirection, at: number = Date.now()): void {
-    if (frame.length > MAX_FRAME) {
-      throw new RangeError(`D-channel trace ${this.path}: frame of ${frame.length} octets exceeds ${MAX_FRAME} (Q.921 N201 + 4)`);
-    }
-    const record = Buffer.alloc(RECORD_HEADER_LENGTH + LAPD_HEADER_LENGTH + frame.length);
+  write(frame: Uint8Array, direction: FrameDirection, at: number = Date.now()): boolean {
+    const captured = frame.subarray(0, PCAP_SNAPLEN - LAPD_HEADER_LENGTH);
+    const record = Buffer.alloc(RECORD_HEADER_LENGTH + LAPD_HEADER_LENGTH + captured.length);
     const micros = Math.round(at * 1000);
     record.writeUInt32LE(Math.floor(micros / 1e6), 0);
     record.writeUInt32LE(micros % 1e6, 4);
-    record.writeUInt32LE(LAPD_HEADER_LENGTH + frame.length, 8);
+    record.writeUInt32LE(LAPD_HEADER_LENGTH + captured.length, 8);
     record.writeUInt32LE(LAPD_HEADER_LENGTH + frame.length, 12);
     const h = RECORD_HEADER_LENGTH;
     record.writeUInt16BE(direction === 'tx' ? PACKET_OUTGOING : PACKET_HOST, h + PKTTYPE_OFFSET);
@@ -98,16 +101,25 @@ export class DChannelTrace {
     record.writeUInt16BE(1, h + HALEN_OFFSET);
     record.writeUInt8(this.network ? 1 : 0, h + ADDR_OFFSET);
     record.writeUInt16BE(ETH_P_LAPD, h + PROTOCOL_OFFSET);
-    record.set(frame, h + LAPD_HEADER_LENGTH);
-    if (this.fd !== null && this.size + record.length > this.maxBytes) this.rotate();
-    const fd = this.fd ?? this.open();
-    writeSync(fd, record);
-    this.size += record.length;
+    record.set(captured, h + LAPD_HEADER_LENGTH);
+    try {
+      if (this.fd !== null && this.size + record.length > this.maxBytes) this.rotate();
+      const fd = this.fd ?? this.open();
+      writeSync(fd, record);
+      this.size += record.length;
+      this.lastError = null;
+      return true;
+    } catch (e) {
+      this.lastError = new Error(`D-channel trace ${this.path}: ${(e as Error).message}`);
+      this.close();
+      return false;
+    }
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = null;
+    if (fd !== null) closeSync(fd);
   }
 
   private open(): number {

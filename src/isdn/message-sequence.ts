@@ -2,12 +2,12 @@
 // Q.931 clause 5.8.3.2 (no call has that call reference) and clause 5.8.4
 // (the call is in a state that does not expect it). The state machines ask
 // these after decodeMessage said "process".
+import { Cause } from '../call/q850.js';
 import { firstIe, type Q931Action, type Q931Message } from './message.js';
 import { MessageType, isMaintenanceDiscriminator } from './message-type.js';
 
-const INVALID_CALL_REFERENCE = 81;
-const RESPONSE_TO_STATUS_ENQUIRY = 30;
-const WRONG_CALL_STATE = 101;
+const { INVALID_CALL_REFERENCE, RESPONSE_TO_STATUS_ENQUIRY, WRONG_CALL_STATE } = Cause;
+/** Call state value 0, the Null state (Q.931 clause 4.5.7). */
 const NULL_STATE = 0;
 
 /** A message whose call reference matches no call of this D-channel (Q.931 clause 5.8.3.2). */
@@ -15,7 +15,9 @@ export function unknownCallReferenceAction(msg: Q931Message): Q931Action {
   const cr = msg.callReference;
   if (isMaintenanceDiscriminator(msg.protocolDiscriminator) || cr.length === 0 || cr.value === 0) return { kind: 'process' };
   switch (msg.messageType) {
+    // Clause 5.8.3.2 a): SETUP and RESUME open a call reference.
     case MessageType.SETUP:
+    case MessageType.RESUME:
       return { kind: 'process' };
     // Clause 5.8.3.2 c): RELEASE COMPLETE for an unknown call -> no action.
     case MessageType.RELEASE_COMPLETE:

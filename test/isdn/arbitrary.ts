@@ -94,7 +94,7 @@ export function typedIe(variant: SwitchVariant | VariantProfile): fc.Arbitrary<I
       .map((r) => compact({ kind: 'cause' as const, ...r })),
     fc.record({ codingStandard: u(3), location: u(15), description: u(127) }).map((r) => ({ kind: 'progress-indicator' as const, ...r })),
     fc
-      .record({ text: ia5(40), displayType: v.nameCarriage === 'display-typed' ? optional(fc.integer({ min: 0x80, max: 0xff })) : fc.constant(undefined) })
+      .record({ text: ia5(40), displayType: optional(fc.integer({ min: 0x80, max: 0xff })) })
       .map((r) => compact({ kind: 'display' as const, ...r })),
     fc.record({ description: u(127), extension: optional(bytes(1, 6)) }).map((r) => compact({ kind: 'notification-indicator' as const, ...r })),
     fc.constantFrom(0, 6, 7).map((restartClass) => ({ kind: 'restart-indicator' as const, restartClass })),
@@ -144,5 +144,16 @@ export function message(variant: SwitchVariant): fc.Arbitrary<Q931Message> {
       callReference: { value: r.cr.value, flag: r.cr.length === 0 ? 0 : r.flag, length: r.cr.length },
       messageType: r.header.mt,
       ies: [...r.ies, ...r.tail],
-    }));
+    }))
+    .filter((m) => !restartOfAllWithChannel(m));
+}
+
+/** Q.931 clause 5.5.2: the decoder drops this channel identification on purpose (5.8.7.3). */
+function restartOfAllWithChannel(m: Q931Message): boolean {
+  return (
+    m.protocolDiscriminator === 0x08 &&
+    m.messageType === MessageType.RESTART &&
+    m.ies.some((ie) => ie.kind === 'restart-indicator' && ie.restartClass === 7) &&
+    m.ies.some((ie) => ie.kind === 'channel-identification')
+  );
 }

@@ -7,6 +7,7 @@ import {
   MaintenanceMessageType,
   MessageType,
   ProgressDescription,
+  SWITCH_VARIANTS,
   bChannel,
   calledPartyNumberFor,
   callingNameIes,
@@ -14,6 +15,8 @@ import {
   causeIe,
   encodeMessage,
   progressIndicatorFor,
+  setupChannelFor,
+  variantProfile,
   type InformationElement,
   type Q931Message,
   type SwitchVariant,
@@ -38,6 +41,8 @@ interface Step {
   ies: InformationElement[];
   protocolDiscriminator?: number;
   global?: boolean;
+  /** The variant the message is coded for, when it differs from the trace's. */
+  variant?: SwitchVariant;
 }
 
 /** Writes the steps as I-frames seen from our (user) side and returns the file. */
@@ -56,7 +61,7 @@ function writeCall(dir: string, steps: Step[], variant: SwitchVariant): string {
     };
     const ns = s.fromNetwork ? seq.network++ : seq.user++;
     const nr = s.fromNetwork ? seq.user : seq.network;
-    trace.write(iFrame(s.fromNetwork, ns % 128, nr % 128, encodeMessage(msg, variant)), s.fromNetwork ? 'rx' : 'tx', (t += 20));
+    trace.write(iFrame(s.fromNetwork, ns % 128, nr % 128, encodeMessage(msg, s.variant ?? variant)), s.fromNetwork ? 'rx' : 'tx', (t += 20));
   }
   trace.close();
   return path;
@@ -146,18 +151,60 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
     assert.match(text, /Restart indicator: Indicated channels/);
   });
 
-  it('decodes the national maintenance SERVICE / SERVICE ACKNOWLEDGE (protocol discriminator 0x03)', () => {
+  it('decodes a SETUP of every switch variant: typed display, codeset 6 name, NFAS interface, QSIG facility', () => {
+    const steps: Step[] = SWITCH_VARIANTS.map((v) => ({
+      fromNetwork: false,
+      messageType: MessageType.SETUP,
+      variant: v,
+      ies: [
+        speech,
+        setupChannelFor(2, v, variantProfile(v).interfaceIdentifier ? 1 : undefined),
+        ...callingNameIes('ACME', v).filter((ie) => ie.kind === 'display' || ie.kind === 'facility'),
+        callingPartyNumberFor('5551000', v),
+        calledPartyNumberFor('5552000', v),
+        ...callingNameIes('ACME', v).filter((ie) => ie.kind === 'shift' || ie.kind === 'opaque'),
+      ],
+    }));
+    const file = writeCall(dir, steps, 'national');
+    const text = tsharkVerbose(file);
+    assert.doesNotMatch(text, /Malformed|Expert Info \(Error/);
+    assert.deepEqual(messageTypes(text), SWITCH_VARIANTS.map(() => 'SETUP'));
+    assert.equal([...text.matchAll(/Interface identifier present: True/g)].length, 4);
+    // NI-2 and DMS-100 put the display type octet (0xb1) first, which tshark prints as is.
+    assert.equal([...text.matchAll(/Display information: .?ACME$/gmu)].length, 3);
+    // 5ESS / 4ESS: codeset 6 display, which tshark knows as the Avaya (Lucent) display.
+    assert.equal([...text.matchAll(/Non-locking shift to codeset 6/g)].length, 2);
+    assert.equal([...text.matchAll(/Avaya Display: ACME$/gm)].length, 2);
+    // QSIG: the ECMA-164 callingName operation.
+    assert.match(text, /QSIG: callingName/);
+    assert.match(text, /namePresentationAllowedSimple: ACME$/m);
+  });
+
+  it('decodes SERVICE / SERVICE ACKNOWLEDGE of AT&T switches (discriminator 0x03) and carries NI-2 ones (0x43) unmangled', () => {
+    const service = (v: SwitchVariant, messageType: number, fromNetwork: boolean): Step => ({
+      fromNetwork,
+      variant: v,
+      protocolDiscriminator: variantProfile(v).maintenanceDiscriminator ?? 0,
+      global: true,
+      messageType,
+      ies: [{ kind: 'change-status', channel: true, status: 2 }, bChannel(3, true)],
+    });
     const file = writeCall(
       dir,
       [
-        { fromNetwork: false, protocolDiscriminator: 0x03, global: true, messageType: MaintenanceMessageType.SERVICE, ies: [{ kind: 'change-status', channel: true, status: 2 }, bChannel(3, true)] },
-        { fromNetwork: true, protocolDiscriminator: 0x03, global: true, messageType: MaintenanceMessageType.SERVICE_ACKNOWLEDGE, ies: [{ kind: 'change-status', channel: true, status: 2 }, bChannel(3, true)] },
+        service('5ess', MaintenanceMessageType.SERVICE, false),
+        service('5ess', MaintenanceMessageType.SERVICE_ACKNOWLEDGE, true),
+        service('national', MaintenanceMessageType.SERVICE, false),
+        service('national', MaintenanceMessageType.SERVICE_ACKNOWLEDGE, true),
       ],
-      'national',
+      '5ess',
     );
     const text = tsharkVerbose(file);
     assert.doesNotMatch(text, /Malformed/);
-    assert.deepEqual(messageTypes(text), ['SERVICE', 'SERVICE ACKNOWLEDGE']);
+    // tshark names maintenance message types under 0x03 only; under 0x43 it shows the codes.
+    assert.deepEqual(messageTypes(text).slice(0, 2), ['SERVICE', 'SERVICE ACKNOWLEDGE']);
+    assert.equal([...text.matchAll(/Protocol discriminator: National use \(0x43\)/g)].length, 2);
+    assert.equal([...text.matchAll(/New status: Out of Service \(2\)/g)].length, 4);
   });
 });
 
@@ -179,6 +226,35 @@ describe('D-channel trace rotation', () => {
       }
       // 40 records of 132 octets, 7 per file: the current file holds the last 40 - 35 = 5.
       assert.equal(readFileSync(path).length, 24 + 5 * 132);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never throws when the file cannot be written: write reports false and the error names the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipline-dfail-'));
+    try {
+      const path = join(dir, 'missing-dir', 'span1.pcap');
+      const trace = new DChannelTrace({ path, side: 'user' });
+      assert.equal(trace.write(new Uint8Array([0, 1, 3]), 'rx'), false);
+      assert.match(trace.lastError?.message ?? '', /D-channel trace .*missing-dir\/span1\.pcap: ENOENT/);
+      trace.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a frame longer than Q.921 allows (a broken peer) instead of refusing it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipline-dlong-'));
+    try {
+      const path = join(dir, 'span1.pcap');
+      const trace = new DChannelTrace({ path, side: 'network' });
+      assert.equal(trace.write(new Uint8Array(300).fill(7), 'rx', 0), true);
+      trace.close();
+      const b = readFileSync(path);
+      assert.equal(b.length, 24 + 16 + 16 + 300);
+      assert.equal(b.readUInt32LE(24 + 12), 316);
+      assert.equal(b.readUInt8(24 + 16 + 6), 1, 'network side flag in the pseudo-header');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

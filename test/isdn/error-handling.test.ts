@@ -37,6 +37,12 @@ describe('Q.931 clause 5.8 error handling', () => {
     assert.deepEqual(decode(service, 'national').action, { kind: 'process' });
   });
 
+  it('never throws, even for a switch variant that does not exist; the reason names it', () => {
+    const r = decodeMessage(fromHex(`08 02 0001 05 ${BC_SPEECH}`), 'ni1' as 'national');
+    assert.equal(r.action.kind, 'ignore');
+    assert.match(r.action.kind === 'ignore' ? r.action.reason : '', /switch variant "ni1" is not one of/);
+  });
+
   it('5.8.2: ignores a message too short to hold its message type', () => {
     assert.equal(decode('').action.kind, 'ignore');
     assert.equal(decode('08').action.kind, 'ignore');
@@ -102,6 +108,28 @@ describe('Q.931 clause 5.8 error handling', () => {
     assert.deepEqual(causeOf(decode('08 02 0000 46')), { kind: 'status', cause: 96, diagnostic: '79' });
   });
 
+  it('5.5.2 / 5.8.6.1: answers a RESTART of "indicated channels" without channel identification with STATUS cause 96', () => {
+    assert.deepEqual(causeOf(decode('08 02 0000 46 79 01 80')), { kind: 'status', cause: 96, diagnostic: '18' });
+    assert.deepEqual(decode('08 02 0000 46 79 01 87').action, { kind: 'process' });
+  });
+
+  it('5.5.2 / 5.8.7.3: a RESTART of all interfaces ignores a channel identification and reports cause 99', () => {
+    const r = decode('08 02 0000 46 18 03 a9 83 81 79 01 87');
+    assert.deepEqual(causeOf(r), { kind: 'process+status', cause: 99, diagnostic: '18' });
+    assert.equal(firstIe(r.message ?? { ies: [] }, 'channel-identification'), undefined);
+  });
+
+  it('5.8.5.2: a RESTART ACKNOWLEDGE may repeat channel identification, one per interface of an NFAS group', () => {
+    const r = decode('08 02 8000 4e 18 04 e9 80 83 81 18 04 e9 81 83 81 79 01 80');
+    assert.deepEqual(r.ieErrors, []);
+    assert.equal(r.message?.ies.filter((ie) => ie.kind === 'channel-identification').length, 2);
+  });
+
+  it('5.8.7.1 b), c): RELEASE answers an unrecognized IE in its RELEASE COMPLETE; RELEASE COMPLETE answers nothing', () => {
+    assert.deepEqual(causeOf(decode('08 02 8001 4d 08 02 82 90 5f 01 00')), { kind: 'process+respond', cause: 99, diagnostic: '5f' });
+    assert.deepEqual(decode('08 02 8001 5a 08 02 82 90 5f 01 00').action, { kind: 'process' });
+  });
+
   it('5.8.6.1: RELEASE COMPLETE without cause is acted on as a normal release', () => {
     assert.deepEqual(decode('08 02 8001 5a').action, { kind: 'process' });
   });
@@ -164,6 +192,32 @@ describe('Q.931 clause 5.8 error handling', () => {
     );
   });
 
+  it('4.5.3: a locking shift to a lower codeset is a content error and the IEs after it stay in the active codeset', () => {
+    const r = decode(`08 02 0001 05 ${BC_SPEECH} 96 95 ${CALLED}`);
+    assert.deepEqual(causeOf(r), { kind: 'process+status', cause: 100, diagnostic: '95' });
+    const ies = r.message?.ies ?? [];
+    assert.deepEqual(ies[1], { kind: 'shift', locking: true, codeset: 6 });
+    assert.deepEqual(ies[2], { kind: 'opaque', codeset: 6, identifier: 0x70, data: fromHex('a131323334') });
+  });
+
+  it('4.5.4: a locking shift right after a non-locking one acts as the locking shift alone', () => {
+    const r = decode(`08 02 0001 05 ${BC_SPEECH} 9e 95 70 01 00 28 01 41`);
+    assert.deepEqual(
+      (r.message?.ies ?? []).slice(1).map((ie) => (ie.kind === 'opaque' ? ie.codeset : ie.kind)),
+      ['shift', 5, 5],
+    );
+    assert.deepEqual(r.ieErrors, []);
+  });
+
+  it('4.5.4: a non-locking shift followed by another shift shifts nothing and leaves the message', () => {
+    const r = decode(`08 02 0001 05 ${BC_SPEECH} 99 98 a2 ${CALLED}`);
+    assert.deepEqual(
+      (r.message?.ies ?? []).map((ie) => ie.kind),
+      ['bearer-capability', 'called-party-number'],
+    );
+    assert.deepEqual(r.ieErrors.map((e) => e.identifier), [0xa2]);
+  });
+
   it('4.5.2: IEs of a reserved codeset are unrecognized (cause 99), never comprehension required', () => {
     assert.deepEqual(causeOf(decode(`08 02 0001 05 ${BC_SPEECH} 99 01 01 00`)), { kind: 'process+status', cause: 99, diagnostic: '01' });
   });
@@ -178,6 +232,10 @@ describe('Q.931 clause 5.8.3.2 / 5.8.4: messages that fit no call', () => {
 
   it('5.8.3.2: ignores a SETUP whose call reference flag says it comes from the side that did not allocate it', () => {
     assert.equal(decode(`08 02 8001 05 ${BC_SPEECH}`).action.kind, 'ignore');
+  });
+
+  it('5.8.3.2 d): ignores a RESUME whose call reference flag is 1 as well', () => {
+    assert.equal(decode('08 02 8001 26').action.kind, 'ignore');
   });
 
   it('5.8.3.2: takes a SETUP for a new call reference', () => {
@@ -205,5 +263,23 @@ describe('Q.931 clause 5.8.3.2 / 5.8.4: messages that fit no call', () => {
   it('5.8.4: answers a message the call state does not expect with STATUS cause 101, but still acts on RELEASE', () => {
     assert.deepEqual(causeOf({ message: null, ieErrors: [], action: unexpectedMessageAction(msg('08 02 8001 01')) }), { kind: 'status', cause: 101, diagnostic: '' });
     assert.deepEqual(unexpectedMessageAction(msg('08 02 8001 4d')), { kind: 'process' });
+  });
+});
+
+describe('Q.931 clause 5.8.5.2 / 5.8.6.2 together', () => {
+  it('a malformed first called party number is not rescued by a valid repetition (only the first is handled)', () => {
+    const r = decodeMessage(fromHex(`08 02 0001 05 ${BC_SPEECH} 70 01 21 70 03 a1 3132`), 'national');
+    assert.deepEqual(r.ieErrors.map((e) => [e.identifier, e.problem]), [
+      [0x70, 'content'],
+      [0x70, 'duplicated'],
+    ]);
+    assert.equal(firstIe(r.message ?? { ies: [] }, 'called-party-number'), undefined);
+    assert.deepEqual(causeOf(r), { kind: 'process+status', cause: 100, diagnostic: '70' });
+  });
+
+  it('a malformed channel identification in a RESTART of indicated channels is a mandatory content error (STATUS 100)', () => {
+    const r = decodeMessage(fromHex('08 02 0000 46 18 02 a9 83 79 01 80'), 'national');
+    assert.equal(r.action.kind, 'status');
+    assert.equal(r.action.kind === 'status' ? r.action.cause : 0, 100);
   });
 });

@@ -85,7 +85,8 @@ describe('Q.931 information elements', () => {
     roundTrip('progress-indicator', 'e2 81', { codingStandard: 3, description: 1 });
     roundTrip('display', 'b1 41434d45', { displayType: 0xb1, text: 'ACME' });
     roundTrip('display', '41434d45', { displayType: undefined, text: 'ACME' }, 'euroisdn');
-    contentError('display', 'b1 41', /not IA5/, 'euroisdn');
+    roundTrip('display', 'b1 41', { displayType: 0xb1, text: 'A' }, 'euroisdn');
+    contentError('display', '41 b1', /not IA5/, 'euroisdn');
     roundTrip('notification-indicator', '80', { description: 0 });
     roundTrip('restart-indicator', '87', { restartClass: 7 });
     contentError('restart-indicator', '82', /class 2 is reserved/);

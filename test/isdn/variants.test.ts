@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   MaintenanceMessageType,
   MessageType,
   ProgressDescription,
   SWITCH_VARIANTS,
+  bChannel,
   calledPartyNumberFor,
   callingName,
   callingNameIes,
@@ -11,8 +13,12 @@ import {
   decodeMessage,
   encodeMessage,
   firstIe,
+  interworkingProgressFor,
   progressIndicatorFor,
+  qsigCallingName,
+  qsigCallingNameFacility,
   setupChannelFor,
+  spanChannelError,
   variantProfile,
   type Q931Message,
   type SwitchVariant,
@@ -27,10 +33,10 @@ function setup(variant: SwitchVariant, channel: number, name: string): Q931Messa
     ies: [
       { kind: 'bearer-capability', codingStandard: 0, transferCapability: 0, transferMode: 0, transferRate: 0x10, layer1Protocol: variant === 'euroisdn' ? 3 : 2 },
       setupChannelFor(channel, variant),
-      ...callingNameIes(name, variant).filter((ie) => ie.kind === 'display'),
+      ...callingNameIes(name, variant).filter((ie) => ie.kind === 'facility' || ie.kind === 'display'),
       callingPartyNumberFor('5551000', variant),
       calledPartyNumberFor('5552000', variant),
-      ...callingNameIes(name, variant).filter((ie) => ie.kind !== 'display'),
+      ...callingNameIes(name, variant).filter((ie) => ie.kind === 'shift' || ie.kind === 'opaque'),
     ],
   };
 }
@@ -54,10 +60,46 @@ describe('Q.931 switch variants', () => {
     }
   });
 
-  it('carries a plain display on EuroISDN and none on QSIG', () => {
-    assert.match(toHex(encodeMessage(setup('euroisdn', 1, 'ACME'), 'euroisdn')), /280441434d45/);
-    assert.doesNotMatch(toHex(encodeMessage(setup('qsig', 1, 'ACME'), 'qsig')), /28..41434d45/);
-    assert.equal(callingName(setup('qsig', 1, 'ACME').ies, 'qsig'), undefined);
+  it('reads a calling name in any form whatever the variant, preferring the variant\'s own form', () => {
+    // A typed display in codeset 0 on a 5ESS span (as libpri sends it on every AT&T variant).
+    const typed = decodeMessage(fromHex(`08 02 0001 05 04 03 80 90 a2 28 05 b1 41434d45`), '5ess');
+    assert.deepEqual(typed.ieErrors, []);
+    assert.equal(callingName(typed.message?.ies ?? [], '5ess'), 'ACME');
+    const both = decodeMessage(fromHex(`08 02 0001 05 04 03 80 90 a2 28 05 b1 4f544852 9e 28 04 41434d45`), '5ess');
+    assert.equal(callingName(both.message?.ies ?? [], '5ess'), 'ACME');
+    assert.equal(callingName(both.message?.ies ?? [], 'national'), 'OTHR');
+  });
+
+  it('carries a plain display on EuroISDN', () => {
+    const hex = toHex(encodeMessage(setup('euroisdn', 1, 'ACME'), 'euroisdn'));
+    assert.match(hex, /280441434d45/);
+    assert.equal(callingName(decodeMessage(fromHex(hex), 'euroisdn').message?.ies ?? [], 'euroisdn'), 'ACME');
+  });
+
+  it('carries the QSIG calling name as an ECMA-164 callingName invoke in a facility IE, with no display', () => {
+    const hex = toHex(encodeMessage(setup('qsig', 1, 'ACME'), 'qsig'));
+    assert.match(hex, new RegExp('1c1a 9f aa06800100820100 8b0100 a10c 020101 020100 800441434d45 6c'.replace(/ /g, '')));
+    assert.doesNotMatch(hex, /28..41434d45/);
+    assert.equal(callingName(decodeMessage(fromHex(hex), 'qsig').message?.ies ?? [], 'qsig'), 'ACME');
+  });
+
+  it('reads a QSIG name in the extended form and never throws on a malformed facility', () => {
+    // invoke { id 5, callingName, namePresentationAllowedExtended { nameData "Bob", characterSet 1 } }
+    const extended = fromHex('9f a1 10 020105 020100 a1 08 0403426f62 020101');
+    assert.equal(qsigCallingName(extended), 'Bob');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (b) => {
+        const name = qsigCallingName(Uint8Array.from([0x9f, ...b]));
+        assert.ok(name === undefined || typeof name === 'string');
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 50 }), (name) => {
+        assert.equal(qsigCallingName(qsigCallingNameFacility(name)), name);
+      }),
+    );
+    assert.throws(() => qsigCallingNameFacility('x'.repeat(51)), /51 characters, needs 1\.\.50/);
   });
 
   it('asks for a T1 B-channel exclusively on national variants and preferred on an E1 (ETSI), timeslot 17', () => {
@@ -76,8 +118,8 @@ describe('Q.931 switch variants', () => {
     assert.throws(() => setupChannelFor(5, 'euroisdn', 1), /EuroISDN \(ETSI DSS1\) has no interface identifier/);
   });
 
-  it('sends SERVICE under discriminator 0x03 on NI-2/DMS-100 and 0x43 on AT&T switches, none on ETSI/QSIG', () => {
-    const expected: Record<SwitchVariant, number | null> = { national: 0x03, dms100: 0x03, '5ess': 0x43, '4ess': 0x43, euroisdn: null, qsig: null };
+  it('sends SERVICE under discriminator 0x43 on NI-2, 0x03 on AT&T switches and DMS-100, none on ETSI/QSIG', () => {
+    const expected: Record<SwitchVariant, number | null> = { national: 0x43, dms100: 0x03, '5ess': 0x03, '4ess': 0x03, euroisdn: null, qsig: null };
     for (const v of SWITCH_VARIANTS) {
       const pd = variantProfile(v).maintenanceDiscriminator;
       assert.equal(pd, expected[v], v);
@@ -92,12 +134,19 @@ describe('Q.931 switch variants', () => {
     }
   });
 
-  it('codes progress indicators with the national standard on AT&T switches and ITU-T elsewhere', () => {
-    const hex = (v: SwitchVariant) =>
-      toHex(encodeMessage({ protocolDiscriminator: 8, callReference: { value: 1, flag: 1, length: 2 }, messageType: MessageType.PROGRESS, ies: [progressIndicatorFor(ProgressDescription.INBAND_AVAILABLE, v)] }, v));
-    assert.equal(hex('5ess'), '08028001031e02c288');
-    assert.equal(hex('national'), '08028001031e028288');
-    assert.equal(hex('qsig'), '08028001031e028188');
+  it('marks the SIP side as non-ISDN where the switch takes it: NI-2 in SETUP, all but DMS-100 in answers', () => {
+    const hex = (v: SwitchVariant, m: 'setup' | 'answer') => {
+      const pi = interworkingProgressFor(v, m);
+      return pi === undefined ? null : toHex(encodeMessage({ protocolDiscriminator: 8, callReference: { value: 1, flag: 1, length: 2 }, messageType: MessageType.PROGRESS, ies: [pi] }, v));
+    };
+    // Q.931 clause 4.5.23: ITU-T coding, location 1 (private network serving the local user).
+    assert.equal(hex('national', 'setup'), '08028001031e028183');
+    assert.equal(hex('national', 'answer'), '08028001031e028182');
+    assert.equal(hex('5ess', 'setup'), null);
+    assert.equal(hex('5ess', 'answer'), '08028001031e028182');
+    assert.equal(hex('dms100', 'setup'), null);
+    assert.equal(hex('dms100', 'answer'), null);
+    assert.deepEqual(progressIndicatorFor(ProgressDescription.INBAND_AVAILABLE, 'euroisdn'), { kind: 'progress-indicator', codingStandard: 0, location: 1, description: 8 });
   });
 
   it('gives untyped numbers the type and plan of the variant (unknown/ISDN, national/ISDN on AT&T, private plan on QSIG)', () => {
@@ -108,5 +157,21 @@ describe('Q.931 switch variants', () => {
 
   it('rejects an unknown variant name with the list of known ones', () => {
     assert.throws(() => variantProfile('ni1' as SwitchVariant), /switch variant "ni1" is not one of national, dms100, 5ess, 4ess, euroisdn, qsig/);
+  });
+});
+
+describe('Q.931 channel identification on T1 and E1 spans', () => {
+  it('accepts B-channels 1..23 of a T1 and refuses the D-channel timeslot 24 unless NFAS names another interface', () => {
+    assert.equal(spanChannelError(bChannel(1, true), 'T1'), null);
+    assert.equal(spanChannelError(bChannel(23, true), 'T1'), null);
+    assert.match(spanChannelError(bChannel(24, true), 'T1') ?? '', /channel 24 is not a B-channel of a T1 \(1\.\.23\)/);
+    assert.equal(spanChannelError(bChannel(24, true, 1), 'T1'), null);
+  });
+
+  it('accepts E1 timeslots 1..15 and 17..31 and refuses 16, the D-channel', () => {
+    assert.equal(spanChannelError(bChannel(1, false), 'E1'), null);
+    assert.equal(spanChannelError(bChannel(31, false), 'E1'), null);
+    assert.match(spanChannelError(bChannel(16, false), 'E1') ?? '', /timeslot 16 is not a B-channel of an E1/);
+    assert.match(spanChannelError(bChannel(32, false), 'E1') ?? '', /timeslot 32/);
   });
 });
