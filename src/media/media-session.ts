@@ -32,7 +32,7 @@ export interface MediaConfig {
   /** Seconds while on hold (sendonly/inactive) before 'rtp-timeout' (0 = never; default 0). */
   rtpHoldTimeoutSeconds?: number;
   jitterBuffer?: {
-    /** Lowest playout delay in ms (default 20). */
+    /** Lowest playout delay in ms (default 40). */
     minDelayMs?: number;
     /** Highest playout delay in ms; also the depth bound (default 200). */
     maxDelayMs?: number;
@@ -272,7 +272,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     if (!this.jitter || old?.ptimeMs !== ptimeMs) {
       this.jitter = new JitterBuffer<Queued>({
         ptimeMs,
-        minDelayMs: this.config.jitterBuffer?.minDelayMs ?? 20,
+        minDelayMs: this.config.jitterBuffer?.minDelayMs ?? 40,
         maxDelayMs: this.config.jitterBuffer?.maxDelayMs ?? 200,
       });
     }
