@@ -17,6 +17,7 @@ function linearToMuLaw(sample: number): number {
   pcm += 0x21;
   let seg = 0;
   for (let top = 0x3f; seg < 8 && pcm > top; seg++) top = (top << 1) | 1;
+  if (seg >= 8) return 0x7f ^ mask; // top of segment 8: full scale
   return ((seg << 4) | ((pcm >> (seg + 1)) & 0x0f)) ^ mask;
 }
 

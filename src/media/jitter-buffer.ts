@@ -75,7 +75,7 @@ export class JitterBuffer<T> {
 
   /** Frames buffered from the next one due up to the highest received. */
   get depth(): number {
-    return this.highest === undefined || !this.started ? this.slots.size : Math.max(0, this.highest - this.nextSeq + 1);
+    return this.highest === undefined ? 0 : Math.max(0, this.highest - this.nextSeq + 1);
   }
 
   private extend(seq16: number): number {
@@ -112,13 +112,17 @@ export class JitterBuffer<T> {
     if (this.highest === undefined || seq > this.highest) this.highest = seq;
     if (!this.started && this.slots.size === 1) this.nextSeq = seq;
     if (!this.started && seq < this.nextSeq) this.nextSeq = seq;
-    // Bounded depth: past the highest delay the oldest frames go.
-    while (this.started && this.highest - this.nextSeq + 1 > this.maxFrames) {
+    this.trim();
+    return 'queued';
+  }
+
+  /** Bounded depth: past the highest delay the oldest frames go. */
+  private trim(): void {
+    while (this.highest !== undefined && this.highest - this.nextSeq + 1 > this.maxFrames) {
       if (this.slots.delete(this.nextSeq)) this.counters.discarded++;
       else this.counters.lost++;
       this.done = this.nextSeq++;
     }
-    return 'queued';
   }
 
   /** Called once per packet interval by the playout clock. */
@@ -128,6 +132,7 @@ export class JitterBuffer<T> {
       this.started = true;
       this.underruns = 0;
       this.excess = 0;
+      this.trim();
     }
     // Shrink: a depth held above target for a while costs delay for nothing.
     if (this.depth > this.targetFrames + 1) {

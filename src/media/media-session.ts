@@ -448,8 +448,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
         this.sendRtp(a, ev.pt, t.marker, this.eventTimestamp, t.packet);
       }
     }
-    if (!this.receiver || !this.jitter) return;
+    if (!this.jitter) return;
     const out = this.jitter.pull();
+    if (!this.receiver) return; // nobody listens: keep the buffer moving, decode nothing
     let frame: AudioFrame;
     if (out.kind === 'packet') {
       if (out.item.cn) {
