@@ -111,6 +111,7 @@ class OpusTranscoder implements Transcoder {
   // only the RTP clock is 48 kHz (RFC 7587 §4.1), 6 timestamp units a sample.
   private readonly opus: InstanceType<typeof OpusEncoder> = new OpusEncoder(LINE_RATE, 1);
   private readonly pcm: Int16Array;
+  private toc: number | undefined;
 
   constructor(
     private readonly line: FrameEncoding,
@@ -134,15 +135,20 @@ class OpusTranscoder implements Transcoder {
   }
 
   decode(payload: Uint8Array): AudioFrame {
+    // RFC 6716 §3.1: the TOC byte names mode, bandwidth and frame size; keep it for PLC.
+    if (payload.length > 0) this.toc = payload[0]! & 0xfc;
     const out = this.opus.decode(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
     return this.toLine(out);
   }
 
   conceal(): AudioFrame {
-    // libopus PLC: decoding an empty packet extrapolates from the decoder state.
-    // @discordjs/opus asks for its maximum frame size then, so keep the first frame.
-    const out = this.opus.decode(Buffer.alloc(0));
-    return this.toLine(out.subarray(0, this.samples * 2));
+    // libopus PLC. @discordjs/opus turns an empty packet into a 120 ms
+    // concealment (its maximum frame size), which leaves the decoder faded
+    // for the frames after; a packet of the last TOC byte alone (code 0, a
+    // zero-length frame, RFC 6716 §3.2.1) makes libopus conceal exactly one
+    // frame of the last frame size instead.
+    if (this.toc === undefined) return this.silence();
+    return this.toLine(this.opus.decode(Buffer.of(this.toc)));
   }
 
   silence(): AudioFrame {
