@@ -346,16 +346,17 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   close(): void {
     if (this.closed) return;
     const a = this.active;
-    if (a && a.remoteRtp.port !== 0) {
-      // RFC 3550 §6.6: BYE in a compound after a report.
-      this.sendRtcp([this.report(), { type: 'bye', ssrcs: [this.ssrc] }]);
-    }
+    const closeSockets = (): void => {
+      this.sockets.rtp.close();
+      this.sockets.rtcp.close();
+    };
+    // RFC 3550 §6.6: BYE in a compound after a report; the sockets close once it is out.
+    const byeSent = a !== undefined && a.remoteRtp.port !== 0 && this.sendRtcp([this.report(), { type: 'bye', ssrcs: [this.ssrc] }], closeSockets);
     this.closed = true;
     a?.clock.remove(this.tick);
     if (this.rtcpTimer) clearTimeout(this.rtcpTimer);
     if (this.watchdog) clearInterval(this.watchdog);
-    this.sockets.rtp.close();
-    this.sockets.rtcp.close();
+    if (!byeSent) closeSockets();
   }
 
   private sendRtp(a: Active, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
@@ -542,14 +543,16 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     return { type: 'rr', ssrc: this.ssrc, reports };
   }
 
-  private sendRtcp(packets: RtcpPacket[]): void {
+  /** Sends a compound; false when nothing was sent (then `done` is not called). */
+  private sendRtcp(packets: RtcpPacket[], done?: () => void): boolean {
     const a = this.active;
-    if (!a || this.closed || a.remoteRtcp.port === 0) return;
+    if (!a || this.closed || a.remoteRtcp.port === 0) return false;
     // RFC 3550 §6.1: every compound carries an SDES CNAME.
     const withSdes = [packets[0]!, { type: 'sdes' as const, chunks: [{ ssrc: this.ssrc, cname: this.cname }] }, ...packets.slice(1)];
     let data = encodeRtcp(withSdes);
     if (a.srtp) data = a.srtp.protectRtcp(data);
-    this.sockets.rtcp.send(data, a.remoteRtcp.port, a.remoteRtcp.address);
+    this.sockets.rtcp.send(data, a.remoteRtcp.port, a.remoteRtcp.address, () => done?.());
+    return true;
   }
 
   private startTimers(): void {
