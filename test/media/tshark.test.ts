@@ -19,7 +19,7 @@ async function startCapture(filter: string, file: string): Promise<ChildProcess>
   let err = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`dumpcap did not start capturing on lo: ${err}`)), 5000);
-    cap.stderr!.on('data', (d: Buffer) => {
+    cap.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       if (/Capturing on/.test(err)) {
         clearTimeout(timer);
