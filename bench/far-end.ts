@@ -19,13 +19,14 @@ interface Call {
 }
 
 type Setup = { type: 'setup'; codec: 'opus' | 'PCMU'; ports: number[]; opus: { bitrate: number; complexity: number } };
-type Message = Setup | { type: 'start' } | { type: 'stop' };
+type Message = Setup | { type: 'start' } | { type: 'mark' } | { type: 'stop' };
 
 let calls: Call[] = [];
 let payloads: Buffer[] = [];
 let pt = 0;
 let step = 160;
 let timer: NodeJS.Timeout | undefined;
+let sent = 0;
 
 function speechLike(frame: number): Int16Array {
   // A voiced sound: 140 Hz fundamental with falling harmonics, syllable-rate envelope.
@@ -104,6 +105,7 @@ function start(): void {
         header.writeUInt32BE(c.ts >>> 0, 4);
         header.writeUInt32BE(c.ssrc, 8);
         c.socket.send([header, payload], c.to, '127.0.0.1');
+        sent++;
         c.first = false;
         c.seq = (c.seq + 1) & 0xffff;
         c.ts = (c.ts + step) >>> 0;
@@ -121,6 +123,14 @@ process.on('message', (m: Message) => {
     void setup(m).then((ports) => process.send!({ type: 'ports', ports }));
   } else if (m.type === 'start') {
     start();
+  } else if (m.type === 'mark') {
+    // Start of the measured window: count from here.
+    for (const c of calls) {
+      c.rx.count = 0;
+      c.rx.base = -1;
+      c.rx.cycles = 0;
+    }
+    sent = 0;
   } else {
     if (timer) clearTimeout(timer);
     let received = 0;
@@ -131,6 +141,6 @@ process.on('message', (m: Message) => {
       c.socket.close();
     }
     calls = [];
-    process.send!({ type: 'stats', received, lost, cpu: process.cpuUsage() }, () => process.exit(0));
+    process.send!({ type: 'stats', received, lost, sent, cpu: process.cpuUsage() }, () => process.exit(0));
   }
 });

@@ -90,6 +90,7 @@ class Histogram {
 interface FarEndStats {
   received: number;
   lost: number;
+  sent: number;
 }
 
 async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
@@ -138,6 +139,7 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   const before = sessions.map((s) => s.stats());
   lateness.reset();
   delivered = 0;
+  far.send({ type: 'mark' });
   const overrunsBefore = clock.overruns;
   const skippedBefore = clock.skipped;
   const cpu0 = process.cpuUsage();
@@ -172,7 +174,7 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
     lines.push(`ratio per-call frame cost / bare libopus: ${(perFrameMicros / bare).toFixed(2)} (target <= 1.25)`);
   }
   lines.push(
-    `packets: sent ${sum('packetsSent')}, received ${sum('packetsReceived')}; far end received ${farStats.received}`,
+    `packets: gateway sent ${sum('packetsSent')}, received ${sum('packetsReceived')}; far end sent ${farStats.sent} (until told to stop), received ${farStats.received}`,
     `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
     `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.quantile(0.5).toFixed(2)} ms, p99 ${lateness.quantile(0.99).toFixed(2)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
   );
