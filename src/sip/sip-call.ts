@@ -47,16 +47,30 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
         this.answeredOnce = true;
         this.emit('answered');
       }
-      if (state === SessionState.Terminated) this.finish(this.releasing ? { by: 'local', cause: this.releasing } : { by: 'remote' });
+      if (state === SessionState.Terminated) {
+        // sip.js announces Terminated before it hands us the final response
+        // (onReject) or the BYE; let those speak first, they know the cause.
+        setTimeout(() => this.finish(this.releasing ? { by: 'local', cause: this.releasing } : { by: 'remote' }), 0);
+      }
     });
     session.delegate = {
       onBye: (bye) => {
         // RFC 3326 §2: the BYE may say why, as a Q.850 cause.
         const cause = parseReasonCause(bye.request.getHeader('reason') ?? '');
+        // sip.js leaves the 200 to BYE (RFC 3261 §15.1.2) to a delegate that takes onBye.
+        bye.accept().catch((e: Error) => this.fail(e));
         this.finish({ by: 'remote', ...(cause ? { cause } : {}), reason: 'BYE' });
       },
     };
     if (session instanceof Invitation) {
+      // sip.js calls onAckTimeout when the 2xx transaction ends without an ACK,
+      // even if a BYE already ended the session (the ACK was lost, RFC 3261
+      // §13.3.1.4), and then throws from a timer; only a live session needs it.
+      const invitation = session as unknown as { onAckTimeout(): void };
+      const onAckTimeout = invitation.onAckTimeout.bind(session);
+      invitation.onAckTimeout = () => {
+        if (session.state !== SessionState.Terminated) onAckTimeout();
+      };
       session.delegate = {
         ...session.delegate,
         onCancel: (cancel) => {

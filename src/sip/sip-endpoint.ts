@@ -302,7 +302,10 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       for (const timer of t.timers) clearTimeout(timer);
       t.registerer?.dispose().catch(() => undefined);
     }
-    await this.ua.stop().catch(() => undefined);
+    // sip.js ends live sessions with BYE on stop; a peer that never answers must not hold us up.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ua.stop().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     await this.transport.close();
   }
 }
