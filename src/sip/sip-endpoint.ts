@@ -100,6 +100,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         if (level === 'error' || process.env.SIPLINE_SIPJS_DEBUG) this.log('sip.js', { level, category, content });
       },
       userAgentString: 'sipline',
+      // sip.js would send 180 on every INVITE; the call layer decides when the line rings.
+      sendInitialProvisionalResponse: false,
       delegate: { onInvite: (invitation) => this.incoming(invitation) },
     });
     // sip.js writes the Contact without a port; ours is the listening port (RFC 3261 §8.1.1.8).
@@ -147,7 +149,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     return new NodeSessionDescriptionHandler(this.options.media, trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS, this.options.ptime, () => undefined);
   }
 
-  private async addTrunk(options: TrunkOptions): Promise<void> {
+  /** Adds a trunk at run time (registration and keepalive start at once). */
+  async addTrunk(options: TrunkOptions): Promise<void> {
+    if (this.trunks.has(options.name)) throw new Error(`SIP trunk ${JSON.stringify(options.name)} exists already`);
     const address = isIP(options.host) ? options.host : await lookup(options.host).then((r) => r.address, () => undefined);
     const t: TrunkRuntime = { options, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     if (address) t.address = address;
@@ -156,6 +160,15 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     for (const a of [address, ...(options.allowFrom ?? [])]) if (a) this.policy.allowAddress(a);
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
+  }
+
+  /** Removes a trunk: its timers stop and its registration is dropped. */
+  removeTrunk(name: string): void {
+    const t = this.trunks.get(name);
+    if (!t) return;
+    for (const timer of t.timers) clearTimeout(timer);
+    t.registerer?.dispose().catch(() => undefined);
+    this.trunks.delete(name);
   }
 
   private target(t: TrunkOptions, user?: string): string {
