@@ -1,0 +1,61 @@
+// Independent signal tools for audio tests: sox makes the tone, a DFT measures it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A tone made by sox as 8 kHz signed 16-bit samples; fails with how to install sox. */
+export function soxTone(freq: number, seconds: number, volume = 0.5): Int16Array {
+  const dir = mkdtempSync(join(tmpdir(), 'sipline-media-'));
+  try {
+    const file = join(dir, 'tone.raw');
+    try {
+      execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', file, 'synth', String(seconds), 'sine', String(freq), 'vol', String(volume)], { stdio: 'pipe' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('sox is not installed: apt-get install sox (scripts/setup does it)');
+      throw err;
+    }
+    const b = readFileSync(file);
+    return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Frequency (1 Hz steps) with the most energy, by a direct DFT over the samples. */
+export function peakFrequency(x: Int16Array, rate = 8000): { freq: number; share: number } {
+  let best = 0;
+  let bestPower = -1;
+  let total = 0;
+  for (const v of x) total += v * v;
+  const powers = new Float64Array(rate / 2);
+  for (let f = 20; f < rate / 2 - 20; f++) {
+    const w = (2 * Math.PI * f) / rate;
+    // Goertzel recurrence: one bin in O(n).
+    const c = 2 * Math.cos(w);
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const s0 = x[i]! + c * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    const p = s1 * s1 + s2 * s2 - c * s1 * s2;
+    powers[f] = p;
+    if (p > bestPower) {
+      bestPower = p;
+      best = f;
+    }
+  }
+  // Share of the signal's energy within +-20 Hz of the peak (Parseval: bin power = N/2 * energy of a sinusoid).
+  let near = 0;
+  for (let f = best - 20; f <= best + 20; f++) near += powers[f] ?? 0;
+  const share = Math.min(1, (2 * near) / (x.length * total) / 1);
+  return { freq: best, share };
+}
+
+export function rms(x: Int16Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return Math.sqrt(s / Math.max(1, x.length));
+}

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import type { AudioFrame } from '../../src/media/frame.js';
+import { MediaDescriptionError } from '../../src/media/media-session.js';
+import { decodeRtp } from '../../src/media/rtp-packet.js';
+import { collect, description, keys, openPair, sleep } from './session-pair.js';
+
+function ulawFrame(n: number): AudioFrame {
+  const data = new Uint8Array(160);
+  for (let i = 0; i < 160; i++) data[i] = (n * 7 + i) & 0xff;
+  return { encoding: 'PCMU', samples: 160, data };
+}
+
+describe('media session over loopback', () => {
+  it('carries PCMU line frames to a PCMU line byte for byte (pass-through, no decoding)', async () => {
+    // A deep buffer so that timer jitter on a busy machine causes no concealment to blend in.
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU', jitterBuffer: { minDelayMs: 100 } });
+    try {
+      a.negotiate(description(b, 'PCMU'));
+      b.negotiate(description(a, 'PCMU'));
+      const got = collect(b);
+      const sent: AudioFrame[] = [];
+      for (let n = 0; n < 10; n++) {
+        const f = ulawFrame(n);
+        sent.push(f);
+        a.write(f);
+        await sleep(20);
+      }
+      await sleep(150);
+      // Every sent frame arrives unchanged and in order; frames in between
+      // (if the timer let the buffer run dry) are concealment, counted as such.
+      let i = 0;
+      for (const f of got) if (i < sent.length && Buffer.from(f.data).equals(Buffer.from(sent[i]!.data))) i++;
+      assert.equal(i, 10, `only ${i} of 10 frames arrived byte for byte`);
+      const extra = got.filter((f) => f.data.some((x) => x !== 0xff)).length - 10;
+      assert.ok(extra <= b.stats().concealed, `${extra} audible frames that were neither sent nor counted as concealed`);
+      assert.equal(a.stats().packetsSent, 10);
+      assert.equal(b.stats().packetsReceived, 10);
+      assert.equal(b.stats().lost, 0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('sends RFC 4733 digits that the far session reports once each, with their duration', async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+    try {
+      a.negotiate(description(b, 'PCMU'));
+      b.negotiate(description(a, 'PCMU'));
+      const digits: [string, number][] = [];
+      b.on('digit', (d, ms) => digits.push([d, ms]));
+      assert.equal(a.sendDigits('12#', 100), '');
+      await sleep(900);
+      assert.deepEqual(digits.map((d) => d[0]), ['1', '2', '#']);
+      for (const [, ms] of digits) assert.equal(ms, 100);
+      assert.equal(b.stats().digitsReceived, 3);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('latches to the source of the first packet (symmetric RTP) instead of the SDP address', async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+    const nat = createSocket('udp4');
+    await new Promise<void>((r) => nat.bind(0, '127.0.0.1', r));
+    try {
+      // b believes a is at a dead port; a's first packet teaches it the real one.
+      b.negotiate(description(a, 'PCMU', { remoteRtpPort: 9 }));
+      a.negotiate(description(b, 'PCMU'));
+      collect(a);
+      a.write(ulawFrame(1));
+      await sleep(50);
+      b.write(ulawFrame(2));
+      await sleep(80);
+      assert.equal(b.stats().sendingTo, `127.0.0.1:${a.localRtpPort}`);
+      assert.equal(a.stats().packetsReceived, 1);
+    } finally {
+      nat.close();
+      a.close();
+      b.close();
+    }
+  });
+
+  it('reports an RTP timeout with a cause naming the peer when media stops', async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU', rtpTimeoutSeconds: 1 }, { lineEncoding: 'PCMU' });
+    try {
+      a.negotiate(description(b, 'PCMU'));
+      const timeout = await new Promise<{ seconds: number; cause: string }>((resolve, reject) => {
+        a.once('rtp-timeout', resolve);
+        setTimeout(() => reject(new Error('no rtp-timeout within 3 s')), 3000);
+      });
+      assert.equal(timeout.seconds, 1);
+      assert.match(timeout.cause, new RegExp(`no RTP or RTCP from 127\\.0\\.0\\.1:${b.localRtpPort} for 1 s`));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('sends no audio when the stream is recvonly or inactive (RFC 3264 §6.1)', async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+    try {
+      a.negotiate(description(b, 'PCMU', { direction: 'inactive' }));
+      b.negotiate(description(a, 'PCMU'));
+      a.write(ulawFrame(1));
+      await sleep(50);
+      assert.equal(b.stats().packetsReceived, 0);
+      a.negotiate(description(b, 'PCMU', { direction: 'sendrecv' }));
+      a.write(ulawFrame(2));
+      await sleep(50);
+      assert.equal(b.stats().packetsReceived, 1);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('puts random sequence/timestamp starts and the marker on the first packet (RFC 3550 §5.1)', async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+    const sink = createSocket('udp4');
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+    const packets: Buffer[] = [];
+    sink.on('message', (m) => packets.push(m));
+    try {
+      a.negotiate(description(b, 'PCMU', { remoteRtpPort: sink.address().port }));
+      for (let n = 0; n < 3; n++) a.write(ulawFrame(n));
+      await sleep(60);
+      const p = packets.map((m) => {
+        const r = decodeRtp(m);
+        assert.ok(r.ok);
+        return r.value;
+      });
+      assert.equal(p.length, 3);
+      assert.deepEqual(p.map((x) => x.marker), [true, false, false]);
+      assert.equal((p[1]!.sequenceNumber - p[0]!.sequenceNumber) & 0xffff, 1);
+      assert.equal((p[2]!.timestamp - p[1]!.timestamp) >>> 0, 160);
+      assert.equal(p[0]!.ssrc, a.ssrc);
+    } finally {
+      sink.close();
+      a.close();
+      b.close();
+    }
+  });
+
+  it('carries audio and digits over SRTP with SDES keys, and drops packets with the wrong key', async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+    const k = keys();
+    try {
+      a.negotiate(description(b, 'PCMU', { crypto: { local: k.a, remote: k.b } }));
+      b.negotiate(description(a, 'PCMU', { crypto: { local: k.b, remote: k.a } }));
+      const got = collect(b);
+      const digits: string[] = [];
+      b.on('digit', (d) => digits.push(d));
+      for (let n = 0; n < 5; n++) {
+        a.write(ulawFrame(n));
+        await sleep(20);
+      }
+      a.sendDigits('5');
+      await sleep(400);
+      assert.equal(b.stats().packetsReceived >= 5, true);
+      assert.deepEqual(Buffer.from(got.find((f) => f.data.some((x) => x !== 0xff))!.data), Buffer.from(ulawFrame(0).data));
+      assert.deepEqual(digits, ['5']);
+      // a now keys with a wrong remote key: b must refuse what a sends.
+      const warnings: string[] = [];
+      b.on('warning', (w) => warnings.push(w));
+      const before = b.stats().packetsReceived;
+      const wrong = { ...k.a, masterKey: new Uint8Array(16).fill(9) };
+      a.negotiate(description(b, 'PCMU', { crypto: { local: wrong, remote: k.b } }));
+      a.write(ulawFrame(9));
+      await sleep(60);
+      assert.equal(b.stats().packetsReceived, before);
+      assert.ok(warnings.some((w) => /authenticate/i.test(w)), warnings.join('\n'));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('refuses a description whose send payload type is not an audio codec, naming it', async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+    try {
+      assert.throws(() => a.negotiate(description(b, 'PCMU', { sendPayloadType: 101 })), (e: unknown) => e instanceof MediaDescriptionError && /telephone-event/.test(e.message));
+      assert.throws(() => a.negotiate(description(b, 'PCMU', { sendPayloadType: 96 })), /96 is not in the negotiated rtpmap/);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
