@@ -49,6 +49,8 @@ const codecFormats: Record<AudioCodecName, { pt: number; entry: RtpMapEntry }> =
   opus: { pt: 111, entry: { name: 'opus', clockRate: 48000, channels: 2, fmtp: { useinbandfec: '1' } } },
 };
 const TELEPHONE_EVENT_PT = 101;
+/** telephone-event/48000 to go with opus (RFC 4733 §2.1, RFC 7587 §4.1). */
+const TELEPHONE_EVENT_48K_PT = 102;
 
 /** Raised (as a value) when an offer cannot be answered; the status says how to refuse it. */
 export class SdpRejection {
@@ -112,7 +114,13 @@ function codecOf(e: RtpMapEntry): AudioCodecName | undefined {
 }
 
 function isTelephoneEvent(e: RtpMapEntry): boolean {
-  return e.name.toLowerCase() === 'telephone-event' && e.clockRate === 8000;
+  return e.name.toLowerCase() === 'telephone-event';
+}
+
+/** RFC 4733 §2.1: events run at the audio codec's clock; prefer that rate, else 8000. */
+function pickTelephoneEvent(formats: { pt: number; entry: RtpMapEntry }[], audioRate: number): { pt: number; entry: RtpMapEntry } | undefined {
+  const events = formats.filter((f) => isTelephoneEvent(f.entry));
+  return events.find((f) => f.entry.clockRate === audioRate) ?? events.find((f) => f.entry.clockRate === 8000);
 }
 
 function directionOf(s: SessionDescription, m: MediaDescription): MediaDirection {
@@ -172,6 +180,7 @@ function write(local: LocalMedia, formats: { pt: number; entry: RtpMapEntry }[],
 export function createOffer(local: LocalMedia): string {
   const formats = local.codecs.map((c) => codecFormats[c]);
   formats.push({ pt: TELEPHONE_EVENT_PT, entry: { name: 'telephone-event', clockRate: 8000, fmtp: { '0-16': '' } } });
+  if (local.codecs.includes('opus')) formats.push({ pt: TELEPHONE_EVENT_48K_PT, entry: { name: 'telephone-event', clockRate: 48000, fmtp: { '0-16': '' } } });
   return write(local, formats, local.direction, local.port);
 }
 
@@ -202,7 +211,7 @@ export function answerOffer(offerSdp: string, local: LocalMedia): { answer: stri
   });
   // RFC 3264 §6: "If there are no media formats in common ... the answerer MUST reject" (SIP: 488, RFC 3261 §13.3.1.3).
   if (common.length === 0) return new SdpRejection(488, 'no common audio codec');
-  const te = offered.find((f) => isTelephoneEvent(f.entry));
+  const te = pickTelephoneEvent(offered, common[0]!.entry.clockRate);
   const formats = te ? [...common, te] : common;
   const offeredDirection = directionOf(offer, audio.m);
   const direction = answerDirection(offeredDirection, local.direction);
@@ -249,8 +258,9 @@ export function acceptAnswer(answerSdp: string, local: LocalMedia): NegotiatedAu
   const theirs = directionOf(answer, audio.m);
   // From our side, the direction is the mirror of theirs (RFC 3264 §6.1).
   const mirror: Record<MediaDirection, MediaDirection> = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' };
-  const te = formats.find((f) => isTelephoneEvent(f.entry));
-  return negotiated(address, audio.m, formats, mirror[theirs], te?.pt);
+  const first = formats.find((f) => codecOf(f.entry))!;
+  const te = pickTelephoneEvent(formats, first.entry.clockRate);
+  return negotiated(address, audio.m, formats.filter((f) => !isTelephoneEvent(f.entry) || f === te), mirror[theirs], te?.pt);
 }
 
 /** The codecs an offer carries that we know, for a quick 488 check before answering. */

@@ -7,6 +7,8 @@ import type { Q850Cause } from '../call/q850.js';
 import type { SipLeg, SipLegEvents, SipRelease } from '../call/sip-leg.js';
 import type { AudioFrame, AudioPath } from '../media/frame.js';
 import { NodeSessionDescriptionHandler } from './session-description-handler.js';
+import type { NegotiatedAudio } from './sdp-negotiation.js';
+import type { SipMediaSession } from './sip-media.js';
 import { causeForStatus, formatReason, parseReasonCause, statusForCause } from './sip-cause.js';
 
 let nextId = 1;
@@ -81,6 +83,16 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
     }
   }
 
+  private mediaAttached = false;
+
+  /** Called after each offer/answer: the first time, digits from the peer start to flow up. */
+  mediaReady(media: SipMediaSession): void {
+    if (this.mediaAttached) return;
+    this.mediaAttached = true;
+    media.onDigit((digit) => this.emit('digit', digit));
+    if (this.receiver) media.audio.onFrame(this.receiver);
+  }
+
   private sdh(): NodeSessionDescriptionHandler | undefined {
     const h = this.session.sessionDescriptionHandler;
     return h instanceof NodeSessionDescriptionHandler ? h : undefined;
@@ -134,8 +146,23 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   }
 
   /** Puts the peer on hold (re-INVITE with sendonly, RFC 3264 §8.4) or resumes it. */
-  async hold(on: boolean): Promise<void> {
-    await this.session.invite({ sessionDescriptionHandlerOptions: { hold: on } as object });
+  hold(on: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.session
+        .invite({
+          sessionDescriptionHandlerOptions: { hold: on } as object,
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (r) => reject(new Error(`${this.id}: re-INVITE refused with ${r.message.statusCode}`)),
+          },
+        })
+        .catch(reject);
+    });
+  }
+
+  /** What the last offer/answer settled (codec, direction, telephone-event), once there was one. */
+  get negotiation(): NegotiatedAudio | undefined {
+    return this.sdh()?.negotiated;
   }
 
   release(cause: Q850Cause): void {

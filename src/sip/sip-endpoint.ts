@@ -57,6 +57,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private ua!: UserAgent;
   private readonly trunks = new Map<string, TrunkRuntime>();
   private stopped = false;
+  private readonly calls = new WeakMap<Session, SipCall>();
 
   private constructor(private readonly options: SipEndpointOptions) {
     super();
@@ -136,17 +137,19 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private credentialsFor(host: string): { username: string; password: string } | undefined {
     for (const t of this.trunks.values()) {
+      if (t.options.host !== host && t.address !== host && (t.options.domain ?? t.options.host) !== host) continue;
+      if (t.options.auth) return t.options.auth;
       const r = t.options.register;
-      if (r && (t.options.host === host || t.address === host || (t.options.domain ?? t.options.host) === host)) {
-        return { username: r.authUsername ?? r.username, password: r.password };
-      }
+      if (r) return { username: r.authUsername ?? r.username, password: r.password };
     }
     return undefined;
   }
 
   private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
     const trunk = [...this.trunks.values()].find((t) => session.remoteIdentity?.uri.host === t.options.host);
-    return new NodeSessionDescriptionHandler(this.options.media, trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS, this.options.ptime, () => undefined);
+    return new NodeSessionDescriptionHandler(this.options.media, trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS, this.options.ptime, (_n, media) =>
+      this.calls.get(session)?.mediaReady(media),
+    );
   }
 
   /** Adds a trunk at run time (registration and keepalive start at once). */
@@ -281,7 +284,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       params: { fromUri, ...(from.name ? { fromDisplayName: from.name } : {}) },
       extraHeaders,
     });
-    return new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
+    const call = new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
+    this.calls.set(inviter, call);
+    return call;
   }
 
   private incoming(invitation: Invitation): void {
@@ -306,7 +311,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const name = invitation.remoteIdentity.displayName;
     if (name) from.name = name;
     const to: PartyNumber = { digits: user(invitation.localIdentity.uri) || user(req.ruri) };
-    this.emit('incoming', new SipCall(invitation, 'incoming', trunk, from, to));
+    const call = new SipCall(invitation, 'incoming', trunk, from, to);
+    this.calls.set(invitation, call);
+    this.emit('incoming', call);
   }
 
   async stop(): Promise<void> {

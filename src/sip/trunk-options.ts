@@ -21,6 +21,8 @@ export interface TrunkOptions {
     retryMs?: number;
     maxRetryMs?: number;
   };
+  /** Digest credentials for requests the trunk challenges (RFC 3261 §22.2) when it does not take REGISTER. */
+  auth?: { username: string; password: string };
   /** Extra source addresses allowed to send INVITEs for this trunk (the host's address always is). */
   allowFrom?: string[];
   /** Every request of this trunk goes through this proxy (RFC 3261 §8.1.2 preloaded Route), "host:port". */

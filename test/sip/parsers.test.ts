@@ -186,7 +186,7 @@ describe('SIP parsers', () => {
     it('our hold offer is sendonly and the recvonly answer leaves us sending only', () => {
       const o = createOffer({ ...local, direction: 'sendonly' });
       assert.match(o, /a=sendonly/);
-      assert.match(o, /m=audio 40000 RTP\/AVP 0 8 111 101/);
+      assert.match(o, /m=audio 40000 RTP\/AVP 0 8 111 101 102/);
       const n = acceptAnswer(offer('0 101', ['a=rtpmap:101 telephone-event/8000'], ['a=recvonly']), local);
       assert.ok(!(n instanceof SdpRejection));
       assert.equal(n.direction, 'sendonly');
