@@ -71,7 +71,7 @@ export async function startSipp(run: SippRun): Promise<{ port: number; done: Pro
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const done = new Promise<SippResult>((resolve) => child.on('close', (code) => resolve({ code, output: output.slice(-3000) })));
+  const done = new Promise<SippResult>((resolve) => child.on('close', (code) => resolve({ code, output: output.length > 4000 ? `${output.slice(0, 1500)}\n...\n${output.slice(-2500)}` : output })));
   // SIPp prints nothing reliable when ready; a short wait lets a UAS bind.
   await new Promise((r) => setTimeout(r, run.remote ? 0 : 300));
   return { port, done };

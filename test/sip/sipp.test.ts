@@ -5,6 +5,7 @@ import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint, type SipEndpointOptions } from '../../src/sip/sip-endpoint.js';
 import type { TrunkOptions } from '../../src/sip/trunk-options.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
+import { LossyRelay } from './lossy-relay.js';
 import { runSipp, startSipp } from './sipp-peer.js';
 
 const codecs = [
@@ -163,5 +164,67 @@ describe('inbound security and registration against SIPp', function () {
     assert.deepEqual((await registered).slice(0, 2), ['reg', true]);
     const r = await sipp.done;
     assert.equal(r.code, 0, r.output);
+  });
+});
+
+describe('REGISTER through 20 % packet loss (seeded relay) to a SIPp registrar', function () {
+  this.timeout(20000);
+
+  it('completes the challenged REGISTER, retransmitting on Timer E (RFC 3261 §17.1.2.2)', async () => {
+    const sipp = await startSipp({ scenario: 'registrar-digest.xml', transport: 'udp', keys: { algorithm: 'MD5' }, timeoutS: 15 });
+    const relay = await LossyRelay.open({ address: '127.0.0.1', port: sipp.port }, 0.2, 7);
+    const T1 = 100;
+    // Make sure loss bites: the first REGISTER and the first 401 are always dropped.
+    let registers = 0;
+    let challenges = 0;
+    relay.dropRule = (p) => (p.first.startsWith('REGISTER') && ++registers === 1) || (p.first.startsWith('SIP/2.0 401') && ++challenges === 1);
+    const h = await gateway('udp', { transport: { protocol: 'udp', timers: { T1, T2: 400, T4: 500 }, outboundProxy: { host: '127.0.0.1', port: relay.frontPort } } });
+    try {
+      const registered = once(h.endpoint, 'registration');
+      await h.endpoint.addTrunk({ name: 'reg', host: '127.0.0.1', port: sipp.port, domain: 'sipp.test', register: { username: 'alice', password: 's3cret', expires: 60 } });
+      assert.deepEqual((await registered).slice(0, 2), ['reg', true]);
+      const r = await sipp.done;
+      assert.equal(r.code, 0, r.output);
+      const first = relay.times((p) => p.first.startsWith('REGISTER') && p.cseq.startsWith(relay.packets.find((x) => x.first.startsWith('REGISTER'))!.cseq));
+      // The first REGISTER was dropped: it went again T1 later.
+      assert.ok(first.length >= 2 && Math.abs(first[1]! - first[0]! - T1) <= 25 + 0.2 * T1, `REGISTER sent at ${first.join(', ')} ms`);
+      assert.ok(relay.packets.some((p) => p.dropped));
+    } finally {
+      await h.endpoint.stop();
+      relay.close();
+    }
+  });
+});
+
+describe('SDP offer/answer edge cases against SIPp', function () {
+  this.timeout(20000);
+  let h: Harness;
+  afterEach(async () => h?.endpoint.stop());
+
+  it('refuses an offer with no common codec with 488, before the call layer sees it', async () => {
+    h = await gateway('udp', { inbound: { allowAddresses: ['127.0.0.1'] } });
+    const r = await runSipp({ scenario: 'uac-no-common-codec.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}` });
+    assert.equal(r.code, 0, r.output);
+    assert.equal(h.calls.length, 0);
+  });
+
+  it('answers an offerless INVITE with an offer in the 200 and takes the answer from the ACK', async () => {
+    h = await gateway('udp', { inbound: { allowAddresses: ['127.0.0.1'] } });
+    h.endpoint.on('incoming', (call) => call.answer());
+    const r = await runSipp({ scenario: 'uac-offerless.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}` });
+    assert.equal(r.code, 0, r.output);
+    assert.equal(h.media[0]?.negotiations[0]?.codec, 'PCMA');
+  });
+
+  it('sends early media as a 183 with the SDP answer, then answers', async () => {
+    h = await gateway('udp', { inbound: { allowAddresses: ['127.0.0.1'] } });
+    h.endpoint.on('incoming', (call) => {
+      call.ringing(true);
+      setTimeout(() => call.answer(), 100);
+    });
+    const r = await runSipp({ scenario: 'uac-early-media.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}` });
+    assert.equal(r.code, 0, r.output);
+    assert.equal(h.media.length, 1);
+    assert.equal(h.media[0]!.negotiations[0]!.codec, 'PCMU');
   });
 });
