@@ -1,0 +1,375 @@
+// A sip.js Transport over Node sockets: UDP (node:dgram), TCP (node:net) and
+// TLS (node:tls). sip.js hands it whole messages and gets whole messages
+// back; everything of RFC 3261 §18 (and RFC 3581) that sip.js leaves to the
+// transport is here: where a request or response goes, Via sent-by, rport and
+// received, stream framing, connection reuse, and UDP retransmission.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { createServer as createTcpServer, connect as tcpConnect, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
+import { createServer as createTlsServer, connect as tlsConnect, type Server as TlsServer } from 'node:tls';
+import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
+import { DEFAULT_TIMERS, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
+import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
+import { SipStreamFramer } from './stream-framer.js';
+import { formatVia, parseVia, responseTarget, stampReceived } from './via.js';
+
+export type SipTransportProtocol = 'udp' | 'tcp' | 'tls';
+
+/** Where a message came from. */
+export interface SipSource {
+  address: string;
+  port: number;
+  protocol: SipTransportProtocol;
+}
+
+/** What the inbound screen decides for one request before sip.js sees it. */
+export type ScreenVerdict = { accept: true } | { accept: false; status?: number; reason?: string; headers?: string[] };
+
+export interface NodeTransportOptions {
+  protocol: SipTransportProtocol;
+  /** Address to bind; 127.0.0.1 by default. */
+  address?: string;
+  /** Port to bind; 0 (ephemeral) by default. */
+  port?: number;
+  /** Host written in Via and Contact; the bound address by default (required when binding 0.0.0.0). */
+  advertisedHost?: string;
+  /** Key and certificate (PEM) for TLS; ca and rejectUnauthorized for the peers' certificates. */
+  tls?: { key?: string | Buffer; cert?: string | Buffer; ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** Every request goes here instead of to its Route or Request-URI (RFC 3261 §8.1.2 outbound proxy). */
+  outboundProxy?: Destination;
+  /** Retransmission timers for UDP (RFC 3261 §17.1.1.1). */
+  timers?: Partial<SipTimerValues>;
+  /** Called for every request received; a refusal is answered statelessly or dropped. */
+  screen?: (request: RawSipMessage, source: SipSource) => ScreenVerdict;
+  /** One line per notable event: refused requests, unparsable messages, connection errors. */
+  log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+/** Parses host and port out of a SIP URI (RFC 3261 §19.1.1); the port defaults per §19.1.2. */
+export function uriDestination(uri: string): (Destination & { transport?: string }) | undefined {
+  const m = /^<?\s*(sips?):(?:[^@;>]*@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?([^>]*)>?/i.exec(uri.trim());
+  if (!m) return undefined;
+  const transport = /;transport=([A-Za-z]+)/i.exec(m[4] ?? '')?.[1]?.toLowerCase();
+  const secure = m[1]!.toLowerCase() === 'sips' || transport === 'tls';
+  const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+  const d: Destination & { transport?: string } = { host, port: m[3] ? Number(m[3]) : secure ? 5061 : 5060 };
+  if (transport) d.transport = transport;
+  return d;
+}
+
+/** A response built without a transaction (RFC 3261 §8.2.6: copy Via, From, To, Call-ID, CSeq; add a To tag). */
+export function statelessResponse(request: RawSipMessage, status: number, reasonPhrase: string, extra: string[] = []): RawSipMessage {
+  const headers = request.headers.filter((h) => ['via', 'from', 'to', 'call-id', 'cseq'].includes(h.name)).map((h) => ({ ...h }));
+  const to = headers.find((h) => h.name === 'to');
+  if (to && !/;\s*tag=/i.test(to.value)) to.value += `;tag=${Math.random().toString(36).slice(2, 10)}`;
+  for (const line of extra) {
+    const colon = line.indexOf(':');
+    headers.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
+  }
+  return { kind: 'response', method: '', uri: '', status, reasonPhrase, headers, body: '' };
+}
+
+export class NodeTransport implements Transport {
+  readonly protocol: string;
+  onConnect: (() => void) | undefined;
+  onDisconnect: ((error?: Error) => void) | undefined;
+  onMessage: ((message: string) => void) | undefined;
+  private _state = TransportState.Disconnected;
+  private readonly _stateChange = new EmitterImpl<TransportState>();
+  private udp?: UdpSocket;
+  private server?: TcpServer | TlsServer;
+  /** Stream connections by remote "address:port", inbound and outbound alike: reused for requests. */
+  private readonly connections = new Map<string, TcpSocket>();
+  /** The connection each request arrived on, by branch: its responses go back over it (RFC 3261 §18.2.2). */
+  private readonly responsePaths = new Map<string, TcpSocket>();
+  private retransmission?: UdpRetransmission;
+  private boundPort = 0;
+  readonly timers: SipTimerValues;
+
+  constructor(private readonly options: NodeTransportOptions) {
+    this.protocol = options.protocol.toUpperCase();
+    this.timers = { ...DEFAULT_TIMERS, ...options.timers };
+  }
+
+  get state(): TransportState {
+    return this._state;
+  }
+
+  get stateChange(): Emitter<TransportState> {
+    return this._stateChange;
+  }
+
+  /** The bound port (after listen()). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get address(): string {
+    return this.options.address ?? '127.0.0.1';
+  }
+
+  /** Host for Via and Contact. */
+  get advertisedHost(): string {
+    return this.options.advertisedHost ?? this.address;
+  }
+
+  /** Binds the socket or starts the listener; resolves with the port. */
+  async listen(): Promise<number> {
+    const { protocol } = this.options;
+    const address = this.address;
+    if (protocol === 'udp') {
+      const udp = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+      this.udp = udp;
+      udp.on('message', (data, rinfo) => this.received(data.toString('utf8'), { address: rinfo.address, port: rinfo.port, protocol }));
+      udp.on('error', (err) => this.log('udp-error', { error: err.message }));
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind({ address, port: this.options.port ?? 0 }, () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+      this.boundPort = udp.address().port;
+      this.retransmission = new UdpRetransmission(this.timers, (text, to) => this.sendUdp(text, to));
+    } else {
+      const server =
+        protocol === 'tls'
+          ? createTlsServer({ key: this.options.tls?.key, cert: this.options.tls?.cert }, (s) => this.adopt(s))
+          : createTcpServer((s) => this.adopt(s));
+      this.server = server;
+      server.on('error', (err: Error) => this.log('listen-error', { error: err.message }));
+      if (protocol === 'tls') server.on('tlsClientError', (err: Error) => this.log('tls-error', { error: err.message }));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: address, port: this.options.port ?? 0 }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const a = server.address();
+      this.boundPort = typeof a === 'object' && a ? a.port : 0;
+    }
+    return this.boundPort;
+  }
+
+  private log(event: string, detail: Record<string, unknown>): void {
+    this.options.log?.(event, { transport: this.options.protocol, ...detail });
+  }
+
+  private adopt(socket: TcpSocket): void {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.connections.set(key, socket);
+    const framer = new SipStreamFramer();
+    socket.on('data', (chunk: Buffer) => {
+      for (const out of framer.push(chunk)) {
+        if ('error' in out) {
+          // RFC 3261 §18.3: without framing the stream cannot be resynchronised; close it.
+          this.log('stream-error', { from: key, error: out.error });
+          socket.destroy();
+          return;
+        }
+        this.received(out.message, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, protocol: this.options.protocol }, socket);
+      }
+    });
+    socket.on('error', (err) => this.log('connection-error', { peer: key, error: err.message }));
+    socket.on('close', () => {
+      if (this.connections.get(key) === socket) this.connections.delete(key);
+      for (const [branch, s] of this.responsePaths) if (s === socket) this.responsePaths.delete(branch);
+    });
+  }
+
+  private received(text: string, source: SipSource, stream?: TcpSocket): void {
+    if (/^\s*$/.test(text)) return; // RFC 5626 §4.4.1 CRLF keepalive
+    const msg = parseSipMessage(text);
+    if (msg instanceof SipParseError) {
+      this.log('unparsable', { from: `${source.address}:${source.port}`, error: msg.message });
+      return;
+    }
+    const viaIndex = msg.headers.findIndex((h) => h.name === 'via');
+    const via = viaIndex < 0 ? undefined : parseVia(headerValue(msg, 'via') ?? '');
+    if (!via) {
+      this.log('unparsable', { from: `${source.address}:${source.port}`, error: 'no valid Via' });
+      return;
+    }
+    if (msg.kind === 'request') {
+      // RFC 3261 §18.2.1 and RFC 3581 §4: record the real source in the top Via.
+      this.replaceTopVia(msg, viaIndex, formatVia(stampReceived(via, source.address, source.port)));
+      if (stream) {
+        const branch = via.params.get('branch');
+        if (branch) this.responsePaths.set(branch, stream);
+      }
+      if (this.retransmission?.requestReceived(msg)) return;
+      const verdict = this.options.screen?.(msg, source) ?? { accept: true };
+      if (!verdict.accept) {
+        if (verdict.status && msg.method !== 'ACK') {
+          this.sendResponse(statelessResponse(msg, verdict.status, verdict.reason ?? 'Forbidden', verdict.headers));
+        }
+        return;
+      }
+    } else {
+      // sip.js checks that sent-by is exactly its viaHost without a port
+      // (its port of RFC 3261 §18.1.2); our own port, rport and received were
+      // for the network, so they are taken off again here.
+      if (via.host !== this.advertisedHost || (via.port !== undefined && via.port !== this.boundPort)) {
+        this.log('stray-response', { from: `${source.address}:${source.port}`, via: formatVia(via) });
+        return;
+      }
+      const params = new Map(via.params);
+      params.delete('rport');
+      params.delete('received');
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, port: undefined, params }));
+      if (this.retransmission?.responseReceived(msg)) return;
+    }
+    this.onMessage?.(serializeSipMessage(msg));
+  }
+
+  private replaceTopVia(msg: RawSipMessage, index: number, top: string): void {
+    const h = msg.headers[index]!;
+    // The first Via value of a comma list is the top one (RFC 3261 §7.3.1).
+    h.value = [top, ...splitHeaderList(h.value).slice(1)].join(', ');
+  }
+
+  isConnected(): boolean {
+    return this._state === TransportState.Connected;
+  }
+
+  connect(): Promise<void> {
+    this.transition(TransportState.Connected);
+    return Promise.resolve();
+  }
+
+  disconnect(): Promise<void> {
+    this.transition(TransportState.Disconnected);
+    return Promise.resolve();
+  }
+
+  private transition(state: TransportState): void {
+    if (this._state === state) return;
+    this._state = state;
+    this._stateChange.emit(state);
+    if (state === TransportState.Connected) this.onConnect?.();
+    if (state === TransportState.Disconnected) this.onDisconnect?.();
+  }
+
+  async dispose(): Promise<void> {
+    await this.close();
+  }
+
+  /** Stops timers and closes every socket. */
+  async close(): Promise<void> {
+    this.retransmission?.close();
+    for (const s of this.connections.values()) s.destroy();
+    this.connections.clear();
+    this.responsePaths.clear();
+    if (this.udp) {
+      const udp = this.udp;
+      this.udp = undefined;
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+    }
+    if (this.server) {
+      const server = this.server;
+      this.server = undefined;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    this._state = TransportState.Disconnected;
+  }
+
+  async send(message: string): Promise<void> {
+    const msg = parseSipMessage(message);
+    if (msg instanceof SipParseError) throw new Error(`sip.js handed the transport a message it cannot parse: ${msg.message}`);
+    if (msg.kind === 'request') await this.sendRequest(msg);
+    else this.sendResponse(msg);
+  }
+
+  private async sendRequest(msg: RawSipMessage): Promise<void> {
+    const viaIndex = msg.headers.findIndex((h) => h.name === 'via');
+    const via = parseVia(headerValue(msg, 'via') ?? '');
+    if (via && viaIndex >= 0) {
+      // RFC 3261 §18.1.1: sent-by carries the port we listen on; RFC 3581 §3:
+      // rport asks the server to answer to the source port.
+      const params = new Map<string, string | null>([['rport', null], ...[...via.params].filter(([k]) => k !== 'rport')]);
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.advertisedHost, port: this.boundPort, params }));
+    }
+    const target = this.options.outboundProxy ?? this.nextHop(msg);
+    if (!target) throw new Error(`no destination for ${msg.method} ${msg.uri}`);
+    const host = isIP(target.host) ? target.host : (await lookup(target.host)).address;
+    const to = { host, port: target.port };
+    const text = serializeSipMessage(msg);
+    if (this.options.protocol === 'udp') {
+      this.sendUdp(text, to);
+      this.retransmission?.requestSent(msg, text, to);
+    } else {
+      this.stream(to).write(text);
+    }
+  }
+
+  /** RFC 3261 §8.1.2 / §12.2.1.1: the first Route if it is a loose router, else the Request-URI. */
+  private nextHop(msg: RawSipMessage): Destination | undefined {
+    const route = headerValue(msg, 'route');
+    if (route && /;lr\b/i.test(route)) return uriDestination(route);
+    return uriDestination(msg.uri);
+  }
+
+  private sendResponse(msg: RawSipMessage): void {
+    const via = parseVia(headerValue(msg, 'via') ?? '');
+    if (!via) {
+      this.log('unroutable-response', { status: msg.status });
+      return;
+    }
+    const text = serializeSipMessage(msg);
+    const target = responseTarget(via);
+    if (this.options.protocol === 'udp') {
+      this.sendUdp(text, target);
+      this.retransmission?.responseSent(msg, text, target);
+      return;
+    }
+    const branch = via.params.get('branch') ?? '';
+    // RFC 3261 §18.2.2: over a stream, answer on the connection the request came in on.
+    const path = this.responsePaths.get(branch);
+    if (path && !path.destroyed) path.write(text);
+    else this.stream(target).write(text);
+    if (msg.status >= 200) this.responsePaths.delete(branch);
+  }
+
+  private sendUdp(text: string, to: Destination): void {
+    this.udp?.send(Buffer.from(text, 'utf8'), to.port, to.host, (err) => {
+      if (err) this.log('send-error', { to: `${to.host}:${to.port}`, error: err.message });
+    });
+  }
+
+  /** An open connection to the destination, or a new one (RFC 3261 §18.1.1: reuse connections). */
+  private stream(to: Destination): TcpSocket {
+    const key = `${to.host}:${to.port}`;
+    const existing = this.connections.get(key);
+    if (existing && !existing.destroyed) return existing;
+    const socket =
+      this.options.protocol === 'tls'
+        ? tlsConnect({
+            host: to.host,
+            port: to.port,
+            ca: this.options.tls?.ca,
+            key: this.options.tls?.key,
+            cert: this.options.tls?.cert,
+            rejectUnauthorized: this.options.tls?.rejectUnauthorized ?? true,
+            servername: isIP(to.host) ? undefined : to.host,
+          })
+        : tcpConnect({ host: to.host, port: to.port });
+    this.connections.set(key, socket);
+    const framer = new SipStreamFramer();
+    socket.on('data', (chunk: Buffer) => {
+      for (const out of framer.push(chunk)) {
+        if ('error' in out) {
+          this.log('stream-error', { peer: key, error: out.error });
+          socket.destroy();
+          return;
+        }
+        this.received(out.message, { address: to.host, port: to.port, protocol: this.options.protocol }, socket);
+      }
+    });
+    socket.on('error', (err: Error) => this.log('connection-error', { peer: key, error: err.message }));
+    socket.on('close', () => {
+      if (this.connections.get(key) === socket) this.connections.delete(key);
+    });
+    return socket;
+  }
+}

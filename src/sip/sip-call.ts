@@ -1,0 +1,189 @@
+// The SIP leg of a call (src/call/sip-leg.ts) over one sip.js session.
+import { EventEmitter } from 'node:events';
+import { Invitation, Inviter, SessionState, type Session } from 'sip.js';
+import type { IncomingResponse } from 'sip.js/lib/core/messages/incoming-response.js';
+import type { PartyNumber } from '../call/pstn-leg.js';
+import type { Q850Cause } from '../call/q850.js';
+import type { SipLeg, SipLegEvents, SipRelease } from '../call/sip-leg.js';
+import type { AudioFrame, AudioPath } from '../media/frame.js';
+import { NodeSessionDescriptionHandler } from './session-description-handler.js';
+import type { NegotiatedAudio } from './sdp-negotiation.js';
+import type { SipMediaSession } from './sip-media.js';
+import { causeForStatus, formatReason, parseReasonCause, statusForCause } from './sip-cause.js';
+
+let nextId = 1;
+
+export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
+  readonly id = `sip-${nextId++}`;
+  private released = false;
+  private releasing?: Q850Cause;
+  private lastProgress = 0;
+  private answeredOnce = false;
+  private receiver: ((frame: AudioFrame) => void) | null = null;
+
+  readonly audio: AudioPath = {
+    onFrame: (receiver) => {
+      this.receiver = receiver;
+      void this.sdh()
+        ?.session()
+        .then((m) => m.audio.onFrame(this.receiver));
+    },
+    write: (frame) => {
+      void this.sdh()
+        ?.session()
+        .then((m) => m.audio.write(frame));
+    },
+  };
+
+  constructor(
+    readonly session: Session,
+    readonly direction: 'incoming' | 'outgoing',
+    readonly trunk: string,
+    readonly from: PartyNumber,
+    readonly to: PartyNumber,
+    private readonly extraHeaders: string[] = [],
+  ) {
+    super();
+    session.stateChange.addListener((state) => {
+      if (state === SessionState.Established && !this.answeredOnce) {
+        this.answeredOnce = true;
+        this.emit('answered');
+      }
+      if (state === SessionState.Terminated) {
+        // sip.js announces Terminated before it hands us the final response
+        // (onReject) or the BYE; let those speak first, they know the cause.
+        setTimeout(() => this.finish(this.releasing ? { by: 'local', cause: this.releasing } : { by: 'remote' }), 0);
+      }
+    });
+    session.delegate = {
+      onBye: (bye) => {
+        // RFC 3326 §2: the BYE may say why, as a Q.850 cause.
+        const cause = parseReasonCause(bye.request.getHeader('reason') ?? '');
+        // sip.js leaves the 200 to BYE (RFC 3261 §15.1.2) to a delegate that takes onBye.
+        bye.accept().catch((e: Error) => this.fail(e));
+        this.finish({ by: 'remote', ...(cause ? { cause } : {}), reason: 'BYE' });
+      },
+    };
+    if (session instanceof Invitation) {
+      // sip.js calls onAckTimeout when the 2xx transaction ends without an ACK,
+      // even if a BYE already ended the session (the ACK was lost, RFC 3261
+      // §13.3.1.4), and then throws from a timer; only a live session needs it.
+      const invitation = session as unknown as { onAckTimeout(): void };
+      const onAckTimeout = invitation.onAckTimeout.bind(session);
+      invitation.onAckTimeout = () => {
+        if (session.state !== SessionState.Terminated) onAckTimeout();
+      };
+      session.delegate = {
+        ...session.delegate,
+        onCancel: (cancel) => {
+          const cause = parseReasonCause(cancel.request.getHeader('reason') ?? '');
+          this.finish({ by: 'remote', ...(cause ? { cause } : {}), reason: 'CANCEL' });
+        },
+      };
+    }
+  }
+
+  private mediaAttached = false;
+
+  /** Called after each offer/answer: the first time, digits from the peer start to flow up. */
+  mediaReady(media: SipMediaSession): void {
+    if (this.mediaAttached) return;
+    this.mediaAttached = true;
+    media.onDigit((digit) => this.emit('digit', digit));
+    if (this.receiver) media.audio.onFrame(this.receiver);
+  }
+
+  private sdh(): NodeSessionDescriptionHandler | undefined {
+    const h = this.session.sessionDescriptionHandler;
+    return h instanceof NodeSessionDescriptionHandler ? h : undefined;
+  }
+
+  private finish(release: SipRelease): void {
+    if (this.released) return;
+    this.released = true;
+    this.emit('released', release);
+  }
+
+  invite(): void {
+    if (!(this.session instanceof Inviter)) throw new Error(`${this.id}: invite() is for outgoing calls`);
+    this.session
+      .invite({
+        requestDelegate: {
+          onTrying: () => this.emit('trying'),
+          onProgress: (r: IncomingResponse) => {
+            const status = r.message.statusCode ?? 180;
+            if (status === 100 || status === this.lastProgress) return;
+            this.lastProgress = status;
+            this.emit('progress', status, status === 183 && r.message.body.length > 0);
+          },
+          onReject: (r: IncomingResponse) => this.rejected(r),
+          onRedirect: (r: IncomingResponse) => this.rejected(r),
+        },
+      })
+      .catch((err: Error) => this.finish({ by: 'local', reason: `INVITE failed: ${err.message}` }));
+  }
+
+  private rejected(r: IncomingResponse): void {
+    const status = r.message.statusCode ?? 500;
+    // RFC 3326 §2 Reason wins; otherwise RFC 3398 §8.2.6.1 maps the status.
+    const cause = parseReasonCause(r.message.getHeader('reason') ?? '') ?? causeForStatus(status);
+    this.finish({ by: status === 408 ? 'timeout' : 'remote', status, cause, reason: r.message.reasonPhrase });
+  }
+
+  ringing(earlyMedia: boolean): void {
+    if (!(this.session instanceof Invitation)) throw new Error(`${this.id}: ringing() is for incoming calls`);
+    // RFC 3261 §21.1.2 180 Ringing; §21.1.5 183 Session Progress with SDP for early media.
+    this.session.progress({ statusCode: earlyMedia ? 183 : 180 }).catch((err: Error) => this.fail(err));
+  }
+
+  answer(): void {
+    if (!(this.session instanceof Invitation)) throw new Error(`${this.id}: answer() is for incoming calls`);
+    this.session.accept().catch((err: Error) => this.fail(err));
+  }
+
+  private fail(err: Error): void {
+    this.finish({ by: 'local', reason: err.message });
+  }
+
+  /** Puts the peer on hold (re-INVITE with sendonly, RFC 3264 §8.4) or resumes it. */
+  hold(on: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.session
+        .invite({
+          sessionDescriptionHandlerOptions: { hold: on } as object,
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (r) => reject(new Error(`${this.id}: re-INVITE refused with ${r.message.statusCode}`)),
+          },
+        })
+        .catch(reject);
+    });
+  }
+
+  /** What the last offer/answer settled (codec, direction, telephone-event), once there was one. */
+  get negotiation(): NegotiatedAudio | undefined {
+    return this.sdh()?.negotiated;
+  }
+
+  release(cause: Q850Cause): void {
+    if (this.released) return;
+    this.releasing = cause;
+    // RFC 3326 §2: say why, as a Q.850 cause, on BYE, CANCEL and error responses.
+    const reason = `Reason: ${formatReason(cause)}`;
+    const extraHeaders = [...this.extraHeaders, reason];
+    const s = this.session;
+    const done = (): void => this.finish({ by: 'local', cause });
+    if (s.state === SessionState.Established) {
+      s.bye({ requestOptions: { extraHeaders } }).then(done, (e: Error) => this.fail(e));
+    } else if (s instanceof Inviter) {
+      s.cancel({ extraHeaders }).then(done, (e: Error) => this.fail(e));
+    } else if (s instanceof Invitation && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) {
+      // RFC 3398 §7.2.4.1: the status for the cause.
+      s.reject({ statusCode: statusForCause(cause), extraHeaders: [reason] }).then(done, (e: Error) => this.fail(e));
+    } else done();
+  }
+
+  sendDigits(digits: string): void {
+    this.sdh()?.sendDtmf(digits);
+  }
+}

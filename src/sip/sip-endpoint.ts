@@ -1,0 +1,332 @@
+// One SIP user agent on one listening transport, serving any number of
+// trunks: registration, OPTIONS keepalive, inbound screening, and the SIP
+// legs of calls in and out.
+import { EventEmitter } from 'node:events';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { Invitation, Inviter, Registerer, RegistererState, UserAgent, type Session, type URI } from 'sip.js';
+import type { PartyNumber } from '../call/pstn-leg.js';
+import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
+import { NodeTransport, type NodeTransportOptions } from './node-transport.js';
+import { offeredCodecs, SdpRejection, type AudioCodecName } from './sdp-negotiation.js';
+import { NodeSessionDescriptionHandler } from './session-description-handler.js';
+import { SipCall } from './sip-call.js';
+import type { SipMediaFactory } from './sip-media.js';
+import { TrunkAuthenticator } from './trunk-authenticator.js';
+import type { TrunkOptions } from './trunk-options.js';
+import { parseVia } from './via.js';
+
+export interface SipEndpointOptions {
+  transport: Omit<NodeTransportOptions, 'screen' | 'log'>;
+  trunks: TrunkOptions[];
+  /** Digest users and screening; trunk addresses are added to the allow list. */
+  inbound?: Omit<InboundPolicyOptions, 'log'>;
+  media: SipMediaFactory;
+  /** Codecs in order of preference for calls without a trunk (PCMU, PCMA, opus). */
+  codecs?: AudioCodecName[];
+  ptime?: number;
+  log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+export type TrunkState = 'unknown' | 'up' | 'down';
+
+export interface SipEndpointEvents {
+  /** An admitted INVITE; the call layer answers, rings or releases it. */
+  incoming: [call: SipCall];
+  /** A trunk's keepalive state changed. */
+  trunkState: [trunk: string, state: TrunkState];
+  /** A trunk registered (expires in s) or failed to (status). */
+  registration: [trunk: string, registered: boolean, detail: number];
+}
+
+interface TrunkRuntime {
+  options: TrunkOptions;
+  address?: string;
+  state: TrunkState;
+  failures: number;
+  registerer?: Registerer;
+  retryMs: number;
+  timers: NodeJS.Timeout[];
+}
+
+const DEFAULT_CODECS: AudioCodecName[] = ['PCMU', 'PCMA', 'opus'];
+
+export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
+  readonly transport: NodeTransport;
+  readonly policy: InboundPolicy;
+  private ua!: UserAgent;
+  private readonly trunks = new Map<string, TrunkRuntime>();
+  private stopped = false;
+  private readonly calls = new WeakMap<Session, SipCall>();
+
+  private constructor(private readonly options: SipEndpointOptions) {
+    super();
+    const log = options.log ?? (() => undefined);
+    this.policy = new InboundPolicy({ ...options.inbound, log });
+    this.transport = new NodeTransport({ ...options.transport, log, screen: (req, src) => this.policy.screen(req, src) });
+  }
+
+  static async start(options: SipEndpointOptions): Promise<SipEndpoint> {
+    const e = new SipEndpoint(options);
+    await e.open();
+    return e;
+  }
+
+  get port(): number {
+    return this.transport.port;
+  }
+
+  private log(event: string, detail: Record<string, unknown>): void {
+    this.options.log?.(event, detail);
+  }
+
+  private async open(): Promise<void> {
+    const port = await this.transport.listen();
+    const host = this.transport.advertisedHost;
+    const transport = this.transport;
+    this.ua = new UserAgent({
+      uri: UserAgent.makeURI(`sip:sipline@${host.includes(':') ? `[${host}]` : host}`),
+      viaHost: host,
+      contactName: 'sipline',
+      contactParams: { transport: this.options.transport.protocol },
+      // sip.js builds its transport with `new`; a constructor returning our instance hands it over.
+      transportConstructor: function () {
+        return transport;
+      } as unknown as new () => NodeTransport,
+      sessionDescriptionHandlerFactory: (session: Session) => this.descriptionHandler(session),
+      logBuiltinEnabled: false,
+      logConfiguration: false,
+      logLevel: process.env.SIPLINE_SIPJS_DEBUG ? 'debug' : 'error',
+      logConnector: (level, category, _label, content) => {
+        if (level === 'error' || process.env.SIPLINE_SIPJS_DEBUG) this.log('sip.js', { level, category, content });
+      },
+      userAgentString: 'sipline',
+      // sip.js would send 180 on every INVITE; the call layer decides when the line rings.
+      sendInitialProvisionalResponse: false,
+      delegate: { onInvite: (invitation) => this.incoming(invitation) },
+    });
+    // sip.js writes the Contact without a port; ours is the listening port (RFC 3261 §8.1.1.8).
+    this.ua.contact.uri.port = port;
+    // Our digest code answers challenges (MD5 and SHA-256), with each trunk's credentials.
+    const core = this.ua.userAgentCore as unknown as { configuration: { authenticationFactory: () => TrunkAuthenticator } };
+    core.configuration.authenticationFactory = () => new TrunkAuthenticator((req) => this.credentialsFor(req.ruri.host));
+    // RFC 3261 §8.2.2.1: a gateway accepts requests for any number in the
+    // Request-URI (the dial plan decides); sip.js would answer 404 to every
+    // user but its own, so its AOR takes the Request-URI's user for each request.
+    const uac = this.ua.userAgentCore as unknown as {
+      configuration: { aor: URI };
+      receiveIncomingRequestFromTransport(m: { ruri?: URI }): void;
+    };
+    const receive = uac.receiveIncomingRequestFromTransport.bind(uac);
+    uac.receiveIncomingRequestFromTransport = (m) => {
+      const aor = uac.configuration.aor;
+      if (m.ruri) {
+        const clone = aor.clone();
+        clone.user = m.ruri.user;
+        uac.configuration.aor = clone;
+      }
+      try {
+        receive(m);
+      } finally {
+        uac.configuration.aor = aor;
+      }
+    };
+    await this.ua.start();
+    for (const t of this.options.trunks) await this.addTrunk(t);
+  }
+
+  private credentialsFor(host: string): { username: string; password: string } | undefined {
+    for (const t of this.trunks.values()) {
+      if (t.options.host !== host && t.address !== host && (t.options.domain ?? t.options.host) !== host) continue;
+      if (t.options.auth) return t.options.auth;
+      const r = t.options.register;
+      if (r) return { username: r.authUsername ?? r.username, password: r.password };
+    }
+    return undefined;
+  }
+
+  private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
+    const trunk = [...this.trunks.values()].find((t) => session.remoteIdentity?.uri.host === t.options.host);
+    return new NodeSessionDescriptionHandler(this.options.media, trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS, this.options.ptime, (_n, media) =>
+      this.calls.get(session)?.mediaReady(media),
+    );
+  }
+
+  /** Adds a trunk at run time (registration and keepalive start at once). */
+  async addTrunk(options: TrunkOptions): Promise<void> {
+    if (this.trunks.has(options.name)) throw new Error(`SIP trunk ${JSON.stringify(options.name)} exists already`);
+    const address = isIP(options.host) ? options.host : await lookup(options.host).then((r) => r.address, () => undefined);
+    const t: TrunkRuntime = { options, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
+    if (address) t.address = address;
+    this.trunks.set(options.name, t);
+    // Inbound: the trunk's own address and its extra ones may send INVITEs.
+    for (const a of [address, ...(options.allowFrom ?? [])]) if (a) this.policy.allowAddress(a);
+    if (options.register) this.register(t);
+    if (options.keepalive) this.probe(t);
+  }
+
+  /** Removes a trunk: its timers stop and its registration is dropped. */
+  removeTrunk(name: string): void {
+    const t = this.trunks.get(name);
+    if (!t) return;
+    for (const timer of t.timers) clearTimeout(timer);
+    t.registerer?.dispose().catch(() => undefined);
+    this.trunks.delete(name);
+  }
+
+  private target(t: TrunkOptions, user?: string): string {
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const port = t.port ? `:${t.port}` : '';
+    const transport = this.options.transport.protocol === 'udp' ? '' : `;transport=${this.options.transport.protocol}`;
+    return `sip:${user ? `${user}@` : ''}${host}${port}${transport}`;
+  }
+
+  private routeHeaders(t: TrunkOptions): string[] {
+    // RFC 3261 §8.1.2: an outbound proxy as a preloaded loose Route.
+    return t.outboundProxy ? [`Route: <sip:${t.outboundProxy};lr>`] : [];
+  }
+
+  private register(t: TrunkRuntime): void {
+    const r = t.options.register!;
+    const domain = t.options.domain ?? t.options.host;
+    const registrar = UserAgent.makeURI(this.target(t.options));
+    const aor = UserAgent.makeURI(`sip:${r.username}@${domain}`);
+    if (!registrar || !aor) {
+      this.log('trunk-config-error', { trunk: t.options.name, error: 'bad registrar or AOR URI' });
+      return;
+    }
+    // RFC 3261 §10.2.4: sip.js refreshes at refreshFrequency % of the granted expiry.
+    const registerer = new Registerer(this.ua, { registrar, expires: r.expires ?? 3600, params: { toUri: aor, fromUri: aor }, extraHeaders: this.routeHeaders(t.options), refreshFrequency: 90 });
+    t.registerer = registerer;
+    registerer.stateChange.addListener((state) => {
+      if (state === RegistererState.Registered) {
+        t.retryMs = r.retryMs ?? 1000;
+        this.emit('registration', t.options.name, true, r.expires ?? 3600);
+      }
+    });
+    const attempt = (): void => {
+      if (this.stopped) return;
+      registerer
+        .register({
+          requestDelegate: {
+            onReject: (res) => {
+              this.emit('registration', t.options.name, false, res.message.statusCode ?? 0);
+              this.retryRegistration(t, attempt);
+            },
+          },
+        })
+        .catch((err: Error) => {
+          this.log('register-error', { trunk: t.options.name, error: err.message });
+          this.retryRegistration(t, attempt);
+        });
+    };
+    attempt();
+  }
+
+  /** Back-off: the delay doubles after every failure, up to maxRetryMs (RFC 3261 §10.2.4 leaves the policy to us). */
+  private retryRegistration(t: TrunkRuntime, attempt: () => void): void {
+    if (this.stopped) return;
+    const delay = t.retryMs;
+    t.retryMs = Math.min(t.retryMs * 2, t.options.register?.maxRetryMs ?? 300_000);
+    this.log('register-retry', { trunk: t.options.name, inMs: delay });
+    t.timers.push(setTimeout(attempt, delay));
+  }
+
+  /** OPTIONS keepalive (RFC 3261 §11): any response means the trunk answers. */
+  private probe(t: TrunkRuntime): void {
+    const k = t.options.keepalive!;
+    const setState = (ok: boolean): void => {
+      t.failures = ok ? 0 : t.failures + 1;
+      const next: TrunkState = ok ? 'up' : t.failures >= (k.downAfter ?? 3) ? 'down' : t.state;
+      if (next !== t.state) {
+        t.state = next;
+        this.emit('trunkState', t.options.name, next);
+      }
+    };
+    const once = (): void => {
+      if (this.stopped) return;
+      const uri = UserAgent.makeURI(this.target(t.options));
+      if (!uri) return;
+      const core = this.ua.userAgentCore;
+      const msg = core.makeOutgoingRequestMessage('OPTIONS', uri, this.ua.configuration.uri, uri, {}, this.routeHeaders(t.options));
+      let settled = false;
+      const timeout = setTimeout(() => {
+        if (!settled) setState(false);
+        settled = true;
+      }, k.timeoutMs ?? Math.min(k.intervalMs, 5000));
+      const answered = (status: number | undefined): void => {
+        clearTimeout(timeout);
+        if (settled) return;
+        settled = true;
+        setState(status !== undefined && status !== 408 && status < 500);
+      };
+      core.request(msg, { onAccept: (r) => answered(r.message.statusCode), onReject: (r) => answered(r.message.statusCode) });
+      t.timers.push(setTimeout(once, k.intervalMs));
+    };
+    once();
+  }
+
+  trunkState(name: string): TrunkState | undefined {
+    return this.trunks.get(name)?.state;
+  }
+
+  /** Creates the SIP leg of an outgoing call over a trunk; invite() sends it. */
+  call(trunkName: string, from: PartyNumber, to: PartyNumber): SipCall {
+    const t = this.trunks.get(trunkName);
+    if (!t) throw new Error(`no SIP trunk named ${JSON.stringify(trunkName)}`);
+    const target = UserAgent.makeURI(this.target(t.options, to.digits || 's'));
+    if (!target) throw new Error(`trunk ${trunkName}: cannot make a Request-URI for ${JSON.stringify(to.digits)}`);
+    const user = t.options.register?.username ?? (from.digits || 'anonymous');
+    const fromUri = `sip:${user}@${t.options.domain ?? this.transport.advertisedHost}`;
+    const extraHeaders = this.routeHeaders(t.options);
+    if (t.options.register && from.digits) extraHeaders.push(`P-Asserted-Identity: <sip:${from.digits}@${t.options.domain ?? t.options.host}>`);
+    const inviter = new Inviter(this.ua, target, {
+      params: { fromUri, ...(from.name ? { fromDisplayName: from.name } : {}) },
+      extraHeaders,
+    });
+    const call = new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
+    this.calls.set(inviter, call);
+    return call;
+  }
+
+  private incoming(invitation: Invitation): void {
+    const req = invitation.request;
+    const via = parseVia(req.getHeader('via') ?? '');
+    const source = via?.params.get('received') ?? via?.host ?? '';
+    const trunk = [...this.trunks.values()].find((t) => t.address === source)?.options.name ?? 'digest';
+    const body = req.body ?? '';
+    if (body.trim()) {
+      const codecs = offeredCodecs(body);
+      const ours = this.options.codecs ?? DEFAULT_CODECS;
+      // RFC 3264 §6 / RFC 3261 §13.3.1.3: no common codec -> 488 Not Acceptable Here.
+      if (codecs instanceof SdpRejection || !codecs.some((c) => ours.includes(c))) {
+        const status = codecs instanceof SdpRejection ? codecs.status : 488;
+        this.log('inbound-rejected-sdp', { source, status });
+        void invitation.reject({ statusCode: status });
+        return;
+      }
+    }
+    const user = (u: URI | undefined): string => u?.user ?? '';
+    const from: PartyNumber = { digits: user(invitation.remoteIdentity.uri) };
+    const name = invitation.remoteIdentity.displayName;
+    if (name) from.name = name;
+    const to: PartyNumber = { digits: user(invitation.localIdentity.uri) || user(req.ruri) };
+    const call = new SipCall(invitation, 'incoming', trunk, from, to);
+    this.calls.set(invitation, call);
+    this.emit('incoming', call);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.trunks.values()) {
+      for (const timer of t.timers) clearTimeout(timer);
+      t.registerer?.dispose().catch(() => undefined);
+    }
+    // sip.js ends live sessions with BYE on stop; a peer that never answers must not hold us up.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ua.stop().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    await this.transport.close();
+  }
+}
+

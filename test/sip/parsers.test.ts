@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { authorize, digestResponse, parseDigestChallenge, parseDigestCredentials, verifyDigest } from '../../src/sip/digest.js';
+import { answerOffer, acceptAnswer, createOffer, SdpRejection, type LocalMedia } from '../../src/sip/sdp-negotiation.js';
+import { causeForStatus, formatReason, parseReasonCause, statusForCause } from '../../src/sip/sip-cause.js';
+import { headerValues, parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
+import { SipStreamFramer } from '../../src/sip/stream-framer.js';
+import { formatVia, parseVia, responseTarget, stampReceived } from '../../src/sip/via.js';
+
+const local: LocalMedia = { address: '127.0.0.1', port: 40000, codecs: ['PCMU', 'PCMA', 'opus'], direction: 'sendrecv', sessionId: 1, sessionVersion: 1 };
+
+function offer(formats: string, rtpmaps: string[], extra: string[] = []): string {
+  return ['v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', `m=audio 5004 RTP/AVP ${formats}`, ...rtpmaps, ...extra, ''].join('\r\n');
+}
+
+describe('SIP parsers', () => {
+  describe('Via and rport (RFC 3261 §18.2, RFC 3581)', () => {
+    it('adds received and fills rport with the source of a request (RFC 3581 §4)', () => {
+      const via = parseVia('SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport')!;
+      const stamped = stampReceived(via, '203.0.113.9', 40123);
+      assert.equal(formatVia(stamped), 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport=40123;received=203.0.113.9');
+      assert.deepEqual(responseTarget(stamped), { host: '203.0.113.9', port: 40123 });
+    });
+
+    it('answers to sent-by when the request came from there and asked for no rport (RFC 3261 §18.2.2)', () => {
+      const via = stampReceived(parseVia('SIP/2.0/UDP 198.51.100.7:5070;branch=z9hG4bKx')!, '198.51.100.7', 33333);
+      assert.equal(via.params.has('received'), false);
+      assert.deepEqual(responseTarget(via), { host: '198.51.100.7', port: 5070 });
+      assert.deepEqual(responseTarget(parseVia('SIP/2.0/TLS [2001:db8::1];branch=z9hG4bKy')!), { host: '2001:db8::1', port: 5061 });
+    });
+
+    it('never throws on random Via values, and round-trips what it accepts', () => {
+      fc.assert(
+        fc.property(fc.string(), fc.ipV4(), fc.integer({ min: 1, max: 65535 }), (s, ip, port) => {
+          const v = parseVia(s);
+          if (v) {
+            assert.deepEqual(parseVia(formatVia(v))?.host, v.host);
+            responseTarget(stampReceived(v, ip, port));
+          }
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+
+  describe('messages and stream framing (RFC 3261 §7, §18.3)', () => {
+    it('splits Via lists and expands compact header names', () => {
+      const m = parseSipMessage('OPTIONS sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/TCP b;branch=z9hG4bK2\r\nl: 0\r\n\r\n');
+      assert.ok(!(m instanceof SipParseError));
+      assert.equal(headerValues(m, 'via').length, 2);
+      assert.equal(headerValues(m, 'Content-Length')[0], '0');
+    });
+
+    it('frames back-to-back messages on a stream by Content-Length, in any chunking', () => {
+      const one = 'MESSAGE sip:x@y SIP/2.0\r\nContent-Length: 5\r\n\r\nhello';
+      const two = 'SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n';
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 20 }), (cuts) => {
+          const bytes = Buffer.from(`\r\n\r\n${one}${two}`);
+          const f = new SipStreamFramer();
+          const got: string[] = [];
+          let at = 0;
+          for (const c of [...cuts, bytes.length]) {
+            for (const o of f.push(bytes.subarray(at, at + c))) if ('message' in o) got.push(o.message);
+            at += c;
+          }
+          assert.deepEqual(got, [one, two]);
+        }),
+      );
+    });
+
+    it('refuses a stream message without Content-Length instead of waiting forever', () => {
+      const out = new SipStreamFramer().push(Buffer.from('OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n'));
+      assert.ok(out.some((o) => 'error' in o && /Content-Length/.test(o.error)));
+    });
+
+    it('never throws on random bytes (parser and framer)', () => {
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 300 }), (s, bytes) => {
+          parseSipMessage(s);
+          new SipStreamFramer().push(Buffer.from(bytes));
+          new SipStreamFramer().push(Buffer.from(s));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+
+  describe('digest authentication (RFC 2617, RFC 7616)', () => {
+    it('computes the RFC 2617 §3.5 example response (MD5, qop=auth)', () => {
+      const r = digestResponse({ algorithm: 'MD5', username: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life', method: 'GET', uri: '/dir/index.html', nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', qop: 'auth', nc: '00000001', cnonce: '0a4f113b' });
+      assert.equal(r, '6629fae49393a05397450978507c4ef1');
+    });
+
+    it('computes the RFC 7616 §3.9.1 example response (SHA-256)', () => {
+      const r = digestResponse({ algorithm: 'SHA-256', username: 'Mufasa', realm: 'http-auth@example.org', password: 'Circle of Life', method: 'GET', uri: '/dir/index.html', nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v', qop: 'auth', nc: '00000001', cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ' });
+      assert.equal(r, '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1');
+    });
+
+    it('answers a parsed challenge with credentials the server side verifies', () => {
+      for (const algorithm of ['MD5', 'SHA-256', 'MD5-sess']) {
+        const c = parseDigestChallenge(`Digest realm="sip.example", nonce="abc", opaque="o1", qop="auth,auth-int", algorithm=${algorithm}`);
+        assert.ok(typeof c !== 'string', typeof c === 'string' ? c : '');
+        const header = authorize(c, { username: 'alice', password: 's3cret' }, 'REGISTER', 'sip:sip.example');
+        const creds = parseDigestCredentials(header);
+        assert.ok(typeof creds !== 'string', typeof creds === 'string' ? creds : '');
+        assert.equal(verifyDigest(creds, 's3cret', 'REGISTER'), true);
+        assert.equal(verifyDigest(creds, 'wrong', 'REGISTER'), false);
+      }
+    });
+
+    it('says what is wrong with a bad challenge and never throws on random input', () => {
+      assert.equal(parseDigestChallenge('Basic realm="x"'), 'not a Digest challenge');
+      assert.match(parseDigestChallenge('Digest realm="x", nonce="n", algorithm=SHA-512') as string, /unsupported algorithm/);
+      fc.assert(
+        fc.property(fc.string(), (s) => {
+          parseDigestChallenge(`Digest ${s}`);
+          parseDigestCredentials(`Digest ${s}`);
+          parseDigestChallenge(s);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+
+  describe('causes and the Reason header (RFC 3398, RFC 3326)', () => {
+    it('maps busy both ways and carries the cause in Reason', () => {
+      assert.equal(statusForCause(17), 486);
+      assert.equal(causeForStatus(486), 17);
+      assert.equal(statusForCause(1), 404);
+      assert.equal(causeForStatus(503), 41);
+      assert.equal(parseReasonCause(formatReason(16)), 16);
+      assert.equal(parseReasonCause('SIP;cause=200;text="x", Q.850 ;cause=17 ;text="User busy"'), 17);
+      assert.equal(parseReasonCause('SIP;cause=486'), undefined);
+    });
+
+    it('never throws on a random Reason and only returns Q.850 causes', () => {
+      fc.assert(
+        fc.property(fc.string(), (s) => {
+          const c = parseReasonCause(s);
+          assert.ok(c === undefined || (Number.isInteger(c) && c >= 1 && c <= 127));
+          assert.ok(c === undefined || statusForCause(c) >= 400);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+
+  describe('SDP offer/answer (RFC 3264)', () => {
+    it('answers with the offered codecs we know, in the offerer order, plus telephone-event', () => {
+      const r = answerOffer(offer('8 0 18 101', ['a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:18 G729/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15']), local);
+      assert.ok(!(r instanceof SdpRejection));
+      assert.match(r.answer, /m=audio 40000 RTP\/AVP 8 0 101\r\n/);
+      assert.equal(r.negotiated.codec, 'PCMA');
+      assert.equal(r.negotiated.telephoneEventPayloadType, 101);
+      assert.equal(r.negotiated.remoteRtpPort, 5004);
+    });
+
+    it('answers opus/48000/2 with its dynamic payload type', () => {
+      const r = answerOffer(offer('96', ['a=rtpmap:96 opus/48000/2', 'a=ptime:20']), local);
+      assert.ok(!(r instanceof SdpRejection));
+      assert.equal(r.negotiated.codec, 'opus');
+      assert.equal(r.negotiated.ptime, 20);
+      assert.match(r.answer, /a=rtpmap:96 opus\/48000\/2/);
+    });
+
+    it('refuses an offer with no common codec with 488 (RFC 3264 §6)', () => {
+      const r = answerOffer(offer('18', ['a=rtpmap:18 G729/8000']), local);
+      assert.ok(r instanceof SdpRejection);
+      assert.equal(r.status, 488);
+    });
+
+    it('mirrors hold: sendonly offered -> recvonly answered; inactive stays inactive (RFC 3264 §6.1, §8.4)', () => {
+      const held = answerOffer(offer('0', [], ['a=sendonly']), local);
+      assert.ok(!(held instanceof SdpRejection));
+      assert.match(held.answer, /a=recvonly/);
+      assert.equal(held.negotiated.direction, 'recvonly');
+      const old = answerOffer(offer('0', []).replace('c=IN IP4 192.0.2.1', 'c=IN IP4 0.0.0.0'), local);
+      assert.ok(!(old instanceof SdpRejection));
+      assert.equal(old.negotiated.direction, 'recvonly');
+      const inactive = answerOffer(offer('0', [], ['a=inactive']), local);
+      assert.ok(!(inactive instanceof SdpRejection));
+      assert.equal(inactive.negotiated.direction, 'inactive');
+    });
+
+    it('our hold offer is sendonly and the recvonly answer leaves us sending only', () => {
+      const o = createOffer({ ...local, direction: 'sendonly' });
+      assert.match(o, /a=sendonly/);
+      assert.match(o, /m=audio 40000 RTP\/AVP 0 8 111 101 102/);
+      const n = acceptAnswer(offer('0 101', ['a=rtpmap:101 telephone-event/8000'], ['a=recvonly']), local);
+      assert.ok(!(n instanceof SdpRejection));
+      assert.equal(n.direction, 'sendonly');
+    });
+
+    it('never throws on random SDP', () => {
+      fc.assert(
+        fc.property(fc.string(), fc.array(fc.constantFrom('a=sendonly', 'a=rtpmap:0 PCMU/8000', 'm=audio 0 RTP/AVP 0', 'c=IN IP4', 'a=fmtp:', 'm=video 5 RTP/AVP 96'), { maxLength: 6 }), (s, lines) => {
+          answerOffer(s, local);
+          acceptAnswer(s, local);
+          answerOffer(offer('0 8', lines, [s]), local);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+  });
+});

@@ -1,0 +1,82 @@
+// Runs SIPp (Debian package sip-tester) with a scenario of test/peers/sipp/.
+import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Scenarios live in the source tree (test/peers/sipp), two levels above dist/test/sip. */
+export const scenarioDir = join(here, '..', '..', '..', 'test', 'peers', 'sipp');
+
+export function requireSipp(): void {
+  const r = spawnSync('sipp', ['-v'], { encoding: 'utf8' });
+  if (r.error) throw new Error('SIPp is not installed: apt-get install sip-tester (or run scripts/setup)');
+}
+
+/** A port free for both UDP and TCP right now (SIPp cannot bind port 0). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const tcp = createServer();
+    const port = await new Promise<number>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port)));
+    await new Promise((r) => tcp.close(r));
+    const udp = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    udp.close();
+    if (ok) return port;
+  }
+}
+
+export interface SippRun {
+  scenario: string;
+  transport: 'udp' | 'tcp';
+  /** host:port of the gateway for a UAC scenario; absent for a UAS one. */
+  remote?: string;
+  keys?: Record<string, string>;
+  calls?: number;
+  service?: string;
+  extra?: string[];
+  timeoutS?: number;
+  /** The SIP port SIPp binds; a free one by default. */
+  port?: number;
+}
+
+export interface SippResult {
+  code: number | null;
+  output: string;
+}
+
+/** Starts SIPp; resolves `ready` once it has bound its port, `done` when it exits. */
+export async function startSipp(run: SippRun): Promise<{ port: number; done: Promise<SippResult> }> {
+  requireSipp();
+  const port = run.port ?? (await freePort());
+  const args = [
+    ...(run.remote ? [run.remote] : []),
+    '-sf', join(scenarioDir, run.scenario),
+    '-t', run.transport === 'udp' ? 'u1' : 't1',
+    '-i', '127.0.0.1', '-p', String(port),
+    '-mi', '127.0.0.1', '-mp', String(await freePort()),
+    '-cp', String(await freePort()),
+    '-m', String(run.calls ?? 1),
+    '-s', run.service ?? '2000',
+    '-timeout', `${run.timeoutS ?? 10}s`, '-timeout_error',
+    '-nostdin', '-max_recv_loops', '10',
+    ...Object.entries(run.keys ?? {}).flatMap(([k, v]) => ['-key', k, v]),
+    ...(run.extra ?? []),
+  ];
+  const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const done = new Promise<SippResult>((resolve) => child.on('close', (code) => resolve({ code, output: output.length > 4000 ? `${output.slice(0, 1500)}\n...\n${output.slice(-2500)}` : output })));
+  // SIPp prints nothing reliable when ready; a short wait lets a UAS bind.
+  await new Promise((r) => setTimeout(r, run.remote ? 0 : 300));
+  return { port, done };
+}
+
+export async function runSipp(run: SippRun): Promise<SippResult> {
+  return (await startSipp(run)).done;
+}
