@@ -377,6 +377,16 @@ describe('emulated card: opening and closing', () => {
     sim.close();
   });
 
+  it('builds T1 spans of 24 channels (D-channel 24) and E1 spans of 31 time slots (D-channel 16)', () => {
+    const sim = new SimCard([{ type: 't1' }, { type: 'e1' }, { type: 'e1', pri: false }]);
+    assert.equal(sim.channelCount, 24 + 31 + 31);
+    assert.equal(sim.state(24).kind, 'dchannel');
+    assert.equal(sim.state(23).kind, 'bearer');
+    assert.deepEqual([sim.state(24 + 16).kind, sim.state(24 + 16).span, sim.state(24 + 16).position], ['dchannel', 2, 16]);
+    assert.equal(sim.state(24 + 31 + 16).kind, 'bearer', 'an E1 CAS span has no D-channel');
+    sim.close();
+  });
+
   it('tells an emulated card from any other object at the addon boundary', () => {
     assert.throws(() => new (addon().Card)({} as never, [], () => {}), /kernel must be 'dahdi' or a SimCard/);
   });
