@@ -220,6 +220,17 @@ describe('emulated card through the DAHDI backend', () => {
       await abort;
     });
 
+    it('reports an overrun when frames arrive faster than the card buffers them, keeping the newest 32', async () => {
+      const d = card.channel(24);
+      const frames: Buffer[] = [];
+      d.on('frame', (f) => frames.push(f));
+      const overrun = channelEvent(d, 'hdlcOverrun');
+      sim.sendFrames(24, Array.from({ length: 40 }, (_, i) => Buffer.from([0x02, 0x01, i])));
+      await overrun;
+      for (let i = 0; i < 50 && frames.length < 32; i++) await sleep(10);
+      assert.deepEqual(frames.map((f) => f[2]), Array.from({ length: 32 }, (_, i) => i + 8));
+    });
+
     it('refuses an empty frame and audio on a D-channel', () => {
       assert.throws(() => card.channel(24).writeFrame(new Uint8Array(0)), (e: unknown) => e instanceof CardError && e.code === 'EINVAL');
       assert.throws(() => card.channel(24).writeAudio(new Int16Array(160)), (e: unknown) => e instanceof CardError && e.code === 'EINVAL');
