@@ -2,7 +2,11 @@
 // the power meter on every channel, for --seconds (default 60). Prints
 // frames per second, lost frames, lateness of the per-tick callback and CPU
 // per channel. Target: 0 lost, p99 lateness <= 2 ms.
-//   node dist/bench/card-480.js [--seconds N] [--spans N]
+//   node dist/bench/card-480.js [--seconds N] [--spans N] [--no-dsp]
+// The I/O thread asks for SCHED_FIFO itself; the JavaScript thread runs at
+// normal priority unless the process is started with real-time priority, as
+// a service unit with CPUSchedulingPolicy=fifo does (try `chrt -f 5 node ...`):
+// on a busy machine that is what separates a 2 ms p99 from a 20 ms one.
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Card, type Tick } from '../src/hw/card.js';

@@ -720,10 +720,24 @@ void SimKernel::writeFrame(int channel, const uint8_t* frame, std::size_t n) {
   Channel& c = channelAt(channel);
   require(c.hdlc, channel, c.kind, "a D-channel frame");
   if (n == 0) throw std::invalid_argument("empty D-channel frame for channel " + std::to_string(channel));
+  queueFrame(c, frame, n);
+}
+
+void SimKernel::writeFrames(int channel, const std::vector<std::vector<uint8_t>>& frames) {
+  std::lock_guard<std::mutex> lk(m_);
+  Channel& c = channelAt(channel);
+  require(c.hdlc, channel, c.kind, "a D-channel frame");
+  for (const auto& f : frames) {
+    if (f.empty()) throw std::invalid_argument("empty D-channel frame for channel " + std::to_string(channel));
+  }
+  for (const auto& f : frames) queueFrame(c, f.data(), f.size());
+}
+
+void SimKernel::queueFrame(Channel& c, const uint8_t* frame, std::size_t n) {
   if (c.fd < 0) return;  // nobody listens: the frame is lost on the wire, as on a real span
   if (c.framesIn.size() >= kFrameQueueMax) {
     c.framesIn.pop_front();
-    nearEvent(c, DAHDI_EVENT_OVERRUN);
+    if (c.events.empty() || c.events.back() != DAHDI_EVENT_OVERRUN) nearEvent(c, DAHDI_EVENT_OVERRUN);
   }
   c.framesIn.emplace_back(frame, frame + n);
   c.stats.framesToCard++;

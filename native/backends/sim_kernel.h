@@ -114,6 +114,8 @@ class SimKernel final : public Syscalls {
   std::size_t readAudio(int channel, int16_t* out, std::size_t max);
   /** A D-channel frame from the switch to the card. */
   void writeFrame(int channel, const uint8_t* frame, std::size_t n);
+  /** Frames arriving back to back, faster than the card is read: beyond its 32 buffers the oldest are lost (DAHDI_EVENT_OVERRUN). */
+  void writeFrames(int channel, const std::vector<std::vector<uint8_t>>& frames);
   /** A damaged D-channel frame (DAHDI_EVENT_BADFCS or DAHDI_EVENT_ABORT). */
   void frameError(int channel, int dahdiEvent);
   /** A DTMF digit detected by the card's own hardware (only with DAHDI_TONEDETECT on). */
@@ -142,6 +144,7 @@ class SimKernel final : public Syscalls {
   void fillRx(Channel& c, int16_t* out, std::size_t n);
   void nearEvent(Channel& c, int event);
   void farEvent(Channel& c, const char* kind, int value, std::vector<uint8_t> data = {});
+  void queueFrame(Channel& c, const uint8_t* frame, std::size_t n);
   void addTimer(int ms, Channel& c, int nearEvent, const char* farKind, int farValue, int txBits);
   void runTimers(Clock::time_point now);
   int hook(Channel& c, int op);

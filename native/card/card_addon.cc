@@ -88,6 +88,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
                            InstanceMethod("readAudio", &SimCard::ReadAudio),
                            InstanceMethod("setEcho", &SimCard::SetEcho),
                            InstanceMethod("writeFrame", &SimCard::WriteFrame),
+                           InstanceMethod("writeFrames", &SimCard::WriteFrames),
                            InstanceMethod("frameError", &SimCard::FrameError),
                            InstanceMethod("hardwareDtmf", &SimCard::HardwareDtmf),
                            InstanceMethod("takeEvents", &SimCard::TakeEvents),
@@ -221,6 +222,24 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
       }
       auto a = info[1].As<Napi::Uint8Array>();
       kernel_->writeFrame(ch, a.Data(), a.ElementLength());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value WriteFrames(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] {
+      int ch = intArg(info, 0, "channel");
+      if (info.Length() < 2 || !info[1].IsArray()) throw codedError(info.Env(), "frames must be an array of Uint8Array", "EINVAL");
+      Napi::Array arr = info[1].As<Napi::Array>();
+      std::vector<std::vector<uint8_t>> frames;
+      for (uint32_t i = 0; i < arr.Length(); i++) {
+        Napi::Value v = arr.Get(i);
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+          throw codedError(info.Env(), "frames[" + std::to_string(i) + "] must be a Uint8Array or Buffer", "EINVAL");
+        }
+        auto a = v.As<Napi::Uint8Array>();
+        frames.emplace_back(a.Data(), a.Data() + a.ElementLength());
+      }
+      kernel_->writeFrames(ch, frames);
       return info.Env().Undefined();
     });
   }

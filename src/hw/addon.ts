@@ -77,6 +77,7 @@ export interface NativeSimCard {
   readAudio(channel: number, max: number): Int16Array;
   setEcho(channel: number, lossDb: number, delayMs: number): void;
   writeFrame(channel: number, frame: Uint8Array): void;
+  writeFrames(channel: number, frames: Uint8Array[]): void;
   frameError(channel: number, what: 'badFcs' | 'abort'): void;
   hardwareDtmf(channel: number, digit: string): boolean;
   takeEvents(): NativeFarEvent[];

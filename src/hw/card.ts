@@ -69,7 +69,8 @@ export interface CardEvents {
 
 const nativeKinds = new Set<string>([
   'ringBegin', 'ringOffhook', 'onhook', 'winkFlash', 'hookComplete', 'ringerOn', 'ringerOff', 'polarity', 'alarm',
-  'noAlarm', 'bitsChanged', 'dtmfDown', 'dtmfUp', 'pulseDigit', 'hdlcAbort', 'hdlcBadFcs', 'hdlcOverrun', 'error',
+  'noAlarm', 'bitsChanged', 'dtmfDown', 'dtmfUp', 'pulseDigit', 'hdlcAbort', 'hdlcBadFcs', 'hdlcOverrun', 'dialComplete',
+  'pulseStart', 'ecDisabled', 'readOverrun', 'writeUnderrun', 'removed', 'error',
 ]);
 
 function toChannelEvent(e: NativeCardEvent): ChannelEvent | undefined {

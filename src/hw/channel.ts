@@ -17,7 +17,8 @@ export type HookOperation = 'onhook' | 'offhook' | 'wink' | 'flash' | 'ring' | '
  * hookComplete (our wink or flash finished), ringerOn / ringerOff (we ring an
  * FXS port), polarity, alarm / noAlarm, bitsChanged (CAS), dtmfDown / dtmfUp
  * (the card's own detector), hdlcAbort / hdlcBadFcs / hdlcOverrun (D-channel),
- * error (the kernel refused the channel; it is no longer polled).
+ * removed (the card went away), error (the kernel refused the channel; it
+ * is no longer polled).
  */
 export type ChannelEventKind =
   | 'ringBegin'
@@ -37,6 +38,12 @@ export type ChannelEventKind =
   | 'hdlcAbort'
   | 'hdlcBadFcs'
   | 'hdlcOverrun'
+  | 'dialComplete'
+  | 'pulseStart'
+  | 'ecDisabled'
+  | 'readOverrun'
+  | 'writeUnderrun'
+  | 'removed'
   | 'error';
 
 export interface ChannelEvent {

@@ -137,6 +137,11 @@ export class SimCard extends EventEmitter<SimCardEvents> {
     this.call(`frame to channel ${channel}`, (n) => n.writeFrame(channel, frame));
   }
 
+  /** Switch: frames back to back, faster than the card reads them; beyond its 32 buffers the oldest are lost (hdlcOverrun). */
+  sendFrames(channel: number, frames: readonly Uint8Array[]): void {
+    this.call(`frames to channel ${channel}`, (n) => n.writeFrames(channel, [...frames]));
+  }
+
   /** Switch: a damaged frame (bad FCS) or an aborted one. */
   sendBadFrame(channel: number, what: 'badFcs' | 'abort'): void {
     this.call(`bad frame to channel ${channel}`, (n) => n.frameError(channel, what));

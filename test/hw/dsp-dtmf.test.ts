@@ -122,6 +122,18 @@ describe('DTMF generator, checked by sox', () => {
     });
   });
 
+  it('mixes digits into the voice it carries, at their own level whatever the tx gain', () => {
+    const dsp = new Dsp({ txGainDb: -6, dtmfTxLevelDbm0: -10, dtmfTxTwistDb: 0, dtmfTxOnMs: 200, dtmfTxOffMs: 50 });
+    dsp.sendDigits('5');
+    const { samples, generated } = dsp.tx(soxTones([{ hz: 400, dbm0: -14 }], 200));
+    assert.equal(generated, 1600);
+    const peaks = soxPeaks(samples, 3).sort((a, b) => a - b);
+    assert.deepEqual(peaks.map((p) => Math.round(p / 10) * 10), [400, 770, 1340]);
+    // Voice cut 6 dB to -20 dBm0, two tones at -10 dBm0: -6.79 dBm0 together.
+    const level = soxLevelDbm0(samples);
+    assert.ok(Math.abs(level - -6.79) <= 0.5, `sox measures ${level.toFixed(2)} dBm0`);
+  });
+
   it('refuses a character that is not a DTMF digit, naming it', () => {
     const dsp = new Dsp({});
     assert.throws(() => dsp.sendDigits('12x'), /'x' is not a DTMF digit/);

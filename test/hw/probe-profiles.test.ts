@@ -49,3 +49,22 @@ describe('probe: hw-profiles for what is found', () => {
     assert.deepEqual(report.simProfiles.map((p) => p.name).sort(), ['sim-e1', 'sim-fxo4', 'sim-fxs4', 'sim-mixed', 'sim-t1']);
   });
 });
+
+describe('probe: /proc/dahdi parsing (property)', () => {
+  it('never throws on any span file and counts exactly the channel lines', async () => {
+    const fc = (await import('fast-check')).default;
+    const channelLine = fc.tuple(fc.integer({ min: 1, max: 9999 }), fc.stringMatching(/^[A-Za-z0-9/]{1,12}$/), fc.stringMatching(/^[ A-Za-z()]{0,20}$/)).map(([n, name, state]) => `\t  ${n} ${name} ${state}`);
+    const otherLine = fc.string().filter((l) => !/^\s+\d+\s/.test(l) && !l.includes('\n'));
+    fc.assert(
+      fc.property(otherLine, fc.array(fc.oneof(channelLine, otherLine), { maxLength: 40 }), (head, lines) => {
+        const root = mkdtempSync(join(tmpdir(), 'sipline-proc-'));
+        writeFileSync(join(root, '1'), [head, ...lines].join('\n'));
+        const r = probeDahdi(root);
+        const expected = lines.filter((l) => /^\s+\d+\s/.test(l)).length;
+        assert.equal(r.spans[0]!.channels, expected);
+        assert.equal(r.spans[0]!.channelList!.length, expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

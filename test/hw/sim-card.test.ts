@@ -220,6 +220,17 @@ describe('emulated card through the DAHDI backend', () => {
       await abort;
     });
 
+    it('reports an overrun when frames arrive faster than the card buffers them, keeping the newest 32', async () => {
+      const d = card.channel(24);
+      const frames: Buffer[] = [];
+      d.on('frame', (f) => frames.push(f));
+      const overrun = channelEvent(d, 'hdlcOverrun');
+      sim.sendFrames(24, Array.from({ length: 40 }, (_, i) => Buffer.from([0x02, 0x01, i])));
+      await overrun;
+      for (let i = 0; i < 50 && frames.length < 32; i++) await sleep(10);
+      assert.deepEqual(frames.map((f) => f[2]), Array.from({ length: 32 }, (_, i) => i + 8));
+    });
+
     it('refuses an empty frame and audio on a D-channel', () => {
       assert.throws(() => card.channel(24).writeFrame(new Uint8Array(0)), (e: unknown) => e instanceof CardError && e.code === 'EINVAL');
       assert.throws(() => card.channel(24).writeAudio(new Int16Array(160)), (e: unknown) => e instanceof CardError && e.code === 'EINVAL');
@@ -374,6 +385,16 @@ describe('emulated card: opening and closing', () => {
     assert.ok(card.channels.every((c) => c.closed) && card.spans.every((s) => s.closed));
     assert.throws(() => card.channel(25).hook('ring'), CardClosedError);
     assert.throws(() => card.stats(), CardClosedError);
+    sim.close();
+  });
+
+  it('builds T1 spans of 24 channels (D-channel 24) and E1 spans of 31 time slots (D-channel 16)', () => {
+    const sim = new SimCard([{ type: 't1' }, { type: 'e1' }, { type: 'e1', pri: false }]);
+    assert.equal(sim.channelCount, 24 + 31 + 31);
+    assert.equal(sim.state(24).kind, 'dchannel');
+    assert.equal(sim.state(23).kind, 'bearer');
+    assert.deepEqual([sim.state(24 + 16).kind, sim.state(24 + 16).span, sim.state(24 + 16).position], ['dchannel', 2, 16]);
+    assert.equal(sim.state(24 + 31 + 16).kind, 'bearer', 'an E1 CAS span has no D-channel');
     sim.close();
   });
 
