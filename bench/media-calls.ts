@@ -163,10 +163,13 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   // not counted as work done.
   const framesDone = Math.max(1, sum('packetsSent'));
   const perFrameMicros = cpuMicros / framesDone;
+  // What one call costs when every frame is processed (50 a second), from the per-frame cost.
+  const fullRatePercent = (perFrameMicros * 50) / 1e4;
   const label = codec === 'opus' ? `${calls} Opus<->PCMU transcoded calls` : `${calls} PCMU pass-through calls`;
   const lines = [
     `== ${label}, RTP over loopback, ${elapsed.toFixed(1)} s measured (after ${warmup / 1000} s warm-up)`,
     `CPU (gateway process): ${(cpuMicros / 1e6).toFixed(2)} s = ${((cpuMicros / (elapsed * 1e6)) * 100).toFixed(1)} % of one core; per call ${perCallPercent.toFixed(3)} % of a core; per call per 20 ms frame (encode out + decode in) ${perFrameMicros.toFixed(1)} µs over ${framesDone} frames (${((100 * framesDone) / (calls * framesPerCall)).toFixed(0)} % of the ${Math.round(calls * framesPerCall)} due)`,
+    `CPU per call at the full 50 frames/s (from the per-frame cost): ${fullRatePercent.toFixed(3)} % of a core, i.e. ${Math.floor(100 / fullRatePercent)} calls per core`,
   ];
   if (codec === 'opus') {
     const bare = bareOpusMicros(3000);
