@@ -80,6 +80,11 @@ class Histogram {
     }
     return this.max;
   }
+  /** The quantile, or ">=200" when it falls in the top bucket. */
+  format(q: number): string {
+    const v = this.quantile(q);
+    return v >= 200 ? '>=200' : v.toFixed(2);
+  }
   reset(): void {
     this.buckets.fill(0);
     this.count = 0;
@@ -178,8 +183,8 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   }
   lines.push(
     `packets: gateway sent ${sum('packetsSent')}, received ${sum('packetsReceived')}; far end sent ${farStats.sent} (until told to stop), received ${farStats.received}`,
-    `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
-    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.quantile(0.5).toFixed(2)} ms, p99 ${lateness.quantile(0.99).toFixed(2)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
+    `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost} (sequence gaps); by count: far end sent - gateway received = ${farStats.sent - sum('packetsReceived')}, gateway sent - far end received = ${sum('packetsSent') - farStats.received}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
+    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
   );
   lines.push(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine competes for its ${cpus().length} CPUs)`);
   process.stdout.write(lines.join('\n') + '\n\n');
