@@ -80,6 +80,11 @@ class Histogram {
     }
     return this.max;
   }
+  /** The quantile, or ">=200" when it falls in the top bucket. */
+  format(q: number): string {
+    const v = this.quantile(q);
+    return v >= 200 ? '>=200' : v.toFixed(2);
+  }
   reset(): void {
     this.buckets.fill(0);
     this.count = 0;
@@ -163,10 +168,13 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   // not counted as work done.
   const framesDone = Math.max(1, sum('packetsSent'));
   const perFrameMicros = cpuMicros / framesDone;
+  // What one call costs when every frame is processed (50 a second), from the per-frame cost.
+  const fullRatePercent = (perFrameMicros * 50) / 1e4;
   const label = codec === 'opus' ? `${calls} Opus<->PCMU transcoded calls` : `${calls} PCMU pass-through calls`;
   const lines = [
     `== ${label}, RTP over loopback, ${elapsed.toFixed(1)} s measured (after ${warmup / 1000} s warm-up)`,
     `CPU (gateway process): ${(cpuMicros / 1e6).toFixed(2)} s = ${((cpuMicros / (elapsed * 1e6)) * 100).toFixed(1)} % of one core; per call ${perCallPercent.toFixed(3)} % of a core; per call per 20 ms frame (encode out + decode in) ${perFrameMicros.toFixed(1)} µs over ${framesDone} frames (${((100 * framesDone) / (calls * framesPerCall)).toFixed(0)} % of the ${Math.round(calls * framesPerCall)} due)`,
+    `CPU per call at the full 50 frames/s (from the per-frame cost): ${fullRatePercent.toFixed(3)} % of a core, i.e. ${Math.floor(100 / fullRatePercent)} calls per core`,
   ];
   if (codec === 'opus') {
     const bare = bareOpusMicros(3000);
@@ -175,8 +183,8 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   }
   lines.push(
     `packets: gateway sent ${sum('packetsSent')}, received ${sum('packetsReceived')}; far end sent ${farStats.sent} (until told to stop), received ${farStats.received}`,
-    `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
-    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.quantile(0.5).toFixed(2)} ms, p99 ${lateness.quantile(0.99).toFixed(2)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
+    `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost} (sequence gaps); by count: far end sent - gateway received = ${farStats.sent - sum('packetsReceived')}, gateway sent - far end received = ${sum('packetsSent') - farStats.received}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
+    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
   );
   lines.push(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine competes for its ${cpus().length} CPUs)`);
   process.stdout.write(lines.join('\n') + '\n\n');
