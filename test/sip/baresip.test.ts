@@ -64,7 +64,7 @@ describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow'
   ];
 
   for (const [protocol, bsCodec, ours] of cases) {
-    it(`calls baresip over ${protocol.toUpperCase()} with ${ours}: it answers, its 1 kHz tone reaches our line, our BYE ends it`, async () => {
+    it(`calls baresip over ${protocol.toUpperCase()} with ${ours}: it answers, its 1 kHz tone reaches our line, hold and resume by re-INVITE, our BYE ends it`, async () => {
       const port = await freePort();
       bs = await startBaresip({ port, codec: bsCodec, tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined });
       gw = await SipEndpoint.start({
@@ -85,6 +85,11 @@ describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow'
       assert.ok(frames.length >= 40, `${frames.length} frames from baresip`);
       const t = toneIn(frames);
       assert.ok(t.at1k > 20 * t.at600, `1 kHz ${t.at1k.toExponential(2)} vs 600 Hz ${t.at600.toExponential(2)}`);
+      // RFC 3264 §8.4: baresip answers our sendonly re-INVITE with recvonly; resume restores sendrecv.
+      await call.hold(true);
+      assert.equal(call.negotiation?.direction, 'sendonly');
+      await call.hold(false);
+      assert.equal(call.negotiation?.direction, 'sendrecv');
       call.release(16);
       await bs.waitFor(/terminated|session closed/);
     });
