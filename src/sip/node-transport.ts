@@ -229,6 +229,13 @@ export class NodeTransport implements Transport {
     h.value = [top, ...splitHeaderList(h.value).slice(1)].join(', ');
   }
 
+  /** Answers a request outside sip.js (RFC 3261 §8.2.6), with an optional body. */
+  reply(request: RawSipMessage, status: number, reasonPhrase: string, headers: string[] = [], body = ''): void {
+    const response = statelessResponse(request, status, reasonPhrase, headers);
+    response.body = body;
+    this.sendResponse(response);
+  }
+
   isConnected(): boolean {
     return this._state === TransportState.Connected;
   }

@@ -160,6 +160,25 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
     });
   }
 
+  /** The Call-ID of the session's dialog. */
+  get callId(): string {
+    const s = this.session as unknown as { request?: { callId: string } };
+    return s.request?.callId ?? '';
+  }
+
+  /**
+   * An UPDATE from the peer (RFC 3311 §5.2), which sip.js does not handle:
+   * its offer is answered like a re-INVITE's. Resolves with the answer, or
+   * rejects with an SdpError.
+   */
+  async answerUpdate(offer: string): Promise<string | undefined> {
+    const sdh = this.sdh();
+    if (!sdh) throw new Error(`${this.id}: no session description yet`);
+    if (!offer.trim()) return undefined;
+    await sdh.setDescription(offer);
+    return (await sdh.getDescription()).body;
+  }
+
   /** What the last offer/answer settled (codec, direction, telephone-event), once there was one. */
   get negotiation(): NegotiatedAudio | undefined {
     return this.sdh()?.negotiated;

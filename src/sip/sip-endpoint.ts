@@ -7,9 +7,10 @@ import { isIP } from 'node:net';
 import { Invitation, Inviter, Registerer, RegistererState, UserAgent, type Session, type URI } from 'sip.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
-import { NodeTransport, type NodeTransportOptions } from './node-transport.js';
+import { NodeTransport, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
+import { headerValue, type RawSipMessage } from './sip-message.js';
 import { offeredCodecs, SdpRejection, type AudioCodecName } from './sdp-negotiation.js';
-import { NodeSessionDescriptionHandler } from './session-description-handler.js';
+import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
 import { SipCall } from './sip-call.js';
 import type { SipMediaFactory } from './sip-media.js';
 import { TrunkAuthenticator } from './trunk-authenticator.js';
@@ -58,12 +59,22 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly trunks = new Map<string, TrunkRuntime>();
   private stopped = false;
   private readonly calls = new WeakMap<Session, SipCall>();
+  /** Live calls by Call-ID, for requests sip.js does not route to them (UPDATE). */
+  private readonly callsById = new Map<string, SipCall>();
 
   private constructor(private readonly options: SipEndpointOptions) {
     super();
     const log = options.log ?? (() => undefined);
     this.policy = new InboundPolicy({ ...options.inbound, log });
-    this.transport = new NodeTransport({ ...options.transport, log, screen: (req, src) => this.policy.screen(req, src) });
+    this.transport = new NodeTransport({
+      ...options.transport,
+      log,
+      screen: (req, src) => {
+        const v = this.policy.screen(req, src);
+        if (v.accept && req.method === 'UPDATE') return this.update(req);
+        return v;
+      },
+    });
   }
 
   static async start(options: SipEndpointOptions): Promise<SipEndpoint> {
@@ -285,7 +296,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       extraHeaders,
     });
     const call = new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
-    this.calls.set(inviter, call);
+    this.track(inviter, call);
     return call;
   }
 
@@ -312,8 +323,30 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (name) from.name = name;
     const to: PartyNumber = { digits: user(invitation.localIdentity.uri) || user(req.ruri) };
     const call = new SipCall(invitation, 'incoming', trunk, from, to);
-    this.calls.set(invitation, call);
+    this.track(invitation, call);
     this.emit('incoming', call);
+  }
+
+  private track(session: Session, call: SipCall): void {
+    this.calls.set(session, call);
+    this.callsById.set(call.callId, call);
+    call.once('released', () => this.callsById.delete(call.callId));
+  }
+
+  /**
+   * RFC 3311 §5.2: an UPDATE carries a new offer inside the dialog; the UAS
+   * answers in the 200 (488 when the offer is not acceptable, 481 when the
+   * dialog is unknown). sip.js answers UPDATE with 405, so it is done here.
+   */
+  private update(req: RawSipMessage): ScreenVerdict {
+    const call = this.callsById.get(headerValue(req, 'call-id') ?? '');
+    if (!call) return { accept: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
+    const contact = `Contact: ${this.ua.contact.toString()}`;
+    call.answerUpdate(req.body).then(
+      (answer) => this.transport.reply(req, 200, 'OK', answer ? [contact, 'Content-Type: application/sdp'] : [contact], answer ?? ''),
+      (err: Error) => this.transport.reply(req, err instanceof SdpError ? err.rejection.status : 500, err instanceof SdpError ? 'Not Acceptable Here' : 'Server Internal Error'),
+    );
+    return { accept: false };
   }
 
   async stop(): Promise<void> {

@@ -228,3 +228,17 @@ describe('SDP offer/answer edge cases against SIPp', function () {
     assert.equal(h.media[0]!.negotiations[0]!.codec, 'PCMU');
   });
 });
+
+describe('UPDATE (RFC 3311) against SIPp', function () {
+  this.timeout(20000);
+  let h: Harness;
+  afterEach(async () => h?.endpoint.stop());
+
+  it('answers an in-dialog UPDATE that puts us on hold with recvonly, and the media follows', async () => {
+    h = await gateway('udp', { inbound: { allowAddresses: ['127.0.0.1'] } });
+    h.endpoint.on('incoming', (call) => call.answer());
+    const r = await runSipp({ scenario: 'uac-update-hold.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}`, keys: codecs[1] });
+    assert.equal(r.code, 0, r.output);
+    assert.deepEqual(h.media[0]!.negotiations.map((n) => n.direction), ['sendrecv', 'recvonly']);
+  });
+});

@@ -1,0 +1,99 @@
+// Runs baresip (Debian package baresip) as a real SIP user agent, with a
+// config folder made for the run in a temp directory and audio from a file
+// (aufile module).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function requireBaresip(): void {
+  const r = spawnSync('baresip', ['-h'], { encoding: 'utf8' });
+  if (r.error) throw new Error('baresip is not installed: apt-get install baresip (or run scripts/setup)');
+}
+
+/** A 16-bit WAV of a sine tone (baresip 1.0's aufile needs the codec's rate and channels). */
+export function toneWav(hz: number, seconds: number, rate = 8000, channels = 1): Buffer {
+  const n = rate * seconds;
+  const data = Buffer.alloc(n * 2 * channels);
+  for (let i = 0; i < n; i++) {
+    const v = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate));
+    for (let c = 0; c < channels; c++) data.writeInt16LE(v, (i * channels + c) * 2);
+  }
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(channels, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2 * channels, 28);
+  h.writeUInt16LE(2 * channels, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+export interface Baresip {
+  /** UDP/TCP port; TLS listens on port + 1. */
+  port: number;
+  output(): string;
+  /** Resolves when the output matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBaresip(opts: { port: number; codec: string; tls?: { certAndKey: string; ca: string }; commands?: string[] }): Promise<Baresip> {
+  requireBaresip();
+  const dir = mkdtempSync(join(tmpdir(), 'sipline-baresip-'));
+  const opus = opts.codec.toLowerCase().startsWith('opus');
+  writeFileSync(join(dir, 'tone.wav'), opus ? toneWav(1000, 10, 48000, 2) : toneWav(1000, 10));
+  const config = [
+    'module_path /usr/lib/baresip/modules',
+    `sip_listen 127.0.0.1:${opts.port}`,
+    `audio_source aufile,${join(dir, 'tone.wav')}`,
+    `audio_player aufile,${join(dir, 'out.wav')}`,
+    `audio_alert aufile,${join(dir, 'tone.wav')}`,
+    'module g711.so',
+    'module opus.so',
+    'module aufile.so',
+    'module account.so',
+    'module_app menu.so',
+  ];
+  if (opts.tls) {
+    writeFileSync(join(dir, 'both.pem'), opts.tls.certAndKey);
+    writeFileSync(join(dir, 'ca.pem'), opts.tls.ca);
+    config.push(`sip_certificate ${join(dir, 'both.pem')}`, `sip_cafile ${join(dir, 'ca.pem')}`);
+  }
+  writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
+  writeFileSync(join(dir, 'accounts'), `<sip:baresip@127.0.0.1>;regint=0;answermode=auto;audio_codecs=${opts.codec}\n`);
+  const child: ChildProcess = spawn('baresip', ['-f', dir, ...(opts.commands ?? []).flatMap((c) => ['-e', c])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  const feed = (d: Buffer): void => {
+    out += d.toString();
+    for (const w of [...waiters]) if (w.pattern.test(out)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+  };
+  child.stdout!.on('data', feed);
+  child.stderr!.on('data', feed);
+  const b: Baresip = {
+    port: opts.port,
+    output: () => out,
+    waitFor: (pattern, timeoutMs = 5000) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(out)) return resolve();
+        const timer = setTimeout(() => reject(new Error(`baresip never printed ${pattern}:\n${out.slice(-2000)}`)), timeoutMs);
+        waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('close', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await b.waitFor(/baresip is ready/);
+  return b;
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AudioFrame } from '../../src/media/frame.js';
+import { g711Decode } from '../../src/media/g711.js';
+import type { SipCall } from '../../src/sip/sip-call.js';
+import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
+import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
+import type { SipTransportProtocol } from '../../src/sip/node-transport.js';
+import { startBaresip, type Baresip } from './baresip-peer.js';
+import { freePort } from './sipp-peer.js';
+
+/** Goertzel power of one frequency in 8 kHz samples. */
+function power(samples: Int16Array, hz: number): number {
+  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of samples) {
+    const s = x + k * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  return s1 * s1 + s2 * s2 - k * s1 * s2;
+}
+
+function toneIn(frames: AudioFrame[]): { at1k: number; at600: number } {
+  const pcm = frames.slice(-25).map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples)));
+  const all = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pcm) (all.set(p, at), (at += p.length));
+  return { at1k: power(all, 1000), at600: power(all, 600) };
+}
+
+describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow', function () {
+  this.timeout(30000);
+  let dir: string;
+  let cert: Buffer;
+  let key: Buffer;
+  let bs: Baresip | undefined;
+  let gw: SipEndpoint | undefined;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sipline-bs-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
+    cert = readFileSync(join(dir, 'cert.pem'));
+    key = readFileSync(join(dir, 'key.pem'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await gw?.stop();
+    await bs?.stop();
+    gw = bs = undefined;
+  });
+
+  const cases: [SipTransportProtocol, string, string][] = [
+    ['udp', 'PCMU', 'PCMU'],
+    ['udp', 'PCMA', 'PCMA'],
+    ['udp', 'opus/48000/2', 'opus'],
+    ['tcp', 'PCMA', 'PCMA'],
+    ['tls', 'opus/48000/2', 'opus'],
+  ];
+
+  for (const [protocol, bsCodec, ours] of cases) {
+    it(`calls baresip over ${protocol.toUpperCase()} with ${ours}: it answers, its 1 kHz tone reaches our line, hold and resume by re-INVITE, our BYE ends it`, async () => {
+      const port = await freePort();
+      bs = await startBaresip({ port, codec: bsCodec, tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined });
+      gw = await SipEndpoint.start({
+        transport: { protocol, tls: { ca: cert } },
+        trunks: [{ name: 'bs', host: '127.0.0.1', port: protocol === 'tls' ? port + 1 : port }],
+        media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }),
+      });
+      const call = gw.call('bs', { digits: '5551000' }, { digits: 'baresip' });
+      const frames: AudioFrame[] = [];
+      call.audio.onFrame((f) => frames.push(f));
+      call.invite();
+      await once(call, 'answered');
+      assert.equal(call.negotiation?.codec, ours);
+      await bs.waitFor(/Call established/);
+      const feed = setInterval(() => call.audio.write({ encoding: 'PCMU', samples: 160, data: new Uint8Array(160).fill(0xff) }), 20);
+      await new Promise((r) => setTimeout(r, 1500));
+      clearInterval(feed);
+      assert.ok(frames.length >= 40, `${frames.length} frames from baresip`);
+      const t = toneIn(frames);
+      assert.ok(t.at1k > 20 * t.at600, `1 kHz ${t.at1k.toExponential(2)} vs 600 Hz ${t.at600.toExponential(2)}`);
+      // RFC 3264 §8.4: baresip answers our sendonly re-INVITE with recvonly; resume restores sendrecv.
+      await call.hold(true);
+      assert.equal(call.negotiation?.direction, 'sendonly');
+      await call.hold(false);
+      assert.equal(call.negotiation?.direction, 'sendrecv');
+      call.release(16);
+      await bs.waitFor(/terminated|session closed/);
+    });
+  }
+
+  for (const protocol of ['udp', 'tcp', 'tls'] as const) {
+    it(`takes a call from baresip over ${protocol.toUpperCase()} and answers it`, async () => {
+      gw = await SipEndpoint.start({
+        transport: { protocol, tls: { key, cert } },
+        trunks: [],
+        inbound: { allowAddresses: ['127.0.0.1'] },
+        media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }),
+      });
+      const incoming = once(gw, 'incoming') as Promise<[SipCall]>;
+      const port = await freePort();
+      bs = await startBaresip({ port, codec: 'PCMU', tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined, commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=${protocol}`] });
+      const [call] = await incoming;
+      assert.equal(call.to.digits, '2000');
+      call.answer();
+      await bs.waitFor(/Call established/);
+      const released = once(call, 'released');
+      await bs.stop();
+      bs = undefined;
+      const [r] = (await released) as [{ by: string }];
+      assert.equal(r.by, 'remote');
+    });
+  }
+});
