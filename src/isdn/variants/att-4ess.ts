@@ -1,0 +1,19 @@
+// AT&T 4ESS toll switch PRI (TR 41459), built on ANSI T1.607.
+import type { VariantProfile } from './switch-variant.js';
+
+export const att4ess: VariantProfile = {
+  name: '4ess',
+  title: 'AT&T 4ESS',
+  standard: 'ANSI T1.607 / AT&T TR 41459',
+  maintenanceDiscriminator: 0x43,
+  maxCallReferenceLength: 2,
+  nameCarriage: 'codeset6-display',
+  displayTypeCallingName: null,
+  interfaceIdentifier: true,
+  exclusiveChannelDefault: true,
+  progressCodingStandard: 2,
+  progressLocation: 2,
+  defaultTypeOfNumber: 2,
+  defaultNumberingPlan: 1,
+  codesets: [5, 6, 7],
+};

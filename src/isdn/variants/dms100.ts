@@ -1,0 +1,19 @@
+// Nortel DMS-100 PRI (NIS A211-1), built on ANSI T1.607.
+import type { VariantProfile } from './switch-variant.js';
+
+export const dms100: VariantProfile = {
+  name: 'dms100',
+  title: 'Nortel DMS-100',
+  standard: 'ANSI T1.607 / NIS A211-1',
+  maintenanceDiscriminator: 0x03,
+  maxCallReferenceLength: 2,
+  nameCarriage: 'display-typed',
+  displayTypeCallingName: 0xb1,
+  interfaceIdentifier: true,
+  exclusiveChannelDefault: true,
+  progressCodingStandard: 0,
+  progressLocation: 2,
+  defaultTypeOfNumber: 0,
+  defaultNumberingPlan: 1,
+  codesets: [5, 6, 7],
+};

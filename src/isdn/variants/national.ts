@@ -1,0 +1,21 @@
+// National ISDN-2 (Telcordia SR-4619, ANSI T1.607 for the layer 3 coding).
+import type { VariantProfile } from './switch-variant.js';
+
+export const national: VariantProfile = {
+  name: 'national',
+  title: 'National ISDN-2 (NI-2)',
+  standard: 'ANSI T1.607',
+  // ANSI T1.607 Annex: maintenance messages use protocol discriminator 0x03.
+  maintenanceDiscriminator: 0x03,
+  maxCallReferenceLength: 2,
+  // ANSI T1.607 clause 4.5.16: the display IE starts with a display-type octet.
+  nameCarriage: 'display-typed',
+  displayTypeCallingName: 0xb1,
+  interfaceIdentifier: true,
+  exclusiveChannelDefault: true,
+  progressCodingStandard: 0,
+  progressLocation: 2,
+  defaultTypeOfNumber: 0,
+  defaultNumberingPlan: 1,
+  codesets: [5, 6, 7],
+};
