@@ -86,9 +86,10 @@ export class LibpriPeer {
    * Resolves with the first event named `name` whose fields include `fields`,
    * among those not yet consumed by an earlier wait (in order of arrival).
    */
-  waitFor(name: string, fields: Record<string, string> = {}, timeoutMs = 5000): Promise<PeerEvent> {
+  waitFor(name: string | string[], fields: Record<string, string> = {}, timeoutMs = 5000): Promise<PeerEvent> {
+    const names = Array.isArray(name) ? name : [name];
     const match = (e: PeerEvent): boolean =>
-      e.name === name && Object.entries(fields).every(([k, v]) => e.fields[k] === v);
+      names.includes(e.name) && Object.entries(fields).every(([k, v]) => e.fields[k] === v);
     const found = this.events.find((e) => match(e) && !(e as { used?: boolean }).used);
     if (found) {
       (found as { used?: boolean }).used = true;
@@ -99,7 +100,7 @@ export class LibpriPeer {
         this.waiters = this.waiters.filter((w) => w.match !== m);
         reject(
           new Error(
-            `libpri peer: no "${name} ${JSON.stringify(fields)}" within ${timeoutMs} ms; ` +
+            `libpri peer: no "${names.join('|')} ${JSON.stringify(fields)}" within ${timeoutMs} ms; ` +
               `it said:\n${this.events.map((e) => e.line).join('\n')}\nstderr:\n${this.stderr}`,
           ),
         );

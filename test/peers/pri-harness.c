@@ -51,6 +51,8 @@ struct call {
 	char id[32];
 	q931_call *call;
 	int channel;
+	/* an incoming call we answered anything to (libpri sends no DISCONNECT before that) */
+	int acked;
 };
 
 struct harness {
@@ -147,13 +149,20 @@ static struct call *by_call(struct harness *h, q931_call *c)
 	return NULL;
 }
 
+static void drop_call(struct harness *h, struct call *c);
+
 static struct call *add_call(struct harness *h, const char *id, q931_call *c, int channel)
 {
+	/* libpri may hand out the memory of a call it freed: forget any stale name for it */
+	struct call *stale = by_call(h, c);
+	if (stale)
+		drop_call(h, stale);
 	for (int i = 0; i < MAX_CALLS; i++) {
 		if (!h->calls[i].call) {
 			snprintf(h->calls[i].id, sizeof(h->calls[i].id), "%s", id);
 			h->calls[i].call = c;
 			h->calls[i].channel = channel;
+			h->calls[i].acked = 0;
 			if (channel > 0 && channel < 32)
 				h->busy[channel] = 1;
 			return &h->calls[i];
@@ -330,6 +339,8 @@ static void command(struct harness *h, char *line)
 		return;
 	}
 	int ch = c ? c->channel : 0;
+	if (c && strcmp(cmd, "hangup") && strcmp(cmd, "digits"))
+		c->acked = 1;
 	if (!strcmp(cmd, "call") && argc >= 4) {
 		int overlap = 0, exclusive = 0;
 		for (int i = 5; i < argc; i++) {
@@ -371,6 +382,15 @@ static void command(struct harness *h, char *line)
 	} else if (!strcmp(cmd, "answer")) {
 		pri_answer(h->pri, c->call, ch, 0);
 	} else if (!strcmp(cmd, "hangup") && argc >= 3) {
+		/* As a PBX does (chan_dahdi), a call is acknowledged before it is refused: libpri
+		 * sends nothing for a DISCONNECT cause on a call it has not answered at all. */
+		if (!c->acked && !strncmp(c->id, "in", 2))
+			pri_proceeding(h->pri, c->call, ch, 0);
+		c->acked = 1;
+		/* the script is done with the B-channel; libpri may report nothing more */
+		if (c->channel > 0 && c->channel < 32)
+			h->busy[c->channel] = 0;
+		c->channel = 0;
 		pri_hangup(h->pri, c->call, atoi(argv[2]));
 	} else if (!strcmp(cmd, "restart")) {
 		pri_restart(h->pri);
