@@ -30,6 +30,19 @@ const CR_LENGTH = 2;
 const PRESENTATION_CODES: Record<PresentationName, number> = { allowed: 0, restricted: 1, unavailable: 2 };
 const PRESENTATION_NAMES: PresentationName[] = ['allowed', 'restricted', 'unavailable', 'unavailable'];
 
+/**
+ * Under maintenance protocol discriminator 0x43 the two SERVICE codes are the
+ * other way round: SERVICE 0x07, SERVICE ACKNOWLEDGE 0x0f (as the switches and
+ * libpri use them; under 0x03 SERVICE is 0x0f as in ANSI T1.607).
+ */
+const PD_NEW_MAINTENANCE = 0x43;
+
+function maintenanceCode(type: 'SERVICE' | 'SERVICE_ACKNOWLEDGE', pd: number): number {
+  const swapped = pd === PD_NEW_MAINTENANCE;
+  const service = type === 'SERVICE' ? !swapped : swapped;
+  return service ? MaintenanceMessageType.SERVICE : MaintenanceMessageType.SERVICE_ACKNOWLEDGE;
+}
+
 export interface SignalCodecOptions {
   variant: SwitchVariant | VariantProfile;
   /** The span's law for the bearer capability of a SETUP: mu-law on T1, A-law on E1. */
@@ -46,7 +59,9 @@ export class Q931SignalCodec implements SignalCodec {
   encode(s: Signal): Uint8Array {
     const maintenance = s.type === 'SERVICE' || s.type === 'SERVICE_ACKNOWLEDGE';
     const pd = maintenance ? (this.profile.maintenanceDiscriminator ?? ProtocolDiscriminator.MAINTENANCE) : ProtocolDiscriminator.Q931;
-    const messageType = maintenance ? MaintenanceMessageType[s.type as 'SERVICE'] : MessageType[s.type as keyof typeof MessageType];
+    const messageType = maintenance
+      ? maintenanceCode(s.type as 'SERVICE' | 'SERVICE_ACKNOWLEDGE', pd)
+      : MessageType[s.type as keyof typeof MessageType];
     const callReference =
       s.callRef === 'global'
         ? { value: 0, flag: 0 as const, length: CR_LENGTH }
@@ -133,7 +148,10 @@ export class Q931SignalCodec implements SignalCodec {
     }
     const msg = r.message;
     if (!msg) return { ok: false, error: r.action.kind === 'ignore' ? `${r.action.clause}: ${r.action.reason}` : 'unreadable message' };
-    const name = messageTypeName(msg.messageType, msg.protocolDiscriminator) as SignalType | undefined;
+    let name = messageTypeName(msg.messageType, msg.protocolDiscriminator) as SignalType | undefined;
+    if (msg.protocolDiscriminator === PD_NEW_MAINTENANCE && (name === 'SERVICE' || name === 'SERVICE_ACKNOWLEDGE')) {
+      name = name === 'SERVICE' ? 'SERVICE_ACKNOWLEDGE' : 'SERVICE';
+    }
     const cr = msg.callReference;
     const callRef: CallReference = cr.length === 0 ? 'dummy' : cr.value === 0 ? 'global' : { value: cr.value, flag: cr.flag };
     const base = { callRef, ...(name ? { type: name } : {}) };

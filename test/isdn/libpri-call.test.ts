@@ -5,6 +5,8 @@ import type { SwitchVariant } from '../../src/isdn/q931.js';
 import { startPair, fastTimers, type Pair } from './pri-peer-pair.js';
 
 const VARIANTS: SwitchVariant[] = ['national', 'dms100', '5ess', 'euroisdn', 'qsig'];
+/** Variants with the national maintenance messages SERVICE / SERVICE ACKNOWLEDGE. */
+const MAINTENANCE = new Set<SwitchVariant>(['national', 'dms100', '5ess']);
 /** Numbers of 7 digits are complete (the dial plan of these tests); shorter ones wait for overlap digits. */
 const complete = (d: string): boolean => d.length >= 7;
 
@@ -57,6 +59,7 @@ for (const variant of VARIANTS) {
       before(async () => {
         p = await startPair(variant, side, {
           peerOverlap: true,
+          peerService: MAINTENANCE.has(variant),
           overlapSending: true,
           overlapReceiving: true,
           numberComplete: complete,
@@ -121,6 +124,47 @@ for (const variant of VARIANTS) {
         assert.equal(d.fields.cause, '31');
         await p.peer.waitFor('released', { id: 'a2' });
       });
+
+      it('PROGRESS with in-band information reaches call/ as progress with audio (Q.931 clause 5.1.6)', async () => {
+        const called = number();
+        const call = p.span.originate({ digits: '2000' }, { digits: called })!;
+        call.setup();
+        const ring = await p.peer.waitFor('ring', { called });
+        const progress = once(call, 'progress');
+        p.peer.command(`proceed ${ring.fields.id}`);
+        p.peer.command(`progress ${ring.fields.id}`);
+        assert.deepEqual(await progress, [true]);
+        const cause = released(call);
+        p.peer.command(`hangup ${ring.fields.id} 16`);
+        assert.equal(await cause, 16);
+      });
+
+      if (MAINTENANCE.has(variant)) {
+        it('a B-channel the far end takes out of service (SERVICE) is never offered, and comes back (ANSI T1.607)', async () => {
+          const total = p.span.channelNumbers.length;
+          const ch = p.span.channelNumbers[4]!;
+          p.peer.command(`service ${ch} 2`);
+          await p.peer.waitFor('service-ack', { channel: String(ch) });
+          assert.equal(p.span.channelState(ch)?.service, 2);
+          assert.equal(p.span.freeChannels(), total - 1);
+          assert.equal(p.span.originate({ digits: '2000' }, { digits: number() }, ch), null);
+          p.peer.command(`service ${ch} 0`);
+          await p.peer.waitFor('service-ack', { channel: String(ch) });
+          assert.equal(p.span.freeChannels(), total);
+        });
+
+        it('our SERVICE puts a channel in maintenance at the far end, and SERVICE ACKNOWLEDGE comes back', async () => {
+          const ch = p.span.channelNumbers[6]!;
+          const acked = once(p.span.signalling, 'service');
+          p.span.setChannelService(ch, 1);
+          const seen = await p.peer.waitFor('service', { channel: String(ch) });
+          assert.equal(seen.fields.status, '1');
+          assert.deepEqual(await acked, [ch, 1, 'us']);
+          assert.equal(p.span.originate({ digits: '2000' }, { digits: number() }, ch), null);
+          p.span.setChannelService(ch, 0);
+          await p.peer.waitFor('service', { channel: String(ch), status: '0' });
+        });
+      }
 
       for (const cause of [17, 34]) {
         it(`a call we refuse with cause ${cause} reaches libpri as ${cause}`, async () => {
