@@ -18,8 +18,8 @@ import type { OpaqueIe } from './ie/opaque.js';
 import { progressIndicator, type ProgressIndicator } from './ie/progress-indicator.js';
 import { redirectingNumber, type RedirectingNumber } from './ie/redirecting-number.js';
 import { restartIndicator, type RestartIndicator } from './ie/restart-indicator.js';
-import type { SendingComplete } from './ie/sending-complete.js';
-import type { Shift } from './ie/shift.js';
+import { SENDING_COMPLETE, type SendingComplete } from './ie/sending-complete.js';
+import { shiftOctet, type Shift } from './ie/shift.js';
 
 export type {
   BearerCapability,
@@ -107,9 +107,9 @@ export function identifierOf(ie: InformationElement): { codeset: number; identif
     case 'opaque':
       return { codeset: ie.codeset, identifier: ie.identifier };
     case 'sending-complete':
-      return { codeset: 0, identifier: 0xa1 };
+      return { codeset: 0, identifier: SENDING_COMPLETE };
     case 'shift':
-      return { codeset: 0, identifier: 0x90 | ie.codeset };
+      return { codeset: 0, identifier: shiftOctet(ie) };
     default:
       return { codeset: 0, identifier: codecOf(ie.kind).identifier };
   }

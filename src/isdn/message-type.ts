@@ -47,7 +47,11 @@ export type MessageTypeName = keyof typeof MessageType | keyof typeof Maintenanc
 /** Protocol discriminators (Q.931 clause 4.2). */
 export const ProtocolDiscriminator = {
   Q931: 0x08,
+  /** AT&T (4ESS/5ESS) and DMS-100 maintenance. */
   MAINTENANCE: 0x03,
+  /** National (NI-2) maintenance. */
+  MAINTENANCE_NATIONAL: 0x43,
+  /** @deprecated Misnamed in the first API: 0x43 is the national discriminator; use MAINTENANCE_NATIONAL. */
   MAINTENANCE_ATT: 0x43,
 } as const;
 
@@ -59,7 +63,7 @@ const MAINTENANCE_NAMES = new Map<number, MessageTypeName>(
 );
 
 export function isMaintenanceDiscriminator(pd: number): boolean {
-  return pd === ProtocolDiscriminator.MAINTENANCE || pd === ProtocolDiscriminator.MAINTENANCE_ATT;
+  return pd === ProtocolDiscriminator.MAINTENANCE || pd === ProtocolDiscriminator.MAINTENANCE_NATIONAL;
 }
 
 /** The name of a message type under a protocol discriminator, or undefined when not recognized. */

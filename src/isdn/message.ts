@@ -1,6 +1,7 @@
 // Q.931 messages: the header of clause 4.1-4.4, the IE sequence of clause 4.5,
 // and the error handling of clause 5.8. decodeMessage never throws: it says
 // what the call control should do with what arrived.
+import { Cause } from '../call/q850.js';
 import { EXT } from './ie/ie-codec.js';
 import { OPAQUE_CODESET0, SINGLE_OCTET_CODESET0, type OpaqueIe } from './ie/opaque.js';
 import { SENDING_COMPLETE } from './ie/sending-complete.js';
@@ -22,6 +23,9 @@ import { MISCELLANEOUS } from './messages/miscellaneous.js';
 import { variantProfile, type SwitchVariant, type VariantProfile } from './variants/switch-variant.js';
 
 /*
+ * Clause numbers are those of ITU-T Q.931 (05/98); older editions number the
+ * error-handling clauses of 5.8 differently.
+ *
  * Q.931 clause 4.1, the general message organization:
  *
  *         8     7     6     5     4     3     2     1
@@ -42,6 +46,7 @@ const CR_SPARE_MASK = 0xf0;
 const CR_LENGTH_MASK = 0x0f;
 const CR_FLAG = 0x80;
 const SEVEN_BITS = 0x7f;
+const OCTET = 0xff;
 /** Clause 4.4: message type 0000 0000 escapes to nationally specific message types. */
 const MESSAGE_TYPE_ESCAPE = 0x00;
 /** Table 4-3 note: codeset 0 identifiers 0000 xxxx are "comprehension required". */
@@ -51,13 +56,6 @@ const SINGLE_OCTET_TYPE1_MASK = 0xf0;
 const TYPE2_SINGLE_OCTET = 0xa0;
 const MAX_IE_CONTENTS = 255;
 
-const Cause = {
-  INVALID_CALL_REFERENCE: 81,
-  MANDATORY_IE_MISSING: 96,
-  MESSAGE_TYPE_NONEXISTENT: 97,
-  IE_NONEXISTENT: 99,
-  INVALID_IE_CONTENTS: 100,
-} as const;
 
 export interface CallReference {
   /** The call reference value; 0 with length > 0 is the global call reference (clause 4.3). */
@@ -79,7 +77,7 @@ export interface Q931Message {
 }
 
 /** Why an IE was not taken (clause 5.8.5 - 5.8.7). */
-export type IeProblem = 'unrecognized' | 'content' | 'duplicated' | 'missing' | 'truncated';
+export type IeProblem = 'unrecognized' | 'unexpected' | 'content' | 'duplicated' | 'missing' | 'truncated';
 
 export interface IeError {
   codeset: number;
@@ -100,8 +98,8 @@ export interface CauseReport {
 export type Q931Action =
   /**
    * Act on the message. `status`: also send STATUS with this cause (clause 5.8.7.1/5.8.7.2).
-   * `respondWith`: a clearing message; put this cause into the clearing response
-   * instead (clause 5.8.6.1 for RELEASE, 5.8.7.1 for clearing messages).
+   * `respondWith`: a DISCONNECT or RELEASE; put this cause into the RELEASE or RELEASE
+   * COMPLETE that answers it instead (clause 5.8.6.1 for RELEASE, 5.8.7.1 a) and b)).
    */
   | { kind: 'process'; status?: CauseReport; respondWith?: CauseReport }
   /** Drop the message without any reply (clause 5.8.1, 5.8.2, 5.8.3.1). */
@@ -137,9 +135,20 @@ function ignore(clause: string, reason: string, message: Q931Message | null = nu
   return { message, action: { kind: 'ignore', clause, reason }, ieErrors: [] };
 }
 
-/** Decodes one Q.931 message (the contents of a Q.921 I-frame). Never throws. */
+/**
+ * Decodes one Q.931 message (the contents of a Q.921 I-frame). Never throws:
+ * even a bad variant name (a configuration slip) comes back as an ignored
+ * message whose reason names it.
+ */
 export function decodeMessage(bytes: Uint8Array, variant: SwitchVariant | VariantProfile): DecodeResult {
-  const profile = variantProfile(variant);
+  try {
+    return decode(bytes, variantProfile(variant));
+  } catch (e) {
+    return ignore('Q.931 clause 5.8', `message of ${bytes.length} octets not decoded: ${(e as Error).message}`);
+  }
+}
+
+function decode(bytes: Uint8Array, profile: VariantProfile): DecodeResult {
   const pd = bytes[0];
   // Clause 5.8.2: too short to hold a message type -> ignore.
   if (pd === undefined) return ignore('Q.931 clause 5.8.2', 'empty message');
@@ -180,17 +189,20 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
   const errors: IeError[] = [];
   const counts = new Map<IeKind, number>();
   const mandatory = new Set<number>((rule?.mandatory ?? []).map((k) => codecOf(k).identifier));
+  const limits = { ...REPEAT_LIMIT, ...rule?.repeat };
   let locked = 0;
   let once: number | null = null;
+  // Clause 5.8.5.2: only the first occurrences up to the message's limit are handled, even
+  // when the first one turns out malformed; the rest are ignored.
+  const admit = (kind: IeKind, codeset: number, identifier: number): boolean => {
+    const n = (counts.get(kind) ?? 0) + 1;
+    counts.set(kind, n);
+    if (n <= (limits[kind] ?? 1)) return true;
+    errors.push({ codeset, identifier, problem: 'duplicated', mandatory: false, detail: `${kind} repeated ${n} times` });
+    return false;
+  };
   const take = (ie: InformationElement, codeset: number, identifier: number): void => {
-    // Clause 5.8.5.2: repetitions beyond what the message allows are ignored.
-    const n = (counts.get(ie.kind) ?? 0) + 1;
-    counts.set(ie.kind, n);
-    if (n > (REPEAT_LIMIT[ie.kind] ?? 1)) {
-      errors.push({ codeset, identifier, problem: 'duplicated', mandatory: false, detail: `${ie.kind} repeated ${n} times` });
-      return;
-    }
-    ies.push(ie);
+    if (admit(ie.kind, codeset, identifier)) ies.push(ie);
   };
   let at = start;
   while (at < bytes.length) {
@@ -202,14 +214,25 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         // Clause 4.5.3 locking shift / 4.5.4 non-locking shift.
         const codeset = id & CODESET_MASK;
         const locking = (id & NON_LOCKING) === 0;
-        ies.push({ kind: 'shift', locking, codeset });
-        if (locking) {
-          locked = codeset;
+        if (once !== null) {
+          // Clause 4.5.4: a shift right after a non-locking shift supersedes it ("as though
+          // a locking Shift only had been received"); the first one shifted nothing.
+          dropOrphanShift(ies, ies.length - 1);
           once = null;
-        } else once = codeset;
+        }
+        if (locking && codeset <= locked) {
+          // Clause 4.5.2 / 4.5.3: a locking shift goes only to a higher codeset. Not taken,
+          // so the IEs after it stay in the active codeset; reported as a content error.
+          errors.push({ codeset: locked, identifier: id, problem: 'content', mandatory: false, detail: `locking shift from codeset ${locked} to codeset ${codeset}` });
+          continue;
+        }
+        ies.push({ kind: 'shift', locking, codeset });
+        if (locking) locked = codeset;
+        else once = codeset;
         continue;
       }
       const codeset = once ?? locked;
+      const shiftAt = once !== null ? ies.length - 1 : -1;
       once = null;
       if (codeset === 0 && id === SENDING_COMPLETE) take({ kind: 'sending-complete' }, 0, id);
       else if (
@@ -220,9 +243,11 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
       } else {
         errors.push({ codeset, identifier: id, problem: 'unrecognized', mandatory: false, detail: `single-octet IE 0x${hex(id)} in codeset ${codeset}` });
       }
+      dropOrphanShift(ies, shiftAt);
       continue;
     }
     const codeset = once ?? locked;
+    const shiftAt = once !== null ? ies.length - 1 : -1;
     once = null;
     const len = bytes[at + 1];
     const kind = codeset === 0 ? KIND_BY_IDENTIFIER.get(id) : undefined;
@@ -236,14 +261,17 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         mandatory: codeset === 0 && mandatory.has(id),
         detail: `IE 0x${hex(id)} announces ${len ?? '?'} octets, ${have} remain`,
       });
+      dropOrphanShift(ies, shiftAt);
       break;
     }
     const contents = bytes.subarray(at + 2, at + 2 + len);
     at += 2 + len;
     if (kind !== undefined) {
-      const r = codecOf(kind).decode(contents, variant);
-      if (r.ok) take(r.value, 0, id);
-      else errors.push({ codeset, identifier: id, problem: 'content', mandatory: mandatory.has(id), detail: r.error });
+      if (admit(kind, codeset, id)) {
+        const r = codecOf(kind).decode(contents, variant);
+        if (r.ok) ies.push(r.value);
+        else errors.push({ codeset, identifier: id, problem: 'content', mandatory: mandatory.has(id), detail: r.error });
+      }
     } else if ((codeset === 0 && OPAQUE_CODESET0.has(id)) || (codeset !== 0 && variant.codesets.includes(codeset))) {
       const ie: OpaqueIe = { kind: 'opaque', codeset, identifier: id, data: contents.slice() };
       take(ie, codeset, id);
@@ -257,15 +285,35 @@ function decodeIes(bytes: Uint8Array, start: number, variant: VariantProfile, ru
         detail: `IE 0x${hex(id)} (${len} octets) in codeset ${codeset} is not recognized`,
       });
     }
+    dropOrphanShift(ies, shiftAt);
   }
-  // Clause 5.8.6.1: mandatory IEs that never arrived (content errors are already listed).
-  for (const kind of rule?.mandatory ?? []) {
+  // Clause 5.8.7.3: a recognized IE the message does not allow is handled as unrecognized.
+  for (const kind of rule?.conditionalUnexpected?.(ies) ?? []) {
     const identifier = codecOf(kind).identifier;
-    if (!ies.some((ie) => ie.kind === kind) && !errors.some((e) => e.codeset === 0 && e.identifier === identifier)) {
-      errors.push({ codeset: 0, identifier, problem: 'missing', mandatory: true, detail: `mandatory ${codecOf(kind).name} missing` });
+    for (let i = ies.length - 1; i >= 0; i--) {
+      if (ies[i]?.kind !== kind) continue;
+      ies.splice(i, 1);
+      errors.push({ codeset: 0, identifier, problem: 'unexpected', mandatory: false, detail: `${codecOf(kind).name} not allowed here` });
     }
   }
+  // Clause 5.8.6.1: mandatory IEs that never arrived; a malformed one is a mandatory
+  // content error (clause 5.8.6.2), also when only the other IEs made it mandatory.
+  for (const kind of [...(rule?.mandatory ?? []), ...(rule?.conditionalMandatory?.(ies) ?? [])]) {
+    const identifier = codecOf(kind).identifier;
+    if (ies.some((ie) => ie.kind === kind)) continue;
+    const wrong = errors.filter((e) => e.codeset === 0 && e.identifier === identifier && e.problem !== 'duplicated');
+    if (wrong.length > 0) wrong.forEach((e) => (e.mandatory = true));
+    else errors.push({ codeset: 0, identifier, problem: 'missing', mandatory: true, detail: `mandatory ${codecOf(kind).name} missing` });
+  }
   return errors;
+}
+
+/**
+ * A non-locking shift whose IE was not taken leaves the list: kept, it would
+ * move the next IE into its codeset when the message is encoded again.
+ */
+function dropOrphanShift(ies: InformationElement[], shiftAt: number): void {
+  if (shiftAt >= 0 && shiftAt === ies.length - 1) ies.pop();
 }
 
 function report(cause: number, errors: readonly IeError[]): CauseReport {
@@ -279,6 +327,12 @@ function decideAction(msg: Q931Message, rule: MessageRule | undefined, errors: r
   const global = msg.callReference.length > 0 && msg.callReference.value === 0;
   if (global && !isMaintenanceDiscriminator(msg.protocolDiscriminator) && !GLOBAL_CR_MESSAGES.has(msg.messageType)) {
     return { kind: 'status', clause: 'Q.931 clause 5.8.3.2', reason: `${name} on the global call reference`, cause: Cause.INVALID_CALL_REFERENCE };
+  }
+  // Clause 5.8.3.2 d): a SETUP or RESUME whose call reference flag is 1 claims to come
+  // from the side that did not allocate the call reference -> ignore.
+  const opening = msg.messageType === MessageType.SETUP || msg.messageType === MessageType.RESUME;
+  if (opening && !isMaintenanceDiscriminator(msg.protocolDiscriminator) && msg.callReference.flag === 1) {
+    return { kind: 'ignore', clause: 'Q.931 clause 5.8.3.2', reason: `${name} with call reference flag 1` };
   }
   // Clause 5.8.4: an unrecognized message type -> STATUS with cause 97.
   if (rule === undefined) {
@@ -313,11 +367,14 @@ function decideAction(msg: Q931Message, rule: MessageRule | undefined, errors: r
   }
   // Clause 5.8.7.1 (unrecognized -> 99) and 5.8.7.2 (content error -> 100): act on the
   // message; tell the peer with STATUS, or in the clearing response for clearing messages.
-  const unrecognized = errors.filter((e) => e.problem === 'unrecognized');
+  // Departure: 5.8.7.2 would allow a STATUS during clearing too; we carry its cause in the
+  // clearing response as 5.8.7.1 a)-b) do, so clearing is never interleaved with STATUS.
+  const unrecognized = errors.filter((e) => e.problem === 'unrecognized' || e.problem === 'unexpected');
   const content = errors.filter((e) => e.problem === 'content' || e.problem === 'truncated');
   if (unrecognized.length === 0 && content.length === 0) return { kind: 'process' };
   const r = unrecognized.length > 0 ? report(Cause.IE_NONEXISTENT, unrecognized) : report(Cause.INVALID_IE_CONTENTS, content);
-  return rule.clearing ? { kind: 'process', respondWith: r } : { kind: 'process', status: r };
+  if (rule.clearing === 'last') return { kind: 'process' };
+  return rule.clearing === 'respond' ? { kind: 'process', respondWith: r } : { kind: 'process', status: r };
 }
 
 function hex(n: number): string {
@@ -367,7 +424,7 @@ function ieLength(ie: TypedIe | InformationElement, variant: VariantProfile): nu
 
 function checkHeader(msg: Q931Message): void {
   const { value, flag, length } = msg.callReference;
-  if (!Number.isInteger(msg.protocolDiscriminator) || msg.protocolDiscriminator < 0 || msg.protocolDiscriminator > 0xff) {
+  if (!Number.isInteger(msg.protocolDiscriminator) || msg.protocolDiscriminator < 0 || msg.protocolDiscriminator > OCTET) {
     throw new RangeError(`message: protocol discriminator ${msg.protocolDiscriminator} does not fit one octet`);
   }
   if (!Number.isInteger(length) || length < 0 || length > CR_LENGTH_MASK) {
@@ -378,6 +435,7 @@ function checkHeader(msg: Q931Message): void {
     throw new RangeError(`message: call reference ${value} does not fit ${length} octets (0..${max})`);
   }
   if (flag !== 0 && flag !== 1) throw new RangeError(`message: call reference flag ${String(flag)} is not 0 or 1`);
+  if (length === 0 && flag !== 0) throw new RangeError('message: the dummy call reference (length 0) has no flag');
   if (!Number.isInteger(msg.messageType) || msg.messageType < 0 || msg.messageType > SEVEN_BITS) {
     throw new RangeError(`message: message type ${msg.messageType} does not fit 7 bits`);
   }
@@ -409,6 +467,9 @@ export function encodeMessage(msg: Q931Message, variant: SwitchVariant | Variant
   let once: number | null = null;
   for (const ie of msg.ies) {
     const codeset = once ?? locked;
+    if (ie.kind === 'shift' && ie.locking && ie.codeset <= locked) {
+      throw new RangeError(`message: locking shift from codeset ${locked} to codeset ${ie.codeset}; Q.931 clause 4.5.3 allows only higher codesets`);
+    }
     parts.push(encodeIe(ie, codeset, profile));
     if (ie.kind === 'shift') {
       if (ie.locking) {

@@ -6,7 +6,8 @@ export type { MessageRule, MandatoryErrorReaction } from './messages/message-rul
 export { variantProfile, isSwitchVariant, SWITCH_VARIANTS } from './variants/switch-variant.js';
 export type { SwitchVariant, VariantProfile, NameCarriage } from './variants/switch-variant.js';
 export { TransferCapability, UserInfoLayer1 } from './ie/bearer-capability.js';
-export { bChannel, ChannelSelection, CHANNEL_TYPE_B } from './ie/channel-identification.js';
+export { bChannel, ChannelSelection, CHANNEL_TYPE_B, spanChannelError } from './ie/channel-identification.js';
+export type { SpanType } from './ie/channel-identification.js';
 export {
   TypeOfNumber,
   NumberingPlan,
@@ -22,3 +23,8 @@ export { ProgressDescription } from './ie/progress-indicator.js';
 export { Notification } from './ie/notification-indicator.js';
 export { RestartClass } from './ie/restart-indicator.js';
 export { ChannelStatus } from './ie/change-status.js';
+export { callingNameIes, callingName } from './variants/calling-name.js';
+export { progressIndicatorFor, calledPartyNumberFor, callingPartyNumberFor, setupChannelFor } from './variants/variant-defaults.js';
+export { unknownCallReferenceAction, unexpectedMessageAction } from './message-sequence.js';
+export { qsigCallingName, qsigCallingNameFacility } from './variants/qsig-name.js';
+export { summarizeMessage } from './message-summary.js';

@@ -9,6 +9,7 @@ import {
   encodeMessage,
   firstIe,
   messageLength,
+  summarizeMessage,
   type Q931Message,
 } from '../../src/isdn/q931.js';
 import { fromHex, toHex } from './hex.js';
@@ -57,5 +58,27 @@ describe('Q.931 message codec', () => {
       ies: [{ kind: 'cause', codingStandard: 0, location: 1, value: Cause.NORMAL_CLEARING }],
     };
     assert.equal(toHex(encodeMessage(msg, 'euroisdn')), '080292344508028190');
+  });
+
+  it('summarizes a message on one line for logs', () => {
+    const m = decodeMessage(fromHex(NI2_SETUP), 'national').message;
+    assert.ok(m);
+    assert.equal(summarizeMessage(m), 'SETUP cr=1/0 BC speech ulaw | CHAN B1 excl | DISPLAY "John Smith" | CGPN 2125551212 | CDPN 3125551234');
+    const restart = decodeMessage(fromHex('08 02 0000 46 79 01 87'), 'national').message;
+    assert.ok(restart);
+    assert.equal(summarizeMessage(restart), 'RESTART cr=global RESTART-CLASS 7');
+  });
+
+  it('refuses to encode values that do not fit, naming the field and the sizes', () => {
+    const base: Q931Message = { protocolDiscriminator: 8, callReference: { value: 1, flag: 0, length: 2 }, messageType: MessageType.DISCONNECT, ies: [] };
+    const enc = (m: Partial<Q931Message>) => () => encodeMessage({ ...base, ...m }, 'national');
+    assert.throws(enc({ ies: [{ kind: 'cause', codingStandard: 0, location: 2, value: 200 }] }), /cause: value 200 does not fit \(0\.\.127\)/);
+    assert.throws(enc({ ies: [{ kind: 'cause', codingStandard: 0, location: 2, value: 16, diagnostics: new Uint8Array(29) }] }), /cause: 31 octets, at most 30/);
+    assert.throws(enc({ ies: [{ kind: 'display', text: 'x'.repeat(81) }] }), /display: 81 octets, at most 80/);
+    assert.throws(enc({ ies: [{ kind: 'display', text: 'Zoë' }] }), /display: text character 2 \(U\+eb\) is not IA5/);
+    assert.throws(enc({ ies: [{ kind: 'facility', data: new Uint8Array(256) }] }), /facility: 256 octets, needs 1\.\.255/);
+    assert.throws(enc({ callReference: { value: 0x8000, flag: 0, length: 2 } }), /call reference 32768 does not fit 2 octets \(0\.\.32767\)/);
+    assert.throws(enc({ ies: [{ kind: 'shift', locking: false, codeset: 6 }, { kind: 'cause', codingStandard: 0, location: 2, value: 16 }] }), /cause: belongs to codeset 0, follows a shift to codeset 6/);
+    assert.throws(enc({ ies: [{ kind: 'called-party-number', typeOfNumber: 2, numberingPlan: 1, presentation: 0, digits: '1' } as never] }), /called party number: has no presentation or screening/);
   });
 });

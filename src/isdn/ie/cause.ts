@@ -17,8 +17,8 @@ const CODING_SHIFT = 5;
 const TWO_BITS = 0x03;
 const LOCATION_MASK = 0x0f;
 const SEVEN_BITS = 0x7f;
-/** Q.850 clause 2.2.5: a diagnostic is at most 27 octets long (30 octets of IE contents). */
-const MAX_CONTENTS = 32;
+/** Q.931 Table 3-6: the cause IE is 4-32 octets long, so at most 30 octets of contents. */
+const MAX_CONTENTS = 30;
 
 /** Location (Q.850 clause 2.2.3). */
 export const Location = {

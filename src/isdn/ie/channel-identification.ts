@@ -115,8 +115,11 @@ function interfaceIdOctets(id: number): number[] {
   return out.map((o, i, a) => (i === a.length - 1 ? o | EXT : o));
 }
 
-function build(ci: ChannelIdentification): number[] {
+function build(ci: ChannelIdentification, variant: VariantProfile): number[] {
   checkField(NAME, 'selection', ci.selection, SELECTION_MASK);
+  if (ci.interfaceIdentifier !== undefined && !variant.interfaceIdentifier) {
+    throw new RangeError(`${NAME}: ${variant.title} has no interface identifier`);
+  }
   const out: number[] = [
     EXT |
       (ci.interfaceIdentifier !== undefined ? INTERFACE_ID_PRESENT : 0) |
@@ -154,8 +157,8 @@ export const channelIdentification: IeCodec<ChannelIdentification> = {
   identifier: 0x18,
   name: NAME,
   decode,
-  encode: (ci) => Uint8Array.from(build(ci)),
-  length: (ci) => build(ci).length,
+  encode: (ci, variant) => Uint8Array.from(build(ci, variant)),
+  length: (ci, variant) => build(ci, variant).length,
 };
 
 /** A channel ID for one B-channel of a T1 or E1 span (the common SETUP form). */
@@ -172,4 +175,32 @@ export function bChannel(channel: number, exclusive: boolean, interfaceIdentifie
   };
   if (interfaceIdentifier !== undefined) ci.interfaceIdentifier = interfaceIdentifier;
   return ci;
+}
+
+/** The B-channels a span type carries: T1 23B+D (1..23, 24 is the D-channel), E1 30B+D (1..31 without 16). */
+export type SpanType = 'T1' | 'E1';
+
+const T1_D_CHANNEL = 24;
+const E1_D_CHANNEL = 16;
+const E1_LAST = 31;
+
+/**
+ * Why a channel identification names no B-channel of this span, or null when
+ * it does. Q.931 clause 5.1.2 / 5.2.3.1: a channel that does not exist is
+ * refused with cause 82; the call control decides that, this only checks.
+ * With NFAS the D-channel timeslot of another span is a B-channel, so a
+ * channel ID with an interface identifier may name timeslot 24 on a T1.
+ */
+export function spanChannelError(ci: ChannelIdentification, span: SpanType): string | null {
+  if (ci.interfaceType !== 'primary') return `${NAME}: a basic rate channel on a ${span} span`;
+  if (ci.slotMap !== undefined) return null;
+  for (const ch of ci.channels ?? []) {
+    if (span === 'T1') {
+      const last = ci.interfaceIdentifier !== undefined ? T1_D_CHANNEL : T1_D_CHANNEL - 1;
+      if (ch < 1 || ch > last) return `${NAME}: channel ${ch} is not a B-channel of a T1 (1..${last})`;
+    } else if (ch < 1 || ch > E1_LAST || ch === E1_D_CHANNEL) {
+      return `${NAME}: timeslot ${ch} is not a B-channel of an E1 (1..15, 17..31)`;
+    }
+  }
+  return null;
 }

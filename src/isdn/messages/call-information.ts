@@ -10,6 +10,6 @@ export const CALL_INFORMATION: readonly MessageRule[] = [
   { name: 'SUSPEND', messageType: MessageType.SUSPEND, clause: 'Q.931 clause 3.1.18', mandatory: [], onMandatoryError: 'status' },
   { name: 'SUSPEND_ACKNOWLEDGE', messageType: MessageType.SUSPEND_ACKNOWLEDGE, clause: 'Q.931 clause 3.1.19', mandatory: [], onMandatoryError: 'status' },
   { name: 'SUSPEND_REJECT', messageType: MessageType.SUSPEND_REJECT, clause: 'Q.931 clause 3.1.20', mandatory: ['cause'], onMandatoryError: 'status' },
-  // User-user IE is mandatory (clause 3.1.21); the codec passes it through as an opaque IE.
-  { name: 'USER_INFORMATION', messageType: MessageType.USER_INFORMATION, clause: 'Q.931 clause 3.1.21', mandatory: [], onMandatoryError: 'status' },
+  // User-user IE is mandatory; the codec passes it through as an opaque IE, so it does not check it.
+  { name: 'USER_INFORMATION', messageType: MessageType.USER_INFORMATION, clause: 'Q.931 clause 3.3 (user signalling bearer)', mandatory: [], onMandatoryError: 'status' },
 ];

@@ -1,5 +1,5 @@
-// National maintenance messages SERVICE / SERVICE ACKNOWLEDGE (ANSI T1.607
-// Annex, NI-2; protocol discriminator 0x03, AT&T 0x43), absent from ETSI and QSIG.
+// Maintenance messages SERVICE / SERVICE ACKNOWLEDGE (ANSI T1.607 Annex; NI-2
+// national protocol discriminator 0x43, AT&T and DMS-100 0x03), absent from ETSI and QSIG.
 import { MaintenanceMessageType } from '../message-type.js';
 import type { MessageRule } from './message-rule.js';
 

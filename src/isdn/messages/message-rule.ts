@@ -1,6 +1,6 @@
 // What the codec knows about each message: its code, its mandatory IEs and
 // what Q.931 clause 5.8.6.1 says to do when one is missing or wrong.
-import type { IeKind, TypedIe } from '../information-element.js';
+import type { IeKind, InformationElement, TypedIe } from '../information-element.js';
 import type { MessageTypeName } from '../message-type.js';
 
 /**
@@ -22,8 +22,18 @@ export interface MessageRule {
   readonly clause: string;
   readonly mandatory: readonly TypedIe['kind'][];
   readonly onMandatoryError: MandatoryErrorReaction;
-  /** Clearing messages put a non-mandatory IE error's cause into their response (clause 5.8.7.1). */
-  readonly clearing?: boolean;
+  /**
+   * Clause 5.8.7.1 a)-c): a clearing message answers an optional IE error in its
+   * response ('respond': DISCONNECT -> RELEASE, RELEASE -> RELEASE COMPLETE), or
+   * not at all ('last': RELEASE COMPLETE); never with STATUS.
+   */
+  readonly clearing?: 'respond' | 'last';
+  /** IEs mandatory only when the message's other IEs say so (e.g. RESTART of indicated channels). */
+  readonly conditionalMandatory?: (ies: readonly InformationElement[]) => readonly TypedIe['kind'][];
+  /** Recognized IEs the message's other IEs rule out (clause 5.8.7.3: treated as unrecognized). */
+  readonly conditionalUnexpected?: (ies: readonly InformationElement[]) => readonly TypedIe['kind'][];
+  /** Repeat limits of this message that differ from REPEAT_LIMIT. */
+  readonly repeat?: Partial<Record<IeKind, number>>;
 }
 
 /** Clause 5.8.5.2: how often an IE may appear; the rest are ignored. Default 1. */

@@ -1,10 +1,10 @@
-// Miscellaneous messages, Q.931 clause 3.1 (Table 4-2 "miscellaneous") and FACILITY (Q.932 clause 4.3).
+// Miscellaneous messages, Q.931 clauses 3.1 and 3.3 (Table 4-2 "miscellaneous") and FACILITY (Q.932 clause 4.3).
 import { MessageType } from '../message-type.js';
 import type { MessageRule } from './message-rule.js';
 
 export const MISCELLANEOUS: readonly MessageRule[] = [
-  { name: 'SEGMENT', messageType: MessageType.SEGMENT, clause: 'Q.931 clause 3.1.15a', mandatory: [], onMandatoryError: 'status' },
-  { name: 'CONGESTION_CONTROL', messageType: MessageType.CONGESTION_CONTROL, clause: 'Q.931 clause 3.1.3', mandatory: [], onMandatoryError: 'status' },
+  { name: 'SEGMENT', messageType: MessageType.SEGMENT, clause: 'Q.931 Annex H (message segmentation)', mandatory: [], onMandatoryError: 'status' },
+  { name: 'CONGESTION_CONTROL', messageType: MessageType.CONGESTION_CONTROL, clause: 'Q.931 clause 3.3 (user signalling bearer)', mandatory: [], onMandatoryError: 'status' },
   { name: 'INFORMATION', messageType: MessageType.INFORMATION, clause: 'Q.931 clause 3.1.6', mandatory: [], onMandatoryError: 'status' },
   // Clause 3.1.7: the notification indicator is mandatory in NOTIFY.
   { name: 'NOTIFY', messageType: MessageType.NOTIFY, clause: 'Q.931 clause 3.1.7', mandatory: ['notification-indicator'], onMandatoryError: 'status' },

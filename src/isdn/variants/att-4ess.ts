@@ -5,7 +5,8 @@ export const att4ess: VariantProfile = {
   name: '4ess',
   title: 'AT&T 4ESS',
   standard: 'ANSI T1.607 / AT&T TR 41459',
-  maintenanceDiscriminator: 0x43,
+  // AT&T maintenance messages use protocol discriminator 0x03.
+  maintenanceDiscriminator: 0x03,
   maxCallReferenceLength: 2,
   nameCarriage: 'codeset6-display',
   displayTypeCallingName: null,

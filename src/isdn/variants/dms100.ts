@@ -5,6 +5,7 @@ export const dms100: VariantProfile = {
   name: 'dms100',
   title: 'Nortel DMS-100',
   standard: 'ANSI T1.607 / NIS A211-1',
+  // DMS-100 maintenance messages use protocol discriminator 0x03, as AT&T's do.
   maintenanceDiscriminator: 0x03,
   maxCallReferenceLength: 2,
   nameCarriage: 'display-typed',

@@ -5,8 +5,8 @@ export const lucent5ess: VariantProfile = {
   name: '5ess',
   title: 'Lucent 5ESS custom',
   standard: 'ANSI T1.607 / AT&T 5ESS',
-  // AT&T maintenance messages use protocol discriminator 0x43.
-  maintenanceDiscriminator: 0x43,
+  // AT&T maintenance messages use protocol discriminator 0x03.
+  maintenanceDiscriminator: 0x03,
   maxCallReferenceLength: 2,
   // The calling name arrives as a display IE in codeset 6.
   nameCarriage: 'codeset6-display',

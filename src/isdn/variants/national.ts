@@ -5,8 +5,8 @@ export const national: VariantProfile = {
   name: 'national',
   title: 'National ISDN-2 (NI-2)',
   standard: 'ANSI T1.607',
-  // ANSI T1.607 Annex: maintenance messages use protocol discriminator 0x03.
-  maintenanceDiscriminator: 0x03,
+  // NI-2 national maintenance messages use protocol discriminator 0x43 (0x03 is AT&T's).
+  maintenanceDiscriminator: 0x43,
   maxCallReferenceLength: 2,
   // ANSI T1.607 clause 4.5.16: the display IE starts with a display-type octet.
   nameCarriage: 'display-typed',
