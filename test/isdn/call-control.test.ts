@@ -339,4 +339,27 @@ describe('Q.931 call control (our spans back to back)', function () {
       close();
     }
   });
+
+  it('T309: a D-channel down for longer than T309 clears active calls with cause 27 and frees their channels (clause 5.8.9)', async () => {
+    const { wire, user, network, close } = await twoSpans({ T309: 300 });
+    try {
+      network.on('incoming', (leg) => leg.answer());
+      const call = user.originate({ digits: '100' }, { digits: '5551234' })!;
+      const answered = once(call, 'answered');
+      call.setup();
+      await answered;
+      const cleared = once(call, 'released');
+      wire.connected = false;
+      assert.deepEqual(await cleared, [27]);
+      assert.equal(user.activeCalls.length, 0);
+      wire.connected = true;
+      await once(user.signalling, 'up');
+      // Both ends RESTART the interface again at link-up; the channels come back when it is acknowledged.
+      const deadline = Date.now() + 3000;
+      while (user.freeChannels() < 23 && Date.now() < deadline) await sleep(20);
+      assert.equal(user.freeChannels(), 23);
+    } finally {
+      close();
+    }
+  });
 });
