@@ -24,7 +24,7 @@ export { Notification } from './ie/notification-indicator.js';
 export { RestartClass } from './ie/restart-indicator.js';
 export { ChannelStatus } from './ie/change-status.js';
 export { callingNameIes, callingName } from './variants/calling-name.js';
-export { progressIndicatorFor, calledPartyNumberFor, callingPartyNumberFor, setupChannelFor } from './variants/variant-defaults.js';
+export { progressIndicatorFor, interworkingProgressFor, calledPartyNumberFor, callingPartyNumberFor, setupChannelFor } from './variants/variant-defaults.js';
 export { unknownCallReferenceAction, unexpectedMessageAction } from './message-sequence.js';
 export { qsigCallingName, qsigCallingNameFacility } from './variants/qsig-name.js';
 export { summarizeMessage } from './message-summary.js';

@@ -13,6 +13,7 @@ import {
   decodeMessage,
   encodeMessage,
   firstIe,
+  interworkingProgressFor,
   progressIndicatorFor,
   qsigCallingName,
   qsigCallingNameFacility,
@@ -133,12 +134,19 @@ describe('Q.931 switch variants', () => {
     }
   });
 
-  it('codes progress indicators with the national standard on AT&T switches and ITU-T elsewhere', () => {
-    const hex = (v: SwitchVariant) =>
-      toHex(encodeMessage({ protocolDiscriminator: 8, callReference: { value: 1, flag: 1, length: 2 }, messageType: MessageType.PROGRESS, ies: [progressIndicatorFor(ProgressDescription.INBAND_AVAILABLE, v)] }, v));
-    assert.equal(hex('5ess'), '08028001031e02c288');
-    assert.equal(hex('national'), '08028001031e028288');
-    assert.equal(hex('qsig'), '08028001031e028188');
+  it('marks the SIP side as non-ISDN where the switch takes it: NI-2 in SETUP, all but DMS-100 in answers', () => {
+    const hex = (v: SwitchVariant, m: 'setup' | 'answer') => {
+      const pi = interworkingProgressFor(v, m);
+      return pi === undefined ? null : toHex(encodeMessage({ protocolDiscriminator: 8, callReference: { value: 1, flag: 1, length: 2 }, messageType: MessageType.PROGRESS, ies: [pi] }, v));
+    };
+    // Q.931 clause 4.5.23: ITU-T coding, location 1 (private network serving the local user).
+    assert.equal(hex('national', 'setup'), '08028001031e028183');
+    assert.equal(hex('national', 'answer'), '08028001031e028182');
+    assert.equal(hex('5ess', 'setup'), null);
+    assert.equal(hex('5ess', 'answer'), '08028001031e028182');
+    assert.equal(hex('dms100', 'setup'), null);
+    assert.equal(hex('dms100', 'answer'), null);
+    assert.deepEqual(progressIndicatorFor(ProgressDescription.INBAND_AVAILABLE, 'euroisdn'), { kind: 'progress-indicator', codingStandard: 0, location: 1, description: 8 });
   });
 
   it('gives untyped numbers the type and plan of the variant (unknown/ISDN, national/ISDN on AT&T, private plan on QSIG)', () => {

@@ -12,8 +12,11 @@ export const att4ess: VariantProfile = {
   displayTypeCallingName: null,
   interfaceIdentifier: true,
   exclusiveChannelDefault: true,
-  progressCodingStandard: 2,
-  progressLocation: 2,
+  progressCodingStandard: 0,
+  // Q.850 location 1: a private network (the gateway) serving the local user.
+  progressLocation: 1,
+  interworkingProgressInSetup: false,
+  interworkingProgressInAnswer: true,
   defaultTypeOfNumber: 2,
   defaultNumberingPlan: 1,
   codesets: [5, 6, 7],

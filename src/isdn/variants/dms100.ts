@@ -13,7 +13,11 @@ export const dms100: VariantProfile = {
   interfaceIdentifier: true,
   exclusiveChannelDefault: true,
   progressCodingStandard: 0,
-  progressLocation: 2,
+  // Q.850 location 1: a private network (the gateway) serving the local user.
+  progressLocation: 1,
+  // DMS-100 refuses "not end-to-end ISDN" progress from the user side; send none.
+  interworkingProgressInSetup: false,
+  interworkingProgressInAnswer: false,
   defaultTypeOfNumber: 0,
   defaultNumberingPlan: 1,
   codesets: [5, 6, 7],

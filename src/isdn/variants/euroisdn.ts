@@ -14,7 +14,10 @@ export const euroisdn: VariantProfile = {
   interfaceIdentifier: false,
   exclusiveChannelDefault: false,
   progressCodingStandard: 0,
-  progressLocation: 2,
+  // Q.850 location 1: a private network (the gateway) serving the local user.
+  progressLocation: 1,
+  interworkingProgressInSetup: false,
+  interworkingProgressInAnswer: true,
   defaultTypeOfNumber: 0,
   defaultNumberingPlan: 1,
   codesets: [5, 6, 7],

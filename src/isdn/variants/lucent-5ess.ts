@@ -13,9 +13,11 @@ export const lucent5ess: VariantProfile = {
   displayTypeCallingName: null,
   interfaceIdentifier: true,
   exclusiveChannelDefault: true,
-  // ANSI T1.607 clause 4.5.23: national standard coding of progress descriptions.
-  progressCodingStandard: 2,
-  progressLocation: 2,
+  progressCodingStandard: 0,
+  // Q.850 location 1: a private network (the gateway) serving the local user.
+  progressLocation: 1,
+  interworkingProgressInSetup: false,
+  interworkingProgressInAnswer: true,
   defaultTypeOfNumber: 2,
   defaultNumberingPlan: 1,
   codesets: [5, 6, 7],

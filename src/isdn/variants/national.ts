@@ -14,7 +14,11 @@ export const national: VariantProfile = {
   interfaceIdentifier: true,
   exclusiveChannelDefault: true,
   progressCodingStandard: 0,
-  progressLocation: 2,
+  // Q.850 location 1: a private network (the gateway) serving the local user.
+  progressLocation: 1,
+  // NI-2 expects "origination address is non-ISDN" in a SETUP from interworking equipment.
+  interworkingProgressInSetup: true,
+  interworkingProgressInAnswer: true,
   defaultTypeOfNumber: 0,
   defaultNumberingPlan: 1,
   codesets: [5, 6, 7],

@@ -13,8 +13,10 @@ export const qsig: VariantProfile = {
   interfaceIdentifier: false,
   exclusiveChannelDefault: false,
   progressCodingStandard: 0,
-  // Q.850 location 1: private network serving the local user.
+  // Q.850 location 1: a private network (the gateway) serving the local user.
   progressLocation: 1,
+  interworkingProgressInSetup: false,
+  interworkingProgressInAnswer: true,
   defaultTypeOfNumber: 0,
   // ECMA-143: private numbering plan (9).
   defaultNumberingPlan: 9,

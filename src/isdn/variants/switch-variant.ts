@@ -48,6 +48,14 @@ export interface VariantProfile {
   readonly progressCodingStandard: number;
   /** Location of progress indicators we send (Q.850 clause 2.2.3). */
   readonly progressLocation: number;
+  /**
+   * Whether a SETUP we originate from the SIP side carries progress "origination
+   * address is non-ISDN" (Q.931 clause 5.1.6 / 5.11, interworking), and whether our
+   * SETUP ACKNOWLEDGE / CALL PROCEEDING / ALERTING / CONNECT carry "destination
+   * address is non-ISDN". Switches differ in which of these they accept.
+   */
+  readonly interworkingProgressInSetup: boolean;
+  readonly interworkingProgressInAnswer: boolean;
   /** Type of number and numbering plan of a number the dial plan gave no type to. */
   readonly defaultTypeOfNumber: number;
   readonly defaultNumberingPlan: number;

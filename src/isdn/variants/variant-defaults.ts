@@ -4,10 +4,21 @@ import type { CalledPartyNumber } from '../ie/called-party-number.js';
 import type { CallingPartyNumber } from '../ie/calling-party-number.js';
 import type { ChannelIdentification } from '../ie/channel-identification.js';
 import { bChannel } from '../ie/channel-identification.js';
-import type { ProgressIndicator } from '../ie/progress-indicator.js';
+import { ProgressDescription, type ProgressIndicator } from '../ie/progress-indicator.js';
 import { variantProfile, type SwitchVariant, type VariantProfile } from './switch-variant.js';
 
-/** A progress indicator coded as the variant wants it (Q.931 clause 4.5.23; ANSI T1.607 clause 4.5.23). */
+/**
+ * The progress indicator marking the far end (SIP) as non-ISDN (Q.931 clause
+ * 5.1.6 and 5.2.6: interworking with a non-ISDN network), for a SETUP we send
+ * or for our answer to one; undefined where the variant does not take it.
+ */
+export function interworkingProgressFor(variant: SwitchVariant | VariantProfile, message: 'setup' | 'answer'): ProgressIndicator | undefined {
+  const v = variantProfile(variant);
+  if (message === 'setup') return v.interworkingProgressInSetup ? progressIndicatorFor(ProgressDescription.ORIGIN_NON_ISDN, v) : undefined;
+  return v.interworkingProgressInAnswer ? progressIndicatorFor(ProgressDescription.DESTINATION_NON_ISDN, v) : undefined;
+}
+
+/** A progress indicator coded as the variant wants it (Q.931 clause 4.5.23). */
 export function progressIndicatorFor(description: number, variant: SwitchVariant | VariantProfile): ProgressIndicator {
   const v = variantProfile(variant);
   return { kind: 'progress-indicator', codingStandard: v.progressCodingStandard, location: v.progressLocation, description };
