@@ -303,6 +303,9 @@ export class PriSpan extends EventEmitter<PstnLineEvents> implements PstnLine, C
       this.t309 = null;
     }
     for (const call of this.calls.values()) call.enquire();
+    // Q.931 clause 5.8.8: a data link reset may have lost our RESTART; send it again
+    // rather than wait for T316.
+    if (wasUp && this.restartPending) this.restart(this.restartPending);
     if (!wasUp) {
       this.trace('D-channel up');
       this.signalling.emit('up');

@@ -63,8 +63,9 @@ async function spanWithScriptedPeer(side: 'user' | 'network', timers = {}): Prom
 
 async function twoSpans(timers = {}): Promise<{ wire: FramePipePair; user: PriSpan; network: PriSpan; close: () => void }> {
   const wire = new FramePipePair();
-  const user = new PriSpan(wire.a, { name: 'cpe', side: 'user', switchVariant: 'national', type: 't1', link, timers });
-  const network = new PriSpan(wire.b, { name: 'co', side: 'network', switchVariant: 'national', type: 't1', link, timers });
+  const t = { T316: 1000, ...timers };
+  const user = new PriSpan(wire.a, { name: 'cpe', side: 'user', switchVariant: 'national', type: 't1', link, timers: t });
+  const network = new PriSpan(wire.b, { name: 'co', side: 'network', switchVariant: 'national', type: 't1', link, timers: t });
   // Both ends RESTART the interface at link-up (Q.931 clause 5.5); calls start after both are acknowledged.
   const restartedBy = (span: PriSpan): Promise<void> =>
     new Promise((resolve) => {
@@ -355,7 +356,7 @@ describe('Q.931 call control (our spans back to back)', function () {
       wire.connected = true;
       await once(user.signalling, 'up');
       // Both ends RESTART the interface again at link-up; the channels come back when it is acknowledged.
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 8000;
       while (user.freeChannels() < 23 && Date.now() < deadline) await sleep(20);
       assert.equal(user.freeChannels(), 23);
     } finally {
