@@ -63,7 +63,7 @@ for (const variant of VARIANTS) {
           overlapSending: true,
           overlapReceiving: true,
           numberComplete: complete,
-          timers: { T309: 10000, T303: 2000 },
+          timers: { T309: 10000, T303: 2000, T316: 2000 },
         });
       });
       after(async () => {
