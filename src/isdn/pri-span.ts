@@ -457,7 +457,7 @@ export class PriSpan extends EventEmitter<PstnLineEvents> implements PstnLine, C
     this.calls.set(`i${ref}`, call);
     const overlap =
       (this.options.overlapReceiving ?? false) && !s.sendingComplete && !this.numberComplete(called.digits);
-    call.present(s, overlap);
+    call.present(overlap);
   }
 
   /** Global call reference: RESTART and RESTART ACKNOWLEDGE (Q.931 clause 5.5), STATUS. */
