@@ -409,6 +409,18 @@ export class PriCall extends EventEmitter<PstnLegEvents> implements PstnLeg {
     else this.receiveIncoming(s);
   }
 
+  /** Q.931 clause 5.8.6.1: a DISCONNECT we could not read (its cause missing or wrong): RELEASE with the cause. */
+  disconnectedInError(cause: Q850Cause): void {
+    const state = this._state;
+    if (state === CallState.Null || state === CallState.ReleaseRequest) return;
+    this.clearCause = cause;
+    this.reportReleased(cause);
+    if (!CLEARING.has(state)) {
+      this.stateTransition(this.host.side === 'user' ? CallState.DisconnectIndication : CallState.DisconnectRequest);
+    }
+    this.sendRelease(cause);
+  }
+
   /** Answers to our SETUP (Q.931 clauses 5.1.2 - 5.1.8 user side, 5.2.3 - 5.2.8 network side). */
   private receiveOutgoing(s: Signal): void {
     const state = this._state;

@@ -389,6 +389,9 @@ export class PriSpan extends EventEmitter<PstnLineEvents> implements PstnLine, C
       this.sendSignal({ type: 'RELEASE_COMPLETE', callRef: ref, cause: r.cause });
     } else if (r.type === 'RELEASE_COMPLETE') {
       call?.receive({ type: 'RELEASE_COMPLETE', callRef: r.callRef, cause: r.cause });
+    } else if (r.type === 'DISCONNECT' && call) {
+      // Q.931 clause 5.8.6.1: a DISCONNECT without its cause still clears, with RELEASE carrying ours.
+      call.disconnectedInError(r.cause);
     } else {
       this.sendSignal({ type: 'STATUS', callRef: ref, cause: r.cause, callState: call?.state ?? 0 });
     }

@@ -363,4 +363,22 @@ describe('Q.931 call control (our spans back to back)', function () {
       close();
     }
   });
+
+  it('a DISCONNECT without its mandatory cause still clears the call, with RELEASE cause 96 (clause 5.8.6.1)', async () => {
+    const { span, peer, close } = await spanWithScriptedPeer('user');
+    try {
+      const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
+      call.setup();
+      const setup = await peer.next('SETUP');
+      const ref = { value: (setup.callRef as { value: number }).value, flag: 1 as const };
+      peer.send({ type: 'CONNECT', callRef: ref, channel: setup.channel! });
+      await once(call, 'answered');
+      const released = once(call, 'released');
+      peer.send({ type: 'DISCONNECT', callRef: ref });
+      assert.deepEqual(await released, [96]);
+      assert.equal((await peer.next('RELEASE')).cause, 96);
+    } finally {
+      close();
+    }
+  });
 });
