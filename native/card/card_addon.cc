@@ -11,7 +11,7 @@
 #include "backends/dahdi_channel.h"
 #include "backends/sim_kernel.h"
 #include "card/card_io.h"
-#include "card/dsp_config.h"
+#include "dsp/dsp_config_js.h"
 
 namespace sipline::card {
 namespace {
@@ -351,7 +351,7 @@ struct BatchConverter {
         if (e.kind == "dtmf") eo.Set("durationMs", e.durationMs);
         if (e.kind == "dtmf" || e.kind == "dtmf-begin") eo.Set("levelDbm0", e.levelDbm0);
       }
-      if (e.callerId) eo.Set("callerId", callerIdToJs(env, *e.callerId));
+      if (e.callerId) eo.Set("callerId", dsp::callerIdToJs(env, *e.callerId));
       events.Set(static_cast<uint32_t>(i), eo);
     }
     o.Set("events", events);
@@ -430,7 +430,7 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
         s.hardwareDtmf = o.Has("hardwareDtmf") && o.Get("hardwareDtmf").ToBoolean();
         if (o.Has("dsp") && o.Get("dsp").IsObject()) {
           s.dsp = std::make_shared<const dsp::ChannelDspConfig>(
-              dspConfigFrom(env, o.Get("dsp").As<Napi::Object>(), "channel " + std::to_string(s.channel.number) + " dsp"));
+              dsp::dspConfigFrom(env, o.Get("dsp").As<Napi::Object>(), "channel " + std::to_string(s.channel.number) + " dsp"));
         }
         specs.push_back(s);
       }
@@ -593,7 +593,7 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
     return guarded(info.Env(), [&] {
       int h = intArg(info, 0, "handle");
       if (info.Length() < 2 || !info[1].IsObject()) throw codedError(info.Env(), "callerId must be an object", "EINVAL");
-      card(info.Env()).sendCallerId(h, callerIdFrom(info.Env(), info[1].As<Napi::Object>(), "callerId"));
+      card(info.Env()).sendCallerId(h, dsp::callerIdFrom(info.Env(), info[1].As<Napi::Object>(), "callerId"));
       return info.Env().Undefined();
     });
   }

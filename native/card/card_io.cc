@@ -2,8 +2,6 @@
 // frames and events leave in one batch (DESIGN.md: one callback per tick).
 #include "card/card_io.h"
 
-#include "card/dsp_config.h"
-
 #include <dahdi/user.h>
 #include <pthread.h>
 #include <sched.h>
@@ -335,7 +333,7 @@ void Card::run() {
           for (auto& de : c.dspEvents) {
             CardEvent ev;
             ev.handle = handle;
-            ev.kind = dspEventKind(de.kind);
+            ev.kind = dsp::dspEventKindName(de.kind);
             ev.atSample = de.atSample;
             ev.durationMs = de.durationMs;
             ev.levelDbm0 = de.levelDbm0;
