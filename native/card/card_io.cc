@@ -216,11 +216,7 @@ void Card::runCommands(Batch& batch) {
     try {
       cmd.fn(*channels_[cmd.handle]->dsp);
     } catch (const std::exception& err) {
-      CardEvent ev;
-      ev.handle = cmd.handle;
-      ev.kind = "error";
-      ev.data.assign(err.what(), err.what() + std::strlen(err.what()));
-      batch.events.push_back(std::move(ev));
+      errorEvent(cmd.handle, err, batch);
     }
   }
 }
@@ -286,6 +282,14 @@ void Card::run() {
     int r = kernel_.poll(fds.data(), fds.size(), 20);
     if (r < 0) {
       if (errno == EINTR) continue;
+      // The thread ends here: tell every channel rather than fall silent.
+      BackendError err("poll", errno);
+      auto last = std::make_unique<Batch>();
+      last->readyNs = monotonicNs();
+      for (std::size_t k = 0; k < channels_.size(); k++) errorEvent(static_cast<int>(k), err, *last);
+      last->tick = ++tick;
+      ticks_ = tick;
+      if (!deliver_(std::move(last))) batchesDropped_++;
       break;
     }
     if (r == 0) continue;
@@ -301,6 +305,13 @@ void Card::run() {
       Channel& c = *channels_[k];
       int handle = static_cast<int>(k);
       try {
+        // POLLERR, POLLHUP or POLLNVAL alone would return at once on every
+        // poll and spin this thread: the channel is dropped instead.
+        if (!(re & (POLLIN | POLLPRI))) {
+          throw BackendError("poll on channel " + std::to_string(c.spec.channel.number) + " reported " +
+                                 (re & POLLNVAL ? "POLLNVAL" : re & POLLHUP ? "POLLHUP" : "POLLERR"),
+                             re & POLLNVAL ? EBADF : EIO);
+        }
         if (re & POLLPRI) drainEvents(c, handle, *batch);
         if (!(re & POLLIN)) continue;
         if (c.spec.channel.mode == ChannelMode::Hdlc) {

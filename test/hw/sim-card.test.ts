@@ -86,6 +86,13 @@ describe('emulated card through the DAHDI backend', () => {
       assert.ok(Date.now() - t0 >= 700, 'hook complete came before the 750 ms flash time');
     });
 
+    it('refuses a channel number that is not a whole int32, rather than ringing the channel it wraps onto', () => {
+      for (const bad of [2 ** 32 + 56, 56.5, Number.NaN]) {
+        assert.throws(() => sim.ring(bad, true), (e: unknown) => e instanceof CardError && e.code === 'EINVAL' && /channel must be a whole number/.test(e.message), String(bad));
+      }
+      assert.equal(sim.state(56).ringing, false);
+    });
+
     it('refuses to ring a central office with a typed error naming the channel', () => {
       assert.throws(() => card.channel(56).hook('ring'), (e: unknown) => e instanceof CardError && e.code === 'EINVAL' && /channel 56/.test(e.message));
     });
