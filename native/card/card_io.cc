@@ -99,7 +99,12 @@ Card::~Card() { stop(); }
 void Card::start() {
   if (running_ || stopped_) return;
   running_ = true;
-  thread_ = std::thread([this] { run(); });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    running_ = false;  // no thread (EAGAIN): a later start() may try again
+    throw;
+  }
   // Real-time priority when allowed (CAP_SYS_NICE); the card works without it.
   sched_param sp{};
   sp.sched_priority = 10;
