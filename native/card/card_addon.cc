@@ -50,12 +50,19 @@ Napi::Value guarded(Napi::Env env, Fn&& fn) {
 
 // Int32Value() alone would wrap 2^32 + 56 onto 56 and truncate 56.5: a number
 // that is not a whole int32 is refused instead of reaching another channel.
-int intArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
-  double d = info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= INT32_MIN && d <= INT32_MAX) || d != std::floor(d)) {
-    throw codedError(info.Env(), std::string(name) + " must be a whole number (int32)", "EINVAL");
-  }
+int wholeInt32(Napi::Env env, Napi::Value v, const std::string& name) {
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= INT32_MIN && d <= INT32_MAX) || d != std::floor(d)) throw codedError(env, name + " must be a whole number (int32)", "EINVAL");
   return static_cast<int>(d);
+}
+
+int intArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) { return wholeInt32(info.Env(), info[i], name); }
+
+// Element i of a list of specs; anything but an object is refused by position.
+Napi::Object specAt(Napi::Env env, Napi::Array list, uint32_t i, const char* what) {
+  Napi::Value v = list.Get(i);
+  if (!v.IsObject()) throw codedError(env, std::string(what) + " " + std::to_string(i + 1) + " must be an object", "EINVAL");
+  return v.As<Napi::Object>();
 }
 
 bool boolArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
@@ -129,7 +136,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
       Napi::Array arr = info[0].As<Napi::Array>();
       std::vector<backends::SimSpanSpec> specs;
       for (uint32_t i = 0; i < arr.Length(); i++) {
-        Napi::Object o = arr.Get(i).As<Napi::Object>();
+        Napi::Object o = specAt(env, arr, i, "span");
         backends::SimSpanSpec s;
         std::string type = o.Get("type").ToString();
         if (type == "t1") s.type = backends::SimSpanType::T1;
@@ -442,14 +449,15 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
       std::vector<CardChannelSpec> specs;
       Napi::Array arr = info[1].As<Napi::Array>();
       for (uint32_t i = 0; i < arr.Length(); i++) {
-        Napi::Object o = arr.Get(i).As<Napi::Object>();
+        Napi::Object o = specAt(env, arr, i, "channel spec");
         CardChannelSpec s;
-        s.channel.number = o.Get("number").ToNumber().Int32Value();
+        s.channel.number = wholeInt32(env, o.Get("number"), "channel spec " + std::to_string(i + 1) + " number");
         std::string mode = o.Has("mode") ? o.Get("mode").ToString().Utf8Value() : "audio";
         if (mode != "audio" && mode != "hdlc") throw codedError(env, "channel " + std::to_string(s.channel.number) + ": mode must be audio or hdlc", "EINVAL");
         s.channel.mode = mode == "hdlc" ? backends::ChannelMode::Hdlc : backends::ChannelMode::Audio;
-        if (o.Has("blockSize")) s.channel.blockSize = o.Get("blockSize").ToNumber().Int32Value();
-        if (o.Has("txQueueFrames")) s.txQueueFrames = o.Get("txQueueFrames").ToNumber().Int32Value();
+        std::string where = "channel " + std::to_string(s.channel.number) + " ";
+        if (o.Has("blockSize")) s.channel.blockSize = wholeInt32(env, o.Get("blockSize"), where + "blockSize");
+        if (o.Has("txQueueFrames")) s.txQueueFrames = wholeInt32(env, o.Get("txQueueFrames"), where + "txQueueFrames");
         s.hardwareDtmf = o.Has("hardwareDtmf") && o.Get("hardwareDtmf").ToBoolean();
         if (o.Has("dsp") && o.Get("dsp").IsObject()) {
           s.dsp = std::make_shared<const dsp::ChannelDspConfig>(
