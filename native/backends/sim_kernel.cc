@@ -134,9 +134,19 @@ const SimKernel::Channel& SimKernel::channelAt(int channel) const {
   return const_cast<SimKernel*>(this)->channelAt(channel);
 }
 
+SimKernel::Span& SimKernel::spanAt(int span) {
+  if (span < 1 || span > static_cast<int>(spans_.size())) throw std::invalid_argument("no span " + std::to_string(span) + " on the emulated card");
+  return *spans_[span - 1];
+}
+
+int SimKernel::openSlot(int fd) const {
+  if (fd < kFdBase || fd - kFdBase >= static_cast<int>(fds_.size()) || fds_[fd - kFdBase] < 0) return -1;
+  return fd - kFdBase;
+}
+
 SimKernel::Channel* SimKernel::boundChannel(int fd) {
-  std::size_t i = static_cast<std::size_t>(fd - kFdBase);
-  if (fd < kFdBase || i >= fds_.size() || fds_[i] <= 0) return nullptr;
+  int i = openSlot(fd);
+  if (i < 0 || fds_[i] == 0) return nullptr;
   return channels_[fds_[i] - 1].get();
 }
 
@@ -231,8 +241,8 @@ int SimKernel::open(const char* path, int flags) {
 
 int SimKernel::close(int fd) {
   std::lock_guard<std::mutex> lk(m_);
-  std::size_t i = static_cast<std::size_t>(fd - kFdBase);
-  if (fd < kFdBase || i >= fds_.size() || fds_[i] < 0) return fail(EBADF);
+  int i = openSlot(fd);
+  if (i < 0) return fail(EBADF);
   if (fds_[i] > 0) {
     Channel& c = *channels_[fds_[i] - 1];
     c.fd = -1;
@@ -330,8 +340,8 @@ int SimKernel::hook(Channel& c, int op) {
 
 int SimKernel::ioctl(int fd, unsigned long request, void* arg) {
   std::lock_guard<std::mutex> lk(m_);
-  std::size_t i = static_cast<std::size_t>(fd - kFdBase);
-  if (fd < kFdBase || i >= fds_.size() || fds_[i] < 0) return fail(EBADF);
+  int i = openSlot(fd);
+  if (i < 0) return fail(EBADF);
   if (!arg) return fail(EFAULT);
   auto now = Clock::now();
   runTimers(now);
@@ -546,9 +556,9 @@ int SimKernel::poll(struct pollfd* fds, nfds_t n, int timeoutMs) {
     for (nfds_t k = 0; k < n; k++) {
       pollfd& p = fds[k];
       p.revents = 0;
-      std::size_t i = static_cast<std::size_t>(p.fd - kFdBase);
       if (p.fd < 0) continue;
-      if (p.fd < kFdBase || i >= fds_.size() || fds_[i] < 0) {
+      int i = openSlot(p.fd);
+      if (i < 0) {
         p.revents = POLLNVAL;
         ready++;
         continue;
@@ -662,8 +672,7 @@ void SimKernel::setRxBits(int channel, int abcd) {
 
 void SimKernel::setAlarms(int span, int alarms) {
   std::lock_guard<std::mutex> lk(m_);
-  if (span < 1 || span > static_cast<int>(spans_.size())) throw std::invalid_argument("no span " + std::to_string(span) + " on the emulated card");
-  Span& s = *spans_[span - 1];
+  Span& s = spanAt(span);
   if (s.alarms == alarms) return;
   s.alarms = alarms;
   for (int k = 0; k < s.channels; k++) nearEvent(*channels_[s.firstChannel - 1 + k], alarms ? DAHDI_EVENT_ALARM : DAHDI_EVENT_NOALARM);
@@ -671,8 +680,7 @@ void SimKernel::setAlarms(int span, int alarms) {
 
 void SimKernel::addLineErrors(int span, int bpv, int crc4, int ebit, int fas) {
   std::lock_guard<std::mutex> lk(m_);
-  if (span < 1 || span > static_cast<int>(spans_.size())) throw std::invalid_argument("no span " + std::to_string(span) + " on the emulated card");
-  Span& s = *spans_[span - 1];
+  Span& s = spanAt(span);
   s.bpv += bpv;
   s.crc4 += crc4;
   s.ebit += ebit;

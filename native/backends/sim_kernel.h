@@ -137,6 +137,9 @@ class SimKernel final : public Syscalls {
 
   Channel& channelAt(int channel);
   const Channel& channelAt(int channel) const;
+  Span& spanAt(int span);
+  /** Index in fds_ of an open fd (bound or not), or -1. */
+  int openSlot(int fd) const;
   Channel* boundChannel(int fd);
   uint64_t clockSamples(Clock::time_point now) const;
   void alignRead(Channel& c, Clock::time_point now);

@@ -4,6 +4,8 @@
 
 #include <dahdi/user.h>
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -11,7 +13,7 @@
 #include "backends/dahdi_channel.h"
 #include "backends/sim_kernel.h"
 #include "card/card_io.h"
-#include "card/dsp_config.h"
+#include "dsp/dsp_config_js.h"
 
 namespace sipline::card {
 namespace {
@@ -46,14 +48,41 @@ Napi::Value guarded(Napi::Env env, Fn&& fn) {
   }
 }
 
-int intArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw codedError(info.Env(), std::string(name) + " must be a number", "EINVAL");
-  return info[i].As<Napi::Number>().Int32Value();
+// Int32Value() alone would wrap 2^32 + 56 onto 56 and truncate 56.5: a number
+// that is not a whole int32 is refused instead of reaching another channel.
+int wholeInt32(Napi::Env env, Napi::Value v, const std::string& name) {
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= INT32_MIN && d <= INT32_MAX) || d != std::floor(d)) throw codedError(env, name + " must be a whole number (int32)", "EINVAL");
+  return static_cast<int>(d);
+}
+
+int intArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) { return wholeInt32(info.Env(), info[i], name); }
+
+// Element i of a list of specs; anything but an object is refused by position.
+Napi::Object specAt(Napi::Env env, Napi::Array list, uint32_t i, const char* what) {
+  Napi::Value v = list.Get(i);
+  if (!v.IsObject()) throw codedError(env, std::string(what) + " " + std::to_string(i + 1) + " must be an object", "EINVAL");
+  return v.As<Napi::Object>();
 }
 
 bool boolArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
   if (info.Length() <= i || !info[i].IsBoolean()) throw codedError(info.Env(), std::string(name) + " must be a boolean", "EINVAL");
   return info[i].As<Napi::Boolean>().Value();
+}
+
+// A typed array argument (or element) of one element type; `what` is the error message.
+template <typename Array>
+Array typedArg(Napi::Env env, Napi::Value v, napi_typedarray_type type, const std::string& what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) throw codedError(env, what, "EINVAL");
+  return v.As<Array>();
+}
+
+Napi::Int16Array audioArg(const Napi::CallbackInfo& info, std::size_t i) {
+  return typedArg<Napi::Int16Array>(info.Env(), info[i], napi_int16_array, "audio must be an Int16Array");
+}
+
+Napi::Uint8Array frameArg(Napi::Env env, Napi::Value v, const std::string& name) {
+  return typedArg<Napi::Uint8Array>(env, v, napi_uint8_array, name + " must be a Uint8Array or Buffer");
 }
 
 const char* kindName(backends::SimChannelKind k) {
@@ -107,7 +136,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
       Napi::Array arr = info[0].As<Napi::Array>();
       std::vector<backends::SimSpanSpec> specs;
       for (uint32_t i = 0; i < arr.Length(); i++) {
-        Napi::Object o = arr.Get(i).As<Napi::Object>();
+        Napi::Object o = specAt(env, arr, i, "span");
         backends::SimSpanSpec s;
         std::string type = o.Get("type").ToString();
         if (type == "t1") s.type = backends::SimSpanType::T1;
@@ -186,10 +215,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
   Napi::Value WriteAudio(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&] {
       int ch = intArg(info, 0, "channel");
-      if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) {
-        throw codedError(info.Env(), "audio must be an Int16Array", "EINVAL");
-      }
-      auto a = info[1].As<Napi::Int16Array>();
+      auto a = audioArg(info, 1);
       kernel_->writeAudio(ch, a.Data(), a.ElementLength(), info.Length() > 2 && info[2].ToBoolean());
       return info.Env().Undefined();
     });
@@ -217,10 +243,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
   Napi::Value WriteFrame(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&] {
       int ch = intArg(info, 0, "channel");
-      if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        throw codedError(info.Env(), "frame must be a Uint8Array or Buffer", "EINVAL");
-      }
-      auto a = info[1].As<Napi::Uint8Array>();
+      auto a = frameArg(info.Env(), info[1], "frame");
       kernel_->writeFrame(ch, a.Data(), a.ElementLength());
       return info.Env().Undefined();
     });
@@ -232,11 +255,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
       Napi::Array arr = info[1].As<Napi::Array>();
       std::vector<std::vector<uint8_t>> frames;
       for (uint32_t i = 0; i < arr.Length(); i++) {
-        Napi::Value v = arr.Get(i);
-        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-          throw codedError(info.Env(), "frames[" + std::to_string(i) + "] must be a Uint8Array or Buffer", "EINVAL");
-        }
-        auto a = v.As<Napi::Uint8Array>();
+        auto a = frameArg(info.Env(), arr.Get(i), "frames[" + std::to_string(i) + "]");
         frames.emplace_back(a.Data(), a.Data() + a.ElementLength());
       }
       kernel_->writeFrames(ch, frames);
@@ -261,8 +280,9 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
     });
   }
   Napi::Value TakeEvents(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    auto events = kernel_->takeEvents();
+    return guarded(info.Env(), [&]() -> Napi::Value { return farEventsToJs(info.Env(), kernel_->takeEvents()); });
+  }
+  static Napi::Value farEventsToJs(Napi::Env env, const std::vector<backends::SimFarEvent>& events) {
     Napi::Array out = Napi::Array::New(env, events.size());
     for (std::size_t i = 0; i < events.size(); i++) {
       Napi::Object o = Napi::Object::New(env);
@@ -324,19 +344,34 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
 struct BatchConverter {
   static void Call(Napi::Env env, Napi::Function cb, std::nullptr_t*, Batch* raw) {
     std::unique_ptr<Batch> b(raw);
-    if (!env || !cb) return;
+    if (!env || !cb) return;  // the card closed with batches queued: they are freed here
+    Napi::Object o;
+    try {
+      o = toJs(env, *b);
+    } catch (const std::exception&) {
+      return;  // no memory, or the environment is shutting down: this batch is dropped
+    }
+    try {
+      cb.Call({o});
+    } catch (const Napi::Error& err) {
+      // A listener threw: report it like any uncaught exception, keep the card running.
+      napi_fatal_exception(env, err.Value());
+    }
+  }
+
+  static Napi::Object toJs(Napi::Env env, const Batch& batch) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("tick", static_cast<double>(b->tick));
-    o.Set("readyNs", Napi::BigInt::New(env, b->readyNs));
-    auto audio = Napi::Int16Array::New(env, b->audio.size());
-    std::copy(b->audio.begin(), b->audio.end(), audio.Data());
+    o.Set("tick", static_cast<double>(batch.tick));
+    o.Set("readyNs", Napi::BigInt::New(env, batch.readyNs));
+    auto audio = Napi::Int16Array::New(env, batch.audio.size());
+    std::copy(batch.audio.begin(), batch.audio.end(), audio.Data());
     o.Set("audio", audio);
-    auto index = Napi::Int32Array::New(env, b->index.size());
-    std::copy(b->index.begin(), b->index.end(), index.Data());
+    auto index = Napi::Int32Array::New(env, batch.index.size());
+    std::copy(batch.index.begin(), batch.index.end(), index.Data());
     o.Set("index", index);
-    Napi::Array events = Napi::Array::New(env, b->events.size());
-    for (std::size_t i = 0; i < b->events.size(); i++) {
-      const CardEvent& e = b->events[i];
+    Napi::Array events = Napi::Array::New(env, batch.events.size());
+    for (std::size_t i = 0; i < batch.events.size(); i++) {
+      const CardEvent& e = batch.events[i];
       Napi::Object eo = Napi::Object::New(env);
       eo.Set("handle", e.handle);
       eo.Set("kind", e.kind);
@@ -351,16 +386,11 @@ struct BatchConverter {
         if (e.kind == "dtmf") eo.Set("durationMs", e.durationMs);
         if (e.kind == "dtmf" || e.kind == "dtmf-begin") eo.Set("levelDbm0", e.levelDbm0);
       }
-      if (e.callerId) eo.Set("callerId", callerIdToJs(env, *e.callerId));
+      if (e.callerId) eo.Set("callerId", dsp::callerIdToJs(env, *e.callerId));
       events.Set(static_cast<uint32_t>(i), eo);
     }
     o.Set("events", events);
-    try {
-      cb.Call({o});
-    } catch (const Napi::Error& err) {
-      // A listener threw: report it like any uncaught exception, keep the card running.
-      napi_fatal_exception(env, err.Value());
-    }
+    return o;
   }
 };
 using BatchTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Batch, BatchConverter::Call>;
@@ -419,18 +449,19 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
       std::vector<CardChannelSpec> specs;
       Napi::Array arr = info[1].As<Napi::Array>();
       for (uint32_t i = 0; i < arr.Length(); i++) {
-        Napi::Object o = arr.Get(i).As<Napi::Object>();
+        Napi::Object o = specAt(env, arr, i, "channel spec");
         CardChannelSpec s;
-        s.channel.number = o.Get("number").ToNumber().Int32Value();
+        s.channel.number = wholeInt32(env, o.Get("number"), "channel spec " + std::to_string(i + 1) + " number");
         std::string mode = o.Has("mode") ? o.Get("mode").ToString().Utf8Value() : "audio";
         if (mode != "audio" && mode != "hdlc") throw codedError(env, "channel " + std::to_string(s.channel.number) + ": mode must be audio or hdlc", "EINVAL");
         s.channel.mode = mode == "hdlc" ? backends::ChannelMode::Hdlc : backends::ChannelMode::Audio;
-        if (o.Has("blockSize")) s.channel.blockSize = o.Get("blockSize").ToNumber().Int32Value();
-        if (o.Has("txQueueFrames")) s.txQueueFrames = o.Get("txQueueFrames").ToNumber().Int32Value();
+        std::string where = "channel " + std::to_string(s.channel.number) + " ";
+        if (o.Has("blockSize")) s.channel.blockSize = wholeInt32(env, o.Get("blockSize"), where + "blockSize");
+        if (o.Has("txQueueFrames")) s.txQueueFrames = wholeInt32(env, o.Get("txQueueFrames"), where + "txQueueFrames");
         s.hardwareDtmf = o.Has("hardwareDtmf") && o.Get("hardwareDtmf").ToBoolean();
         if (o.Has("dsp") && o.Get("dsp").IsObject()) {
           s.dsp = std::make_shared<const dsp::ChannelDspConfig>(
-              dspConfigFrom(env, o.Get("dsp").As<Napi::Object>(), "channel " + std::to_string(s.channel.number) + " dsp"));
+              dsp::dspConfigFrom(env, o.Get("dsp").As<Napi::Object>(), "channel " + std::to_string(s.channel.number) + " dsp"));
         }
         specs.push_back(s);
       }
@@ -481,10 +512,7 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
   Napi::Value WriteAudio(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&] {
       int h = intArg(info, 0, "handle");
-      if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) {
-        throw codedError(info.Env(), "audio must be an Int16Array", "EINVAL");
-      }
-      auto a = info[1].As<Napi::Int16Array>();
+      auto a = audioArg(info, 1);
       card(info.Env()).writeAudio(h, a.Data(), a.ElementLength());
       return info.Env().Undefined();
     });
@@ -492,10 +520,7 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
   Napi::Value WriteFrame(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&] {
       int h = intArg(info, 0, "handle");
-      if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        throw codedError(info.Env(), "frame must be a Uint8Array or Buffer", "EINVAL");
-      }
-      auto a = info[1].As<Napi::Uint8Array>();
+      auto a = frameArg(info.Env(), info[1], "frame");
       card(info.Env()).writeFrame(h, a.Data(), a.ElementLength());
       return info.Env().Undefined();
     });
@@ -593,7 +618,7 @@ class CardWrap : public Napi::ObjectWrap<CardWrap> {
     return guarded(info.Env(), [&] {
       int h = intArg(info, 0, "handle");
       if (info.Length() < 2 || !info[1].IsObject()) throw codedError(info.Env(), "callerId must be an object", "EINVAL");
-      card(info.Env()).sendCallerId(h, callerIdFrom(info.Env(), info[1].As<Napi::Object>(), "callerId"));
+      card(info.Env()).sendCallerId(h, dsp::callerIdFrom(info.Env(), info[1].As<Napi::Object>(), "callerId"));
       return info.Env().Undefined();
     });
   }

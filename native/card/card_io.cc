@@ -2,8 +2,6 @@
 // frames and events leave in one batch (DESIGN.md: one callback per tick).
 #include "card/card_io.h"
 
-#include "card/dsp_config.h"
-
 #include <dahdi/user.h>
 #include <pthread.h>
 #include <sched.h>
@@ -101,7 +99,12 @@ Card::~Card() { stop(); }
 void Card::start() {
   if (running_ || stopped_) return;
   running_ = true;
-  thread_ = std::thread([this] { run(); });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    running_ = false;  // no thread (EAGAIN): a later start() may try again
+    throw;
+  }
   // Real-time priority when allowed (CAP_SYS_NICE); the card works without it.
   sched_param sp{};
   sp.sched_priority = 10;
@@ -218,11 +221,7 @@ void Card::runCommands(Batch& batch) {
     try {
       cmd.fn(*channels_[cmd.handle]->dsp);
     } catch (const std::exception& err) {
-      CardEvent ev;
-      ev.handle = cmd.handle;
-      ev.kind = "error";
-      ev.data.assign(err.what(), err.what() + std::strlen(err.what()));
-      batch.events.push_back(std::move(ev));
+      errorEvent(cmd.handle, err, batch);
     }
   }
 }
@@ -288,6 +287,14 @@ void Card::run() {
     int r = kernel_.poll(fds.data(), fds.size(), 20);
     if (r < 0) {
       if (errno == EINTR) continue;
+      // The thread ends here: tell every channel rather than fall silent.
+      BackendError err("poll", errno);
+      auto last = std::make_unique<Batch>();
+      last->readyNs = monotonicNs();
+      for (std::size_t k = 0; k < channels_.size(); k++) errorEvent(static_cast<int>(k), err, *last);
+      last->tick = ++tick;
+      ticks_ = tick;
+      if (!deliver_(std::move(last))) batchesDropped_++;
       break;
     }
     if (r == 0) continue;
@@ -303,6 +310,13 @@ void Card::run() {
       Channel& c = *channels_[k];
       int handle = static_cast<int>(k);
       try {
+        // POLLERR, POLLHUP or POLLNVAL alone would return at once on every
+        // poll and spin this thread: the channel is dropped instead.
+        if (!(re & (POLLIN | POLLPRI))) {
+          throw BackendError("poll on channel " + std::to_string(c.spec.channel.number) + " reported " +
+                                 (re & POLLNVAL ? "POLLNVAL" : re & POLLHUP ? "POLLHUP" : "POLLERR"),
+                             re & POLLNVAL ? EBADF : EIO);
+        }
         if (re & POLLPRI) drainEvents(c, handle, *batch);
         if (!(re & POLLIN)) continue;
         if (c.spec.channel.mode == ChannelMode::Hdlc) {
@@ -335,7 +349,7 @@ void Card::run() {
           for (auto& de : c.dspEvents) {
             CardEvent ev;
             ev.handle = handle;
-            ev.kind = dspEventKind(de.kind);
+            ev.kind = dsp::dspEventKindName(de.kind);
             ev.atSample = de.atSample;
             ev.durationMs = de.durationMs;
             ev.levelDbm0 = de.levelDbm0;

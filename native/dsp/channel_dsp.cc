@@ -17,6 +17,17 @@
 
 namespace sipline::dsp {
 
+const char* dspEventKindName(DspEventKind kind) {
+  switch (kind) {
+    case DspEventKind::DtmfBegin: return "dtmf-begin";
+    case DspEventKind::DtmfDigit: return "dtmf";
+    case DspEventKind::CallerId: return "caller-id";
+    case DspEventKind::ToneDetected: return "tone";
+    case DspEventKind::ToneEnded: return "tone-ended";
+  }
+  return "dsp";
+}
+
 namespace {
 // The echo reference never needs more than the longest tail plus a few frames.
 constexpr std::size_t kMaxTxHistory = kSampleRateHz;

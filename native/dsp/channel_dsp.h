@@ -112,6 +112,9 @@ enum class DspEventKind {
   ToneEnded,      // that tone stopped
 };
 
+/** The event's name as JavaScript sees it: dtmf-begin, dtmf, caller-id, tone, tone-ended. */
+const char* dspEventKindName(DspEventKind kind);
+
 /** One discrete event from rx; atSample counts rx samples since the channel was set up. */
 struct DspEvent {
   DspEventKind kind = DspEventKind::DtmfDigit;

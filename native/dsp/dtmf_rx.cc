@@ -1,15 +1,10 @@
 #include "dtmf_rx.h"
 
-#include <algorithm>
 #include <new>
 
-namespace sipline::dsp {
+#include "chunked_rx.h"
 
-namespace {
-// spandsp reports from the realtime callback per block of 102 samples; feeding
-// it 40 samples (5 ms) at a time bounds the timing error of begin/end to that.
-constexpr std::size_t kChunkSamples = 40;
-}  // namespace
+namespace sipline::dsp {
 
 DtmfRx::DtmfRx(const DtmfRxSettings& settings) : state_(dtmf_rx_init(nullptr, nullptr, nullptr)) {
   if (!state_) throw std::bad_alloc();
@@ -21,15 +16,8 @@ DtmfRx::DtmfRx(const DtmfRxSettings& settings) : state_(dtmf_rx_init(nullptr, nu
 DtmfRx::~DtmfRx() { dtmf_rx_free(state_); }
 
 std::size_t DtmfRx::rx(const int16_t* amp, std::size_t n, uint64_t atSample, std::vector<DspEvent>& events) {
-  events_ = &events;
-  for (std::size_t done = 0; done < n;) {
-    std::size_t len = std::min(kChunkSamples, n - done);
-    now_ = atSample + done + len;
-    dtmf_rx(state_, amp + done, static_cast<int>(len));
-    done += len;
-  }
-  events_ = nullptr;
-  return n;
+  // spandsp calls back per block of 102 samples: chunks bound the timing error of begin/end.
+  return rxInChunks(amp, n, atSample, events, now_, events_, [this](const int16_t* chunk, int len) { dtmf_rx(state_, chunk, len); });
 }
 
 // code: the digit when one starts, 0 when it ends; level in dBm0.

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <new>
 
+#include "chunked_rx.h"
+
 namespace sipline::dsp {
 
 namespace {
-constexpr std::size_t kChunkSamples = 40;  // 5 ms: bounds the timing error of the events
 constexpr int kMaxToneHz = kSampleRateHz / 2 - 100;
 
 int shorter(int ms) { return std::max(0, static_cast<int>(ms * (1.0f - kCadenceTolerance)) - kCadenceSlackMs); }
@@ -60,15 +61,7 @@ ToneRx::~ToneRx() {
 }
 
 std::size_t ToneRx::rx(const int16_t* amp, std::size_t n, uint64_t atSample, std::vector<DspEvent>& events) {
-  events_ = &events;
-  for (std::size_t done = 0; done < n;) {
-    std::size_t len = std::min(kChunkSamples, n - done);
-    now_ = atSample + done + len;
-    super_tone_rx(state_, amp + done, static_cast<int>(len));
-    done += len;
-  }
-  events_ = nullptr;
-  return n;
+  return rxInChunks(amp, n, atSample, events, now_, events_, [this](const int16_t* chunk, int len) { super_tone_rx(state_, chunk, len); });
 }
 
 // code: the tone's id when its pattern matched, -1 when it stopped matching.

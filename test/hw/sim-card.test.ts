@@ -86,6 +86,13 @@ describe('emulated card through the DAHDI backend', () => {
       assert.ok(Date.now() - t0 >= 700, 'hook complete came before the 750 ms flash time');
     });
 
+    it('refuses a channel number that is not a whole int32, rather than ringing the channel it wraps onto', () => {
+      for (const bad of [2 ** 32 + 56, 56.5, Number.NaN]) {
+        assert.throws(() => sim.ring(bad, true), (e: unknown) => e instanceof CardError && e.code === 'EINVAL' && /channel must be a whole number/.test(e.message), String(bad));
+      }
+      assert.equal(sim.state(56).ringing, false);
+    });
+
     it('refuses to ring a central office with a typed error naming the channel', () => {
       assert.throws(() => card.channel(56).hook('ring'), (e: unknown) => e instanceof CardError && e.code === 'EINVAL' && /channel 56/.test(e.message));
     });
@@ -361,6 +368,21 @@ describe('emulated card: opening and closing', () => {
     sim.close();
   });
 
+  it('refuses a channel number, block size or queue length that is not a whole int32, leaving the channel it would wrap onto closed', () => {
+    const sim = new SimCard([{ type: 't1' }]);
+    const bad = [
+      { number: 2 ** 32 + 1, span: 1 },
+      { number: 1.5, span: 1 },
+      { number: 1, span: 1, blockSize: 160.5 },
+      { number: 1, span: 1, txQueueFrames: 2 ** 32 + 4 },
+    ];
+    for (const c of bad) {
+      assert.throws(() => Card.open({ kernel: sim, channels: [c] }), (e: unknown) => e instanceof CardError && e.code === 'EINVAL' && /must be a whole number/.test(e.message), JSON.stringify(c));
+      assert.equal(sim.state(1).open, false);
+    }
+    sim.close();
+  });
+
   it('refuses a channel the card does not have, and one already open', () => {
     const sim = new SimCard([{ type: 't1' }]);
     assert.throws(() => Card.open({ kernel: sim, channels: [{ number: 25, span: 1 }] }), (e: unknown) => e instanceof CardError && e.code === 'ENXIO');
@@ -400,6 +422,14 @@ describe('emulated card: opening and closing', () => {
 
   it('tells an emulated card from any other object at the addon boundary', () => {
     assert.throws(() => new (addon().Card)({} as never, [], () => {}), /kernel must be 'dahdi' or a SimCard/);
+  });
+
+  it('refuses a span or channel spec that is not an object, naming its position, as bad input (EINVAL)', () => {
+    assert.throws(() => new SimCard([{ type: 't1' }, null as never]), (e: unknown) => e instanceof CardError && e.code === 'EINVAL' && /span 2 must be an object/.test(e.message));
+    const sim = new SimCard([{ type: 't1' }]);
+    assert.throws(() => new (addon().Card)(sim.nativeCard(), [{ number: 1 }, 7] as never, () => {}), (e: unknown) => (e as { code?: string }).code === 'EINVAL' && /channel spec 2 must be an object/.test((e as Error).message));
+    assert.equal(sim.state(1).open, false);
+    sim.close();
   });
 
   it('on this machine without the DAHDI driver, opening a DAHDI card fails naming /dev/dahdi/channel', () => {
