@@ -158,7 +158,7 @@ describe('inbound security and registration against SIPp', function () {
 
   it('registers a trunk with digest MD5 at a SIPp registrar', async () => {
     h = await gateway('udp');
-    const sipp = await startSipp({ scenario: 'registrar-digest.xml', transport: 'udp', keys: { algorithm: 'MD5' } });
+    const sipp = await startSipp({ scenario: 'registrar-digest.xml', transport: 'udp', keys: { algorithm: 'MD5' }, extra: ['-d', '300'] });
     const registered = once(h.endpoint, 'registration');
     await h.endpoint.addTrunk({ name: 'reg', host: '127.0.0.1', port: sipp.port, domain: 'sipp.test', register: { username: 'alice', password: 's3cret', expires: 60 } });
     assert.deepEqual((await registered).slice(0, 2), ['reg', true]);
@@ -171,7 +171,7 @@ describe('REGISTER through 20 % packet loss (seeded relay) to a SIPp registrar',
   this.timeout(20000);
 
   it('completes the challenged REGISTER, retransmitting on Timer E (RFC 3261 §17.1.2.2)', async () => {
-    const sipp = await startSipp({ scenario: 'registrar-digest.xml', transport: 'udp', keys: { algorithm: 'MD5' }, timeoutS: 15 });
+    const sipp = await startSipp({ scenario: 'registrar-digest.xml', transport: 'udp', keys: { algorithm: 'MD5' }, timeoutS: 15, extra: ['-d', '3000'] });
     const relay = await LossyRelay.open({ address: '127.0.0.1', port: sipp.port }, 0.2, 7);
     const T1 = 100;
     // Make sure loss bites: the first REGISTER and the first 401 are always dropped.
