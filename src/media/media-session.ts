@@ -279,7 +279,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     if (old?.send !== send) this.talkspurt = true;
     this.lastHeardMs = performance.now();
     this.timedOut = false;
-    clock.add(this.tick);
+    clock.add(this.tick, this);
     this.startTimers();
   }
 
@@ -382,6 +382,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     const parsed = decodeRtp(data);
     if (!parsed.ok) return void this.emit('warning', `RTP from ${rinfo.address}:${rinfo.port}: ${parsed.error}`);
     const p = parsed.value;
+    // RFC 5761 §4: PT 64-95 with the marker is RTCP (types 192-223) sent to the RTP port; not ours to play.
+    if (p.payloadType >= 64 && p.payloadType <= 95 && p.marker) return;
     const codec = a.receive.get(p.payloadType);
     const isEvent = a.events?.pt === p.payloadType;
     const isCn = a.cnPayloadType === p.payloadType;

@@ -84,7 +84,7 @@ function readBlocks(view: DataView, offset: number, count: number): ReportBlock[
 
 /**
  * Decodes a compound packet. Checks of RFC 3550 §A.2: version 2, lengths
- * adding up to the datagram, the first packet an SR or RR. Never throws.
+ * adding up to the datagram, padding only at the end. Never throws.
  */
 export function decodeRtcp(buf: Uint8Array): Parsed<RtcpPacket[]> {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -106,9 +106,8 @@ export function decodeRtcp(buf: Uint8Array): Parsed<RtcpPacket[]> {
       if (end !== buf.length || pad === 0 || pad > length - HEADER) return { ok: false, error: `RTCP padding ${pad} invalid at offset ${offset}` };
       end -= pad;
     }
-    if (packets.length === 0 && pt !== RTCP_SR && pt !== RTCP_RR) {
-      return { ok: false, error: `RTCP compound starts with packet type ${pt}, not SR or RR (RFC 3550 §6.1)` };
-    }
+    // RFC 3550 §6.1 wants an SR or RR first, but RFC 5506 §3 reduced-size
+    // RTCP (and baresip's APP-first compounds) do not: accept any order.
     const body = offset + HEADER;
     switch (pt) {
       case RTCP_SR: {

@@ -2,7 +2,8 @@
 // measured at the far line; then the same with loss and reordering injected.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import type { AudioFrame } from '../../src/media/frame.js';
+import type { AudioFrame, FrameEncoding } from '../../src/media/frame.js';
+import { g711Decode, g711Encode } from '../../src/media/g711.js';
 import { MediaClock } from '../../src/media/media-clock.js';
 import type { MediaSession } from '../../src/media/media-session.js';
 import { l16Samples } from '../../src/media/transcoder.js';
@@ -42,9 +43,13 @@ async function lossyRelay(to: () => number, dropEvery: number, swapEvery: number
   return state;
 }
 
-async function playTone(codec: Codec, impair?: { dropEvery: number; swapEvery: number }): Promise<{ out: Int16Array; rx: MediaSession; relay?: { dropped: number; swapped: number } }> {
+async function playTone(
+  codec: Codec,
+  impair?: { dropEvery: number; swapEvery: number },
+  lines: { tx: FrameEncoding; rx: FrameEncoding } = { tx: 'L16', rx: 'L16' },
+): Promise<{ out: Int16Array; rx: MediaSession; relay?: { dropped: number; swapped: number } }> {
   const clock = new MediaClock(20);
-  const [tx, rx] = await openPair({ lineEncoding: 'L16', clock }, { lineEncoding: 'L16', clock, jitterBuffer: { minDelayMs: 60 } });
+  const [tx, rx] = await openPair({ lineEncoding: lines.tx, clock }, { lineEncoding: lines.rx, clock, jitterBuffer: { minDelayMs: 60 } });
   let relay: Awaited<ReturnType<typeof lossyRelay>> | undefined;
   try {
     if (impair) relay = await lossyRelay(() => rx.localRtpPort, impair.dropEvery, impair.swapEvery);
@@ -57,14 +62,15 @@ async function playTone(codec: Codec, impair?: { dropEvery: number; swapEvery: n
     const feed = (): void => {
       if ((f + 1) * 160 > tone.length) return;
       const pcm = tone.slice(f * 160, (f + 1) * 160);
-      tx.write({ encoding: 'L16', samples: 160, data: new Uint8Array(pcm.buffer) });
+      if (lines.tx === 'L16') tx.write({ encoding: 'L16', samples: 160, data: new Uint8Array(pcm.buffer) });
+      else tx.write({ encoding: lines.tx, samples: 160, data: g711Encode(lines.tx, pcm, new Uint8Array(160)) });
       f++;
     };
     clock.add(feed);
     await sleep(1200 + 400);
     clock.remove(feed);
     const out = new Int16Array(frames.length * 160);
-    frames.forEach((fr, i) => out.set(l16Samples(fr.data), i * 160));
+    frames.forEach((fr, i) => out.set(fr.encoding === 'L16' ? l16Samples(fr.data) : g711Decode(fr.encoding, fr.data, new Int16Array(160)), i * 160));
     return { out, rx, ...(relay ? { relay: { dropped: relay.dropped, swapped: relay.swapped } } : {}) };
   } finally {
     relay?.socket.close();
@@ -101,6 +107,15 @@ describe('audio through RTP over loopback @slow', function () {
       assert.equal(rx.stats().lost, 0);
     });
   }
+
+  it('a 1 kHz tone from a PCMU line through Opus RTP comes out at 1 kHz on a PCMA line', async () => {
+    const { out } = await playTone('opus', undefined, { tx: 'PCMU', rx: 'PCMA' });
+    const section = toneSection(out);
+    assert.equal(section.length, 6400, 'less than 0.8 s of tone arrived');
+    const m = peakFrequency(section);
+    assert.ok(Math.abs(m.freq - 1000) <= 2, `peak at ${m.freq} Hz`);
+    assert.ok(m.share > 0.8, `only ${(m.share * 100).toFixed(0)} % of the energy near 1 kHz`);
+  });
 
   for (const codec of ['PCMU', 'opus'] as const) {
     it(`with loss and reordering injected, ${codec} counts them and concealment fills the gaps`, async () => {

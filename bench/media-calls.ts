@@ -1,0 +1,196 @@
+// Media benchmark: N simultaneous calls, RTP over loopback, line frames in
+// and out every 20 ms on one playout clock.
+//   node dist/bench/media-calls.js [--seconds 60] [--opus-calls 200] [--pcmu-calls 1000] [--only opus|pcmu]
+// Prints, per scenario: CPU per call, the bare libopus encode+decode cost per
+// frame measured in the same run and the ratio of the two, lost packets, and
+// the p99 lateness of frames reaching the line.
+import opusModule from '@discordjs/opus';
+import { fork } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { AudioFrame } from '../src/media/frame.js';
+import { g711Decode, g711Encode } from '../src/media/g711.js';
+import { MediaClock } from '../src/media/media-clock.js';
+import type { NegotiatedMedia, RtpMapEntry } from '../src/media/media-description.js';
+import { MediaSession } from '../src/media/media-session.js';
+import { RtpPortPool } from '../src/media/rtp-port-pool.js';
+
+const { OpusEncoder } = opusModule;
+const OPUS = { bitrate: 24000, complexity: 5, fec: true, packetLossPercent: 5 };
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number, got "${process.argv[i + 1]}"`);
+  return v;
+}
+
+const seconds = arg('seconds', 60);
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+
+function voice(frame: number): Int16Array {
+  const out = new Int16Array(160);
+  for (let i = 0; i < 160; i++) {
+    const t = (frame * 160 + i) / 8000;
+    let v = 0;
+    for (let h = 1; h <= 6; h++) v += Math.sin(2 * Math.PI * 120 * h * t) / h;
+    out[i] = Math.round(5000 * (0.6 + 0.4 * Math.sin(2 * Math.PI * 2 * t)) * v);
+  }
+  return out;
+}
+
+const LINE_FRAMES: AudioFrame[] = Array.from({ length: 50 }, (_, f) => ({ encoding: 'PCMU', samples: 160, data: g711Encode('PCMU', voice(f), new Uint8Array(160)) }));
+
+/** libopus alone: encode + decode of one 20 ms 8 kHz frame, same settings as the calls, in µs. */
+function bareOpusMicros(frames: number): number {
+  const enc = new OpusEncoder(8000, 1);
+  const dec = new OpusEncoder(8000, 1);
+  enc.setBitrate(OPUS.bitrate);
+  enc.applyEncoderCTL(4010, OPUS.complexity);
+  enc.applyEncoderCTL(4024, 3001);
+  enc.applyEncoderCTL(4012, 1);
+  enc.applyEncoderCTL(4014, OPUS.packetLossPercent);
+  const pcm = LINE_FRAMES.map((f) => Buffer.from(g711Decode('PCMU', f.data, new Int16Array(160)).buffer));
+  for (let i = 0; i < 200; i++) dec.decode(enc.encode(pcm[i % 50]!));
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < frames; i++) dec.decode(enc.encode(pcm[i % 50]!));
+  const t = process.cpuUsage(t0);
+  return (t.user + t.system) / frames;
+}
+
+/** Lateness histogram in 10 µs buckets up to 200 ms. */
+class Histogram {
+  private readonly buckets = new Uint32Array(20001);
+  count = 0;
+  max = 0;
+  add(ms: number): void {
+    const b = Math.min(20000, Math.max(0, Math.round(ms * 100)));
+    this.buckets[b]!++;
+    this.count++;
+    if (ms > this.max) this.max = ms;
+  }
+  quantile(q: number): number {
+    const want = Math.ceil(this.count * q);
+    let seen = 0;
+    for (let b = 0; b < this.buckets.length; b++) {
+      seen += this.buckets[b]!;
+      if (seen >= want) return b / 100;
+    }
+    return this.max;
+  }
+  /** The quantile, or ">=200" when it falls in the top bucket. */
+  format(q: number): string {
+    const v = this.quantile(q);
+    return v >= 200 ? '>=200' : v.toFixed(2);
+  }
+  reset(): void {
+    this.buckets.fill(0);
+    this.count = 0;
+    this.max = 0;
+  }
+}
+
+interface FarEndStats {
+  received: number;
+  lost: number;
+  sent: number;
+}
+
+async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
+  const clock = new MediaClock(20);
+  const pool = new RtpPortPool('127.0.0.1');
+  const sessions: MediaSession[] = [];
+  for (let i = 0; i < calls; i++) sessions.push(await MediaSession.open({ address: '127.0.0.1', ports: pool, lineEncoding: 'PCMU', clock, rtpTimeoutSeconds: 0, opus: OPUS }));
+
+  const far = fork(fileURLToPath(new URL('./far-end.js', import.meta.url)), [], { stdio: 'inherit' });
+  const reply = <T>(type: string): Promise<T> => new Promise((resolve) => far.on('message', (m: { type: string }) => m.type === type && resolve(m as T)));
+  const portsReply = reply<{ ports: number[] }>('ports');
+  far.send({ type: 'setup', codec, ports: sessions.map((s) => s.localRtpPort), opus: OPUS });
+  const { ports } = await portsReply;
+
+  const lateness = new Histogram();
+  const scheduled = new Float64Array(calls);
+  let delivered = 0;
+  // The line side: per call, a feed in the call's clock slot writes its
+  // frame (as the card's tick would), then the session's playout in the
+  // same slot hands one back; lateness is from the slot's due time.
+  sessions.forEach((s, i) => {
+    let frame = i;
+    clock.add((at) => {
+      scheduled[i] = at;
+      s.write(LINE_FRAMES[frame++ % 50]!);
+    }, s);
+  });
+  const payloadTypes = new Map<number, RtpMapEntry>([
+    [0, { name: 'PCMU', clockRate: 8000 }],
+    [111, { name: 'opus', clockRate: 48000, channels: 2 }],
+    [101, { name: 'telephone-event', clockRate: 8000 }],
+  ]);
+  sessions.forEach((s, i) => {
+    s.onFrame(() => {
+      delivered++;
+      lateness.add(performance.now() - scheduled[i]!);
+    });
+    const d: NegotiatedMedia = { remoteAddress: '127.0.0.1', remoteRtpPort: ports[i]!, payloadTypes, sendPayloadType: codec === 'opus' ? 111 : 0, ptime: 20, direction: 'sendrecv', telephoneEventPayloadType: 101 };
+    s.on('warning', (w) => process.stderr.write(`warning: ${w}\n`));
+    s.negotiate(d);
+  });
+  far.send({ type: 'start' });
+
+  const warmup = 2000;
+  await new Promise((r) => setTimeout(r, warmup));
+  const before = sessions.map((s) => s.stats());
+  lateness.reset();
+  delivered = 0;
+  far.send({ type: 'mark' });
+  const overrunsBefore = clock.overruns;
+  const skippedBefore = clock.skipped;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = process.cpuUsage(cpu0);
+  const elapsed = (performance.now() - t0) / 1000;
+  const after = sessions.map((s) => s.stats());
+
+  const statsReply = reply<FarEndStats>('stats');
+  far.send({ type: 'stop' });
+  const farStats = await statsReply;
+  for (const s of sessions) s.close();
+
+  const sum = (k: 'lost' | 'late' | 'concealed' | 'packetsReceived' | 'packetsSent'): number => after.reduce((n, a, i) => n + a[k] - before[i]![k], 0);
+  const cpuMicros = cpu.user + cpu.system;
+  const framesPerCall = elapsed * 50;
+  const perCallPercent = (cpuMicros / (elapsed * 1e6) / calls) * 100;
+  // Per frame actually processed: one encode towards the far end and one
+  // frame to the line per call per tick; ticks the clock had to give up are
+  // not counted as work done.
+  const framesDone = Math.max(1, sum('packetsSent'));
+  const perFrameMicros = cpuMicros / framesDone;
+  // What one call costs when every frame is processed (50 a second), from the per-frame cost.
+  const fullRatePercent = (perFrameMicros * 50) / 1e4;
+  const label = codec === 'opus' ? `${calls} Opus<->PCMU transcoded calls` : `${calls} PCMU pass-through calls`;
+  const lines = [
+    `== ${label}, RTP over loopback, ${elapsed.toFixed(1)} s measured (after ${warmup / 1000} s warm-up)`,
+    `CPU (gateway process): ${(cpuMicros / 1e6).toFixed(2)} s = ${((cpuMicros / (elapsed * 1e6)) * 100).toFixed(1)} % of one core; per call ${perCallPercent.toFixed(3)} % of a core; per call per 20 ms frame (encode out + decode in) ${perFrameMicros.toFixed(1)} µs over ${framesDone} frames (${((100 * framesDone) / (calls * framesPerCall)).toFixed(0)} % of the ${Math.round(calls * framesPerCall)} due)`,
+    `CPU per call at the full 50 frames/s (from the per-frame cost): ${fullRatePercent.toFixed(3)} % of a core, i.e. ${Math.floor(100 / fullRatePercent)} calls per core`,
+  ];
+  if (codec === 'opus') {
+    const bare = bareOpusMicros(3000);
+    lines.push(`bare libopus encode+decode per 20 ms frame (same settings, this run): ${bare.toFixed(1)} µs`);
+    lines.push(`ratio per-call frame cost / bare libopus: ${(perFrameMicros / bare).toFixed(2)} (target <= 1.25)`);
+  }
+  lines.push(
+    `packets: gateway sent ${sum('packetsSent')}, received ${sum('packetsReceived')}; far end sent ${farStats.sent} (until told to stop), received ${farStats.received}`,
+    `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost} (sequence gaps); by count: far end sent - gateway received = ${farStats.sent - sum('packetsReceived')}, gateway sent - far end received = ${sum('packetsSent') - farStats.received}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
+    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
+  );
+  lines.push(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine competes for its ${cpus().length} CPUs)`);
+  process.stdout.write(lines.join('\n') + '\n\n');
+}
+
+process.stdout.write(`sipline media bench: node ${process.version}, ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, --seconds ${seconds}\n\n`);
+if (only !== 'pcmu') await scenario('opus', arg('opus-calls', 200));
+if (only !== 'opus') await scenario('PCMU', arg('pcmu-calls', 1000));
+process.exit(0);
