@@ -6,6 +6,8 @@ import { causeForStatus, formatReason, parseReasonCause, statusForCause } from '
 import { headerValues, parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
 import { formatVia, parseVia, responseTarget, stampReceived } from '../../src/sip/via.js';
+import { uriDestination } from '../../src/sip/node-transport.js';
+import { parseAuthParams } from '../../src/sip/digest.js';
 
 const local: LocalMedia = { address: '127.0.0.1', port: 40000, codecs: ['PCMU', 'PCMA', 'opus'], direction: 'sendrecv', sessionId: 1, sessionVersion: 1 };
 
@@ -39,6 +41,43 @@ describe('SIP parsers', () => {
           }
         }),
         { numRuns: 2000 },
+      );
+    });
+  });
+
+  describe('next hop of a SIP URI (RFC 3261 §19.1)', () => {
+    it('takes host, port and transport, with the default ports of §19.1.2', () => {
+      assert.deepEqual(uriDestination('sip:2000@192.0.2.5:5070;transport=tcp'), { host: '192.0.2.5', port: 5070, transport: 'tcp' });
+      assert.deepEqual(uriDestination('<sips:gw.example.net;lr>'), { host: 'gw.example.net', port: 5061 });
+      assert.deepEqual(uriDestination('sip:[2001:db8::7]'), { host: '2001:db8::7', port: 5060 });
+      assert.equal(uriDestination('tel:+15551234'), undefined);
+    });
+
+    it('never throws on random URIs and only returns ports in range', () => {
+      fc.assert(
+        fc.property(fc.string(), (s) => {
+          for (const u of [s, `sip:${s}`, `<sip:x@${s}>`]) {
+            const d = uriDestination(u);
+            if (d) assert.ok(d.port >= 0 && d.port <= 99999 && d.host.length > 0);
+          }
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+
+  describe('auth-params (RFC 2617 §1.2)', () => {
+    it('reads quoted strings with escapes and tokens; refuses an unterminated quote', () => {
+      assert.deepEqual([...parseAuthParams('realm="a\\"b", nc=00000001 ,qop=auth')!], [['realm', 'a"b'], ['nc', '00000001'], ['qop', 'auth']]);
+      assert.equal(parseAuthParams('realm="open'), undefined);
+    });
+
+    it('round-trips random values through quoting', () => {
+      fc.assert(
+        fc.property(fc.string(), (v) => {
+          const quoted = `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+          assert.equal(parseAuthParams(`x=${quoted}, y=1`)?.get('x'), v);
+        }),
       );
     });
   });

@@ -20,20 +20,21 @@ async function pair(timers: SipTimerValues, lossRate: number, seed: number) {
   return { a, b, relay, close: async () => (await Promise.all([a.stop(), b.stop()]), relay.close()) };
 }
 
-/** Each measured interval is the expected one within 25 ms + 20 % (timer jitter on a loaded box). */
+/** Each measured interval is the expected one within 40 ms + 25 % (timer jitter on a loaded box). */
 function assertIntervals(measured: number[], expected: number[], what: string): void {
   assert.equal(measured.length, expected.length, `${what}: ${measured.join(', ')} ms`);
   measured.forEach((m, i) => {
     const e = expected[i]!;
-    assert.ok(Math.abs(m - e) <= 25 + 0.2 * e, `${what}: interval ${i + 1} is ${m} ms, RFC 3261 says ${e} ms (all: ${measured.join(', ')})`);
+    assert.ok(Math.abs(m - e) <= 40 + 0.25 * e, `${what}: interval ${i + 1} is ${m} ms, RFC 3261 says ${e} ms (all: ${measured.join(', ')})`);
   });
 }
 
 describe('UDP retransmission (RFC 3261 §17)', function () {
   this.timeout(20000);
-  const T1 = 50;
-  const T2 = 200;
-  const timers = { T1, T2, T4: 250 };
+  // Short timers to keep the test quick; the doubling rule is what is checked.
+  const T1 = 100;
+  const T2 = 400;
+  const timers = { T1, T2, T4: 500 };
 
   it('retransmits INVITE on Timer A (doubling from T1, no cap) and BYE on Timer E (doubling, capped at T2)', async () => {
     const p = await pair(timers, 0, 1);
