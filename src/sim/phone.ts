@@ -18,6 +18,8 @@ export interface RingRecord {
 export class Phone extends EventEmitter<PhoneEvents> {
   /** Ringer on/off changes with their time (Date.now()). */
   readonly rings: RingRecord[] = [];
+  /** Line polarity changes with their time. */
+  readonly reversals: { reversed: boolean; at: number }[] = [];
   readonly #audio: { at: number; samples: Int16Array }[] = [];
   #offhook = false;
   #poll: NodeJS.Timeout;
@@ -26,7 +28,10 @@ export class Phone extends EventEmitter<PhoneEvents> {
     if (e.kind === 'ring') {
       this.rings.push({ on: e.on, at: Date.now() });
       this.emit('ring', e.on);
-    } else if (e.kind === 'polarity') this.emit('polarity', e.reversed);
+    } else if (e.kind === 'polarity') {
+      this.reversals.push({ reversed: e.reversed, at: Date.now() });
+      this.emit('polarity', e.reversed);
+    }
   };
 
   constructor(
@@ -85,6 +90,14 @@ export class Phone extends EventEmitter<PhoneEvents> {
   /** Keys DTMF digits (ITU-T Q.23), onMs/offMs each. */
   dial(digits: string, onMs = 80, offMs = 80): void {
     this.sim.sendAudio(this.channel, dtmfSignal(digits, onMs, offMs));
+  }
+
+  /** Dials digits by loop disconnect, one every gapMs (the card's kernel counts the breaks). */
+  async dialPulses(digits: string, gapMs = 300): Promise<void> {
+    for (const d of digits) {
+      this.sim.pulseDigit(this.channel, d);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
   }
 
   /** Plays audio into the port. */
