@@ -41,3 +41,30 @@ export function l16Frame(samples: Int16Array): AudioFrame {
   }
   return { encoding: 'L16', samples: samples.length, data };
 }
+
+/** 16-bit linear to µ-law (G.711 §2: bias 0x84, clip at 32635). */
+export function linearToUlaw(sample: number): number {
+  let s = Math.max(-32635, Math.min(32635, sample));
+  const sign = s < 0 ? 0x80 : 0;
+  if (sign) s = -s;
+  s += 0x84;
+  let exp = 7;
+  for (let mask = 0x4000; (s & mask) === 0 && exp > 0; mask >>= 1) exp--;
+  const mant = (s >> (exp + 3)) & 0x0f;
+  return ~(sign | (exp << 4) | mant) & 0xff;
+}
+
+/** 16-bit linear to A-law (G.711 §3, even bits inverted). */
+export function linearToAlaw(sample: number): number {
+  let s = Math.max(-32768, Math.min(32767, sample));
+  const sign = s >= 0 ? 0x80 : 0;
+  if (!sign) s = -s - 1;
+  let out: number;
+  if (s < 256) out = s >> 4;
+  else {
+    let exp = 1;
+    while (exp < 7 && s >= 256 << exp) exp++;
+    out = (exp << 4) | ((s >> (exp + 3)) & 0x0f);
+  }
+  return (out | sign) ^ 0x55;
+}
