@@ -10,7 +10,7 @@ import { Cause, type Q850Cause } from '../call/q850.js';
 import { AnalogLeg, silentLog, type AnalogLog } from './analog-leg.js';
 import { toneZone, type CallerIdStandard, type ToneZone } from './tone-zones.js';
 
-export type DisconnectSupervision = 'loopCurrent' | 'polarity' | 'tone';
+export type DisconnectSupervision = 'loopCurrent' | 'polarity' | 'tone' | 'dialTone';
 
 export interface FxoPortOptions {
   name: string;
@@ -37,7 +37,9 @@ export interface FxoPortOptions {
   answerAssumeMs?: number;
   /** Outgoing: time allowed for an answer, ms; default 60000. */
   noAnswerMs?: number;
-  /** Which far-end disconnect signals release the call; default all three. */
+  /** Called number given to incoming calls (an FXO line has none of its own). */
+  destination?: string;
+  /** Which far-end disconnect signals release the call: loop current drop, polarity reversal, busy/congestion tone, dial tone after the call; default the first three. */
   disconnect?: readonly DisconnectSupervision[];
   /** Release an answered call after this long without received energy, ms; 0 turns it off; default 600000. */
   inactivityMs?: number;
@@ -265,6 +267,8 @@ export class FxoLeg extends AnalogLeg {
       this.fail(e.tone === 'busy' ? Cause.USER_BUSY : Cause.SWITCH_CONGESTION, `${e.tone} tone from the office before answer`);
     } else if ((e.tone === 'busy' || e.tone === 'congestion') && this.state === 'answered' && this.o.disconnect.includes('tone')) {
       this.fail(Cause.NORMAL_CLEARING, `${e.tone} tone after answer (disconnect supervision by tone)`);
+    } else if (e.tone === 'dial' && this.state === 'answered' && this.o.disconnect.includes('dialTone')) {
+      this.fail(Cause.NORMAL_CLEARING, 'dial tone after answer: the office cleared the call (disconnect supervision by tone)');
     }
   }
 
@@ -410,7 +414,7 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
     r.waitTimer = undefined;
     if (this.#leg) return;
     const cid = r.callerId && Date.now() - r.callerIdAt < CALLER_ID_MAX_AGE_MS ? r.callerId : undefined;
-    const leg = new FxoLeg(this, 'incoming', cid ? partyOf(cid) : { digits: '', presentation: 'unavailable' }, { digits: '' }, this.channel, this.log);
+    const leg = new FxoLeg(this, 'incoming', cid ? partyOf(cid) : { digits: '', presentation: 'unavailable' }, { digits: this.settings.destination }, this.channel, this.log);
     this.#leg = leg;
     this.log.info({ port: this.name, leg: leg.id, calling: leg.calling.digits, rings: r.rings }, `incoming call: ${why}`);
     this.emit('incoming', leg);
@@ -444,7 +448,8 @@ function settingsOf(o: FxoPortOptions) {
     answerSupervision: o.answerSupervision ?? 'assume',
     answerAssumeMs: o.answerAssumeMs ?? 0,
     noAnswerMs: o.noAnswerMs ?? 60000,
-    disconnect: o.disconnect ?? (['loopCurrent', 'polarity', 'tone'] as const),
+    disconnect: o.disconnect ?? (['loopCurrent', 'polarity', 'tone'] as readonly DisconnectSupervision[]),
+    destination: o.destination ?? '',
     inactivityMs: o.inactivityMs ?? 600000,
     activityThresholdDbm0: o.activityThresholdDbm0 ?? -45,
   };
