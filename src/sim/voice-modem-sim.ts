@@ -14,6 +14,8 @@ export interface SimVoiceModemOptions {
   ringIntervalMs?: number;
   /** No dial tone on the line: ATD answers NO DIALTONE. */
   noDialTone?: boolean;
+  /** Voice formats offered: G.711 µ-law and linear (default), or 16-bit linear only. */
+  compression?: 'ulaw' | 'linear';
 }
 
 export interface CallerIdLines {
@@ -164,6 +166,7 @@ export class SimVoiceModem extends EventEmitter<SimVoiceModemEvents> {
     if (up === 'AT+FCLASS=8' || up === 'AT+VSM=0,8000' || /^AT\+VSM=(4|130),8000$/.test(up)) return ok();
     if (up === 'AT+FCLASS?') return this.respond('8\r\n\r\nOK');
     if (up === 'AT+VSM=?') {
+      if (this.options.compression === 'linear') return this.send('\r\n130,"SIGNED PCM",16,0,(8000),(0),(0)\r\n\r\nOK\r\n');
       // Methods as a Conexant HSF modem lists them; the numbers differ between modems, the names do not.
       return this.send('\r\n0,"SIGNED PCM",8,0,(7200,8000,11025),(0),(0)\r\n1,"UNSIGNED PCM",8,0,(7200,8000,11025),(0),(0)\r\n4,"G.711U",8,0,(8000),(0),(0)\r\n130,"SIGNED PCM",16,0,(8000),(0),(0)\r\n\r\nOK\r\n');
     }
@@ -227,15 +230,16 @@ export class SimVoiceModem extends EventEmitter<SimVoiceModemEvents> {
 
   /** One 20 ms frame of µ-law towards the DTE (what was queued by play(), else silence), with any queued DLE events. */
   private streamFrame(): void {
-    const frame = Buffer.alloc(160, 0xff);
-    const n = Math.min(160, this.#play.length);
+    const linear = this.options.compression === 'linear';
+    const frame = Buffer.alloc(linear ? 320 : 160, linear ? 0 : 0xff);
+    const n = Math.min(frame.length, this.#play.length);
     for (let i = 0; i < n; i++) frame[i] = this.#play.shift()!;
     const events = Buffer.from(this.#pendingEvents.flatMap((c) => [DLE, c]));
     this.#pendingEvents = [];
     this.send(Buffer.concat([shieldDle(frame), events]));
   }
 
-  /** µ-law bytes the far end says during the call. */
+  /** Bytes the far end says during the call (µ-law, or 16-bit little-endian linear). */
   play(bytes: Uint8Array): void {
     for (const b of bytes) this.#play.push(b);
   }

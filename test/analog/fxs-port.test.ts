@@ -7,6 +7,7 @@ import { FxsPort, type FxsLeg, type FxsPortOptions } from '../../src/analog/fxs-
 import { toneZone } from '../../src/analog/tone-zones.js';
 import type { DialState } from '../../src/call/dial-plan.js';
 import { Cause } from '../../src/call/q850.js';
+import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
 import { Phone } from '../../src/sim/phone.js';
 import { minimodemReceive, requireTool, soxPeaks } from '../hw/signals.js';
 import { memoryLog, onePortCard, sleep, until } from './analog-helpers.js';
@@ -124,6 +125,27 @@ describe('FXS port with a phone @slow', () => {
       });
     });
   }
+
+  describe('zone nl', () => {
+    it('sends DTMF caller ID before the first ring (A<number>C), read by an independent DTMF receiver', async () => {
+      const r = rig('nl');
+      try {
+        const leg = r.port.originate({ digits: '0201234567' }, { digits: '' })!;
+        const t0 = Date.now();
+        leg.setup();
+        await until('the first ring', () => r.phone.rings.some((x) => x.on), 5000);
+        const firstRing = r.phone.rings.find((x) => x.on)!.at;
+        await sleep(300);
+        const before = new DtmfDetector();
+        before.push(r.phone.heard(t0).subarray(0, ((firstRing - t0) * 8) | 0));
+        before.push(new Int16Array(800));
+        assert.equal(before.digits.join(''), 'A0201234567C', 'the whole message before the first ring');
+        leg.release(Cause.NORMAL_CLEARING);
+      } finally {
+        r.close();
+      }
+    });
+  });
 
   describe('zone us', () => {
     let r: Rig;

@@ -116,6 +116,46 @@ describe('voice modem backend over a pty @slow', () => {
     assert.equal(m.freeChannels(), 1);
   });
 
+  for (const [code, what] of [['d', 'dial tone after the call'], ['l', 'loop current interrupted']] as const) {
+    it(`releases the call with cause 16 on DLE ${code} (${what})`, async () => {
+      const m = await open();
+      const leg = m.originate({ digits: '' }, { digits: '1' })!;
+      let answered = false;
+      leg.on('answered', () => (answered = true));
+      leg.setup();
+      await until('answered', () => answered, 4000);
+      const cause = released(leg);
+      sim.event(code);
+      assert.equal(await cause, Cause.NORMAL_CLEARING);
+      assert.ok(log.lines.some((l) => l.includes(what)));
+      await until('on hook', () => !sim.offhook, 3000);
+    });
+  }
+
+  it('runs a call in 16-bit linear when the modem offers no G.711', async () => {
+    await sim.close();
+    sim = await SimVoiceModem.start({ compression: 'linear' });
+    const m = await open();
+    assert.equal(m.encoding, 'L16');
+    assert.ok(sim.commands.includes('AT+VSM=130,8000'));
+    const leg = m.originate({ digits: '' }, { digits: '2' })!;
+    const frames: AudioFrame[] = [];
+    leg.audio.onFrame((f) => frames.push(f));
+    let answered = false;
+    leg.on('answered', () => (answered = true));
+    leg.setup();
+    await until('answered', () => answered, 4000);
+    const speech = Buffer.alloc(320);
+    for (let i = 0; i < 160; i++) speech.writeInt16LE(i % 2 ? 0x1010 : -4000, i * 2);
+    sim.play(speech);
+    await until('linear speech arrives', () => frames.some((f) => f.encoding === 'L16' && f.data.length === 320 && Buffer.from(f.data).equals(speech)), 2000);
+    // A µ-law frame from the call side is turned into linear for this modem.
+    leg.audio.write({ encoding: 'PCMU', samples: 160, data: new Uint8Array(160).fill(0x00) });
+    await until('our audio arrives as linear', () => sim.received.length >= 320, 2000);
+    assert.equal(Buffer.from(sim.received.slice(0, 2)).readInt16LE(0), -32124, 'µ-law 0x00 is -32124 in linear');
+    leg.release(Cause.NORMAL_CLEARING);
+  });
+
   it('reports no dial tone with cause 34', async () => {
     await sim.close();
     sim = await SimVoiceModem.start({ noDialTone: true });
