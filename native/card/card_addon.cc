@@ -120,6 +120,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
                            InstanceMethod("writeFrames", &SimCard::WriteFrames),
                            InstanceMethod("frameError", &SimCard::FrameError),
                            InstanceMethod("hardwareDtmf", &SimCard::HardwareDtmf),
+                           InstanceMethod("pulseDigit", &SimCard::PulseDigit),
                            InstanceMethod("takeEvents", &SimCard::TakeEvents),
                            InstanceMethod("state", &SimCard::State),
                            InstanceMethod("stats", &SimCard::Stats),
@@ -162,7 +163,20 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
         notify_.Unref(env);
         hasNotify_ = true;
         auto tsfn = notify_;
-        kernel_->setNotify([tsfn]() mutable { tsfn.NonBlockingCall(); });  // a full queue already holds a wake-up
+        // A full queue already holds a wake-up. The callback catches what the
+        // call throws: a wake-up still queued when Node tears the environment
+        // down cannot run JS (the error then carries no exception), and an
+        // exception escaping here would terminate the process.
+        kernel_->setNotify([tsfn]() mutable {
+          tsfn.NonBlockingCall([](Napi::Env env, Napi::Function cb) {
+            try {
+              cb.Call({});
+            } catch (const Napi::Error& err) {
+              Napi::Value v = err.Value();
+              if (!v.IsEmpty() && !v.IsUndefined()) napi_fatal_exception(env, v);  // a far-end listener threw
+            }
+          });
+        });
       }
       return env.Undefined();
     });
@@ -277,6 +291,15 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
       std::string d = info.Length() > 1 ? info[1].ToString().Utf8Value() : "";
       if (d.size() != 1) throw codedError(info.Env(), "digit must be one character", "EINVAL");
       return Napi::Boolean::New(info.Env(), kernel_->hardwareDtmf(ch, d[0]));
+    });
+  }
+  Napi::Value PulseDigit(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int ch = intArg(info, 0, "channel");
+      std::string d = info.Length() > 1 ? info[1].ToString().Utf8Value() : "";
+      if (d.size() != 1) throw codedError(info.Env(), "digit must be one character", "EINVAL");
+      kernel_->pulseDigit(ch, d[0]);
+      return info.Env().Undefined();
     });
   }
   Napi::Value TakeEvents(const Napi::CallbackInfo& info) {

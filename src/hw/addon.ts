@@ -80,6 +80,7 @@ export interface NativeSimCard {
   writeFrames(channel: number, frames: Uint8Array[]): void;
   frameError(channel: number, what: 'badFcs' | 'abort'): void;
   hardwareDtmf(channel: number, digit: string): boolean;
+  pulseDigit(channel: number, digit: string): void;
   takeEvents(): NativeFarEvent[];
   state(channel: number): NativeSimChannelState;
   stats(channel: number): NativeSimChannelStats;
