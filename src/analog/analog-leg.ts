@@ -5,7 +5,7 @@ import type { Channel } from '../hw/channel.js';
 import type { AudioFrame, AudioPath } from '../media/frame.js';
 import type { LineAddress, PartyNumber, PstnLeg, PstnLegEvents } from '../call/pstn-leg.js';
 import { type Q850Cause } from '../call/q850.js';
-import { decodeG711, l16Frame } from '../hw/g711.js';
+import { decodeG711, l16Frame } from '../hw/line-frame.js';
 
 /** The log an analog port writes to (a pino Logger fits). */
 export interface AnalogLog {

@@ -15,7 +15,8 @@ import {
   type AtLine, type CallerIdTag, type DleEvent, type FinalResult, type VoiceCompression,
 } from './at-response.js';
 import { Dsp } from './dsp.js';
-import { decodeG711, linearToAlaw, linearToUlaw } from './g711.js';
+import { g711Encode } from '../media/g711.js';
+import { decodeG711 } from './line-frame.js';
 
 export interface ModemLog {
   info(fields: object, msg: string): void;
@@ -582,8 +583,7 @@ export class VoiceModem extends EventEmitter<PstnLineEvents> implements PstnLine
 
   private fromLinear(s: Int16Array): Uint8Array {
     if (this.encoding === 'L16') return new Uint8Array(s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength));
-    const f = this.encoding === 'PCMU' ? linearToUlaw : linearToAlaw;
-    return Uint8Array.from(s, (v) => f(v));
+    return g711Encode(this.encoding, s, new Uint8Array(s.length));
   }
 
   /** @internal DTMF into the call's audio (ITU-T Q.23 tones, made by the DSP). */
