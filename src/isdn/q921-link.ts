@@ -161,8 +161,7 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
     } else if (this._state === LinkState.AwaitingEstablishment) {
       // Q.921 Annex B state 5: a release request while establishing ends it at once.
       this.stopT200();
-      this.stateTransition(LinkState.TeiAssigned);
-      this.emit('released');
+      this.enterTeiAssigned();
     }
   }
 
@@ -186,6 +185,20 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
   }
 
   // ---- the one transition function of this state machine ----
+
+  /** Q.921 clauses 5.5.1.2 and 5.7.2: multiple frame operation starts afresh and layer 3 hears DL-ESTABLISH. */
+  private enterEstablished(): void {
+    this.resetVariables();
+    this.stateTransition(LinkState.MultipleFrameEstablished);
+    this.startT203();
+    this.emit('established');
+  }
+
+  /** Q.921 clause 5.5.3: back to TEI assigned, and layer 3 hears DL-RELEASE. */
+  private enterTeiAssigned(): void {
+    this.stateTransition(LinkState.TeiAssigned);
+    this.emit('released');
+  }
 
   private stateTransition(next: LinkState): void {
     const from = this._state;
@@ -243,10 +256,7 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
       case 'SABME':
         // Q.921 clause 5.5.1.2: a data link able to enter multiple frame mode answers UA with F = P.
         this.sendU('UA', false, f.pf);
-        this.resetVariables();
-        this.stateTransition(LinkState.MultipleFrameEstablished);
-        this.startT203();
-        this.emit('established');
+        this.enterEstablished();
         return;
       case 'DISC':
         // Q.921 clause 5.5.3.2: DISC while disconnected is answered with DM, F = P.
@@ -288,10 +298,7 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
         // Q.921 clause 5.5.1.2: UA with F = 1 completes establishment.
         if (!this.layer3Initiated && this.vs !== this.va) this.queue = [];
         this.stopT200();
-        this.resetVariables();
-        this.stateTransition(LinkState.MultipleFrameEstablished);
-        this.startT203();
-        this.emit('established');
+        this.enterEstablished();
         this.pump();
         return;
       case 'DM':
@@ -299,8 +306,7 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
         if (f.pf) {
           this.queue = [];
           this.stopT200();
-          this.stateTransition(LinkState.TeiAssigned);
-          this.emit('released');
+          this.enterTeiAssigned();
         }
         return;
       default:
@@ -321,8 +327,7 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
       case 'DM':
         if (f.pf) {
           this.stopT200();
-          this.stateTransition(LinkState.TeiAssigned);
-          this.emit('released');
+          this.enterTeiAssigned();
         } else if (f.type === 'UA') {
           this.emit('mdl-error', 'D', 'UA with F = 0 in awaiting release');
         }
@@ -342,17 +347,13 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
         this.emit('mdl-error', 'F', 'SABME in multiple frame established');
         if (this.vs !== this.va) this.queue = [];
         this.stopT200();
-        this.resetVariables();
-        this.stateTransition(LinkState.MultipleFrameEstablished);
-        this.startT203();
-        this.emit('established');
+        this.enterEstablished();
         return;
       case 'DISC':
         // Q.921 clause 5.5.3.2: the peer releases.
         this.queue = [];
         this.sendU('UA', false, f.pf);
-        this.stateTransition(LinkState.TeiAssigned);
-        this.emit('released');
+        this.enterTeiAssigned();
         return;
       case 'UA':
         this.emit('mdl-error', f.pf ? 'C' : 'D', 'unsolicited UA in multiple frame established');
@@ -592,29 +593,34 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
   // ---- timers (Q.921 clause 5.9) ----
 
   private startT200(): void {
-    this.stopT200();
-    this.t200 = setTimeout(() => {
-      this.t200 = null;
-      this.onT200();
-    }, this.parameters.T200);
+    this.startTimer('t200', this.parameters.T200, () => this.onT200());
   }
 
   private stopT200(): void {
-    if (this.t200) clearTimeout(this.t200);
-    this.t200 = null;
+    this.stopTimer('t200');
   }
 
   private startT203(): void {
-    this.stopT203();
-    this.t203 = setTimeout(() => {
-      this.t203 = null;
-      this.onT203();
-    }, this.parameters.T203);
+    this.startTimer('t203', this.parameters.T203, () => this.onT203());
   }
 
   private stopT203(): void {
-    if (this.t203) clearTimeout(this.t203);
-    this.t203 = null;
+    this.stopTimer('t203');
+  }
+
+  /** (Re)starts a timer; it forgets itself before its expiry handler runs. */
+  private startTimer(timer: 't200' | 't203', ms: number, expired: () => void): void {
+    this.stopTimer(timer);
+    this[timer] = setTimeout(() => {
+      this[timer] = null;
+      expired();
+    }, ms);
+  }
+
+  private stopTimer(timer: 't200' | 't203'): void {
+    const t = this[timer];
+    if (t) clearTimeout(t);
+    this[timer] = null;
   }
 
   private onT200(): void {
@@ -625,8 +631,7 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
         if (this.rc >= this.parameters.N200) {
           this.queue = [];
           this.emit('mdl-error', 'G', `no answer to SABME after N200 (${this.parameters.N200}) retries`);
-          this.stateTransition(LinkState.TeiAssigned);
-          this.emit('released');
+          this.enterTeiAssigned();
         } else {
           this.rc++;
           this.sendU('SABME', true, true);
@@ -637,8 +642,7 @@ export class Q921Link extends EventEmitter<Q921LinkEvents> {
         // Q.921 clause 5.5.3.3: DISC again, up to N200 times.
         if (this.rc >= this.parameters.N200) {
           this.emit('mdl-error', 'H', `no answer to DISC after N200 (${this.parameters.N200}) retries`);
-          this.stateTransition(LinkState.TeiAssigned);
-          this.emit('released');
+          this.enterTeiAssigned();
         } else {
           this.rc++;
           this.sendU('DISC', true, true);

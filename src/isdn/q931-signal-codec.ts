@@ -27,6 +27,16 @@ import type { CallReference, Signal, SignalCodec, SignalDecodeResult, SignalType
 
 /** Q.931 clause 4.3: a PRI uses 2-octet call reference values. */
 const CR_LENGTH = 2;
+/** Q.931 clause 4.5.5 octet 3: the transfer capabilities call/ tells apart; any other is unrestricted digital. */
+const CAPABILITY_NAMES = new Map<number, 'speech' | 'audio-3.1k'>([
+  [TransferCapability.SPEECH, 'speech'],
+  [TransferCapability.AUDIO_3K1, 'audio-3.1k'],
+]);
+/** Q.931 clause 4.5.5 octet 5: the G.711 law of user information layer 1, when it is one. */
+const LAW_NAMES = new Map<number | undefined, 'mu-law' | 'a-law'>([
+  [UserInfoLayer1.G711_ULAW, 'mu-law'],
+  [UserInfoLayer1.G711_ALAW, 'a-law'],
+]);
 const PRESENTATION_CODES: Record<PresentationName, number> = { allowed: 0, restricted: 1, unavailable: 2 };
 const PRESENTATION_NAMES: PresentationName[] = ['allowed', 'restricted', 'unavailable', 'unavailable'];
 
@@ -169,21 +179,11 @@ export class Q931SignalCodec implements SignalCodec {
     const s: Signal = { type: name, callRef };
     for (const ie of msg.ies) {
       switch (ie.kind) {
-        case 'bearer-capability':
-          s.bearer = {
-            capability:
-              ie.transferCapability === TransferCapability.SPEECH
-                ? 'speech'
-                : ie.transferCapability === TransferCapability.AUDIO_3K1
-                  ? 'audio-3.1k'
-                  : 'unrestricted-digital',
-            ...(ie.layer1Protocol === UserInfoLayer1.G711_ALAW
-              ? { law: 'a-law' as const }
-              : ie.layer1Protocol === UserInfoLayer1.G711_ULAW
-                ? { law: 'mu-law' as const }
-                : {}),
-          };
+        case 'bearer-capability': {
+          const law = LAW_NAMES.get(ie.layer1Protocol);
+          s.bearer = { capability: CAPABILITY_NAMES.get(ie.transferCapability) ?? 'unrestricted-digital', ...(law ? { law } : {}) };
           break;
+        }
         case 'cause':
           s.cause ??= ie.value;
           break;

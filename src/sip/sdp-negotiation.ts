@@ -2,17 +2,9 @@
 // sdp-transform. Pure functions: the session description handler keeps the
 // state, media/ gets the result as a NegotiatedAudio.
 import sdpTransform, { type MediaDescription, type SessionDescription } from 'sdp-transform';
+import type { AudioCodecName, MediaDirection, RtpMapEntry } from '../media/media-description.js';
 
-export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
-export type AudioCodecName = 'PCMU' | 'PCMA' | 'opus';
-
-/** One negotiated a=rtpmap entry (RFC 4566 §6). */
-export interface RtpMapEntry {
-  name: string;
-  clockRate: number;
-  channels?: number;
-  fmtp?: Record<string, string>;
-}
+export type { AudioCodecName, MediaDirection, RtpMapEntry };
 
 /** What offer/answer settled for the audio stream, from our point of view. */
 export interface NegotiatedAudio {

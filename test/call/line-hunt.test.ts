@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { LineHunt } from '../../src/call/line-hunt.js';
 import type { HuntStrategy } from '../../src/call/gateway-config.js';
+import { seeded } from '../peers/seeded-random.js';
 
 const lines = ['span1', 'span2', 'fxo1', 'fxo2'];
 const allFree = () => 1;
-
-/** A seeded generator (mulberry32), so the random strategy is repeatable here. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks `n` calls, each seizing the line it was given; counts per line. */
 function spread(h: LineHunt, n: number, free: (l: string) => number = allFree): Map<string, number> {

@@ -61,6 +61,24 @@ async function spanWithScriptedPeer(side: 'user' | 'network', timers = {}): Prom
   return { span, peer, close: () => { span.close(); peer.link.close(); } };
 }
 
+/** Places a call from 100 to 5551234; returns it, the SETUP the peer saw and the call reference the peer answers with (flag 1, Q.931 clause 4.3). */
+async function placeCall(span: PriSpan, peer: ScriptedPeer): Promise<{ call: PriCall; setup: Signal; ref: { value: number; flag: 1 } }> {
+  const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
+  call.setup();
+  const setup = await peer.next('SETUP');
+  return { call, setup, ref: { value: (setup.callRef as { value: number }).value, flag: 1 } };
+}
+
+/** A call from the user side that the network answers at once, when it is active. */
+async function activeCall(user: PriSpan, network: PriSpan): Promise<PriCall> {
+  network.on('incoming', (leg) => leg.answer());
+  const call = user.originate({ digits: '100' }, { digits: '5551234' })!;
+  const answered = once(call, 'answered');
+  call.setup();
+  await answered;
+  return call;
+}
+
 async function twoSpans(timers = {}): Promise<{ wire: FramePipePair; user: PriSpan; network: PriSpan; close: () => void }> {
   const wire = new FramePipePair();
   const t = { T316: 1000, ...timers };
@@ -183,10 +201,7 @@ describe('Q.931 call control (our spans back to back)', function () {
   it('T305 then T308: a DISCONNECT nobody answers becomes RELEASE, sent twice, and the channel is restarted (clause 5.3.3)', async () => {
     const { span, peer, close } = await spanWithScriptedPeer('user', { T305: 100, T308: 100 });
     try {
-      const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
-      call.setup();
-      const setup = await peer.next('SETUP');
-      const ref = { value: (setup.callRef as { value: number }).value, flag: 1 as const };
+      const { call, setup, ref } = await placeCall(span, peer);
       peer.send({ type: 'CONNECT', callRef: ref, channel: setup.channel! });
       await once(call, 'answered');
       call.release(16);
@@ -204,10 +219,7 @@ describe('Q.931 call control (our spans back to back)', function () {
   it('answers STATUS ENQUIRY with STATUS cause 30 and the call state (clause 5.8.10)', async () => {
     const { span, peer, close } = await spanWithScriptedPeer('user');
     try {
-      const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
-      call.setup();
-      const setup = await peer.next('SETUP');
-      const ref = { value: (setup.callRef as { value: number }).value, flag: 1 as const };
+      const { call, setup, ref } = await placeCall(span, peer);
       peer.send({ type: 'CALL_PROCEEDING', callRef: ref, channel: setup.channel! });
       await once(call, 'proceeding');
       peer.send({ type: 'STATUS_ENQUIRY', callRef: ref });
@@ -222,10 +234,7 @@ describe('Q.931 call control (our spans back to back)', function () {
   it('a STATUS saying the far end is in the Null state releases our call (clause 5.8.11)', async () => {
     const { span, peer, close } = await spanWithScriptedPeer('network');
     try {
-      const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
-      call.setup();
-      const setup = await peer.next('SETUP');
-      const ref = { value: (setup.callRef as { value: number }).value, flag: 1 as const };
+      const { call, setup, ref } = await placeCall(span, peer);
       peer.send({ type: 'ALERTING', callRef: ref, channel: setup.channel! });
       await once(call, 'alerting');
       const released = once(call, 'released');
@@ -240,10 +249,7 @@ describe('Q.931 call control (our spans back to back)', function () {
   it('a STATUS with an incompatible state clears the call with RELEASE cause 101 (clause 5.8.11)', async () => {
     const { span, peer, close } = await spanWithScriptedPeer('user');
     try {
-      const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
-      call.setup();
-      const setup = await peer.next('SETUP');
-      const ref = { value: (setup.callRef as { value: number }).value, flag: 1 as const };
+      const { call, setup, ref } = await placeCall(span, peer);
       peer.send({ type: 'CALL_PROCEEDING', callRef: ref, channel: setup.channel! });
       await once(call, 'proceeding');
       peer.send({ type: 'STATUS', callRef: ref, cause: 30, callState: 25 });
@@ -323,11 +329,7 @@ describe('Q.931 call control (our spans back to back)', function () {
   it('T309: an active call survives a short D-channel loss, and is still up after the link returns (clause 5.8.9)', async () => {
     const { wire, user, network, close } = await twoSpans({ T309: 10000 });
     try {
-      network.on('incoming', (leg) => leg.answer());
-      const call = user.originate({ digits: '100' }, { digits: '5551234' })!;
-      const answered = once(call, 'answered');
-      call.setup();
-      await answered;
+      const call = await activeCall(user, network);
       wire.connected = false;
       await once(user.signalling, 'down');
       wire.connected = true;
@@ -344,11 +346,7 @@ describe('Q.931 call control (our spans back to back)', function () {
   it('T309: a D-channel down for longer than T309 clears active calls with cause 27 and frees their channels (clause 5.8.9)', async () => {
     const { wire, user, network, close } = await twoSpans({ T309: 300 });
     try {
-      network.on('incoming', (leg) => leg.answer());
-      const call = user.originate({ digits: '100' }, { digits: '5551234' })!;
-      const answered = once(call, 'answered');
-      call.setup();
-      await answered;
+      const call = await activeCall(user, network);
       const cleared = once(call, 'released');
       wire.connected = false;
       assert.deepEqual(await cleared, [27]);
@@ -367,10 +365,7 @@ describe('Q.931 call control (our spans back to back)', function () {
   it('a DISCONNECT without its mandatory cause still clears the call, with RELEASE cause 96 (clause 5.8.6.1)', async () => {
     const { span, peer, close } = await spanWithScriptedPeer('user');
     try {
-      const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
-      call.setup();
-      const setup = await peer.next('SETUP');
-      const ref = { value: (setup.callRef as { value: number }).value, flag: 1 as const };
+      const { call, setup, ref } = await placeCall(span, peer);
       peer.send({ type: 'CONNECT', callRef: ref, channel: setup.channel! });
       await once(call, 'answered');
       const released = once(call, 'released');

@@ -32,6 +32,16 @@ describe('Q.921 data link (two of ours back to back)', () => {
   const links: Q921Link[] = [];
   afterEach(() => links.splice(0).forEach((l) => l.close()));
 
+  /** Two links back to back, closed after the test, once the user's SABME has brought both up. */
+  async function establishedPair(): Promise<ReturnType<typeof pair>> {
+    const p = pair();
+    links.push(p.user, p.network);
+    const up = Promise.all([once(p.user, 'established'), once(p.network, 'established')]);
+    p.user.establish();
+    await up;
+    return p;
+  }
+
   it('SABME answered by UA takes both ends to multiple frame established (clause 5.5.1.2)', async () => {
     const { user, network } = pair();
     links.push(user, network);
@@ -83,11 +93,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
   });
 
   it('a lost I frame is recovered through REJ and nothing is delivered twice (clauses 5.8.1, 5.6.4)', async () => {
-    const { wire, user, network } = pair();
-    links.push(user, network);
-    const up = Promise.all([once(user, 'established'), once(network, 'established')]);
-    user.establish();
-    await up;
+    const { wire, user, network } = await establishedPair();
     // Lose the second I frame the user sends.
     let iFrames = 0;
     const send = wire.a.send.bind(wire.a);
@@ -135,11 +141,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
   });
 
   it('DISC answered by UA releases both ends (clause 5.5.3.2)', async () => {
-    const { user, network } = pair();
-    links.push(user, network);
-    const up = Promise.all([once(user, 'established'), once(network, 'established')]);
-    user.establish();
-    await up;
+    const { user, network } = await establishedPair();
     const down = Promise.all([once(user, 'released'), once(network, 'released')]);
     network.release();
     assert.equal(network.state, LinkState.AwaitingRelease);
@@ -164,11 +166,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
   });
 
   it('re-establishes after an FRMR (clause 5.8.6)', async () => {
-    const { wire, user, network } = pair();
-    links.push(user, network);
-    const up = Promise.all([once(user, 'established'), once(network, 'established')]);
-    user.establish();
-    await up;
+    const { wire, user } = await establishedPair();
     const errors: string[] = [];
     user.on('mdl-error', (c) => errors.push(c));
     wire.b.send(encodeLapdFrame({ sapi: 0, tei: 0, cr: 0, type: 'FRMR', pf: false, info: Uint8Array.of(0, 0, 0, 0, 0) }));
@@ -178,11 +176,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
   });
 
   it('an N(R) outside V(A)..V(S) makes it re-establish (clause 5.8.2)', async () => {
-    const { wire, user, network } = pair();
-    links.push(user, network);
-    const up = Promise.all([once(user, 'established'), once(network, 'established')]);
-    user.establish();
-    await up;
+    const { wire, user } = await establishedPair();
     const errors: string[] = [];
     user.on('mdl-error', (c) => errors.push(c));
     wire.b.send(encodeLapdFrame({ sapi: 0, tei: 0, cr: 0, type: 'RR', pf: false, nr: 9 }));
@@ -191,11 +185,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
   });
 
   it('ignores garbage on the D-channel without leaving its state', async () => {
-    const { wire, user, network } = pair();
-    links.push(user, network);
-    const up = Promise.all([once(user, 'established'), once(network, 'established')]);
-    user.establish();
-    await up;
+    const { wire, user } = await establishedPair();
     wire.b.send(Uint8Array.of(0xff));
     wire.b.send(Uint8Array.of(0x00, 0x01, 0x0d, 0x00));
     await sleep(20);

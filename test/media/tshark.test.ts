@@ -1,35 +1,11 @@
 // tshark, an independent decoder, reads a live capture of our RTP and RTCP.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, description, openPair, sleep } from './session-pair.js';
-
-function need(tool: string): void {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'pipe' });
-  } catch {
-    throw new Error(`${tool} is not installed: apt-get install tshark (scripts/setup does it)`);
-  }
-}
-
-async function startCapture(filter: string, file: string): Promise<ChildProcess> {
-  const cap = spawn('dumpcap', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dumpcap did not start capturing on lo: ${err}`)), 5000);
-    cap.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (/Capturing on/.test(err)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    cap.on('exit', (code) => reject(new Error(`dumpcap exited (${code}): ${err}`)));
-  });
-  return cap;
-}
+import { need, startCapture } from '../peers/tshark-capture.js';
 
 describe('tshark on a capture of our RTP @slow', function () {
   this.timeout(20000);

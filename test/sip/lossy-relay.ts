@@ -1,6 +1,7 @@
 // A UDP relay between two SIP peers that drops packets on purpose: by a
 // seeded pseudo-random rate, or by a rule, and records what it saw and when.
 import { createSocket, type Socket } from 'node:dgram';
+import { seeded } from '../peers/seeded-random.js';
 
 export interface RelayedPacket {
   /** ms since the relay started. */
@@ -11,18 +12,6 @@ export interface RelayedPacket {
   first: string;
   cseq: string;
   dropped: boolean;
-}
-
-/** mulberry32: a small deterministic PRNG so that a seed gives the same losses every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class LossyRelay {
@@ -40,7 +29,7 @@ export class LossyRelay {
     readonly lossRate: number,
     seed: number,
   ) {
-    this.random = prng(seed);
+    this.random = seeded(seed);
     front.on('message', (msg, rinfo) => {
       this.a = { address: rinfo.address, port: rinfo.port };
       this.relay(msg, 'a->b');

@@ -1,6 +1,6 @@
 // tshark, an independent decoder, reads a live capture of our SIP.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,31 +8,7 @@ import { join } from 'node:path';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
-
-function need(tool: string): void {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'pipe' });
-  } catch {
-    throw new Error(`${tool} is not installed: apt-get install tshark (scripts/setup does it)`);
-  }
-}
-
-async function startCapture(filter: string, file: string): Promise<ChildProcess> {
-  const cap = spawn('dumpcap', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dumpcap did not start capturing on lo: ${err}`)), 5000);
-    cap.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (/Capturing on/.test(err)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    cap.on('exit', (code) => reject(new Error(`dumpcap exited (${code}): ${err}`)));
-  });
-  return cap;
-}
+import { need, startCapture } from '../peers/tshark-capture.js';
 
 describe('tshark on a capture of our SIP @slow', function () {
   this.timeout(20000);
