@@ -1,0 +1,45 @@
+// The README's first command, as a new user runs it: `bash scripts/demo`,
+// no arguments, no other step. It sets up (a no-op on a set-up machine), then
+// the demo says what it runs and how to watch it, and calls happen.
+import assert from 'node:assert/strict';
+import { DemoProcess } from './demo-process.js';
+
+describe('bash scripts/demo, the first command of the README @slow', () => {
+  let demo: DemoProcess;
+  after(async () => {
+    await demo?.interrupt();
+    await demo?.cleanup();
+  });
+
+  it('starts the demo with no other step and prints how to watch it', async function () {
+    this.timeout(180_000);
+    demo = new DemoProcess([], ['bash', 'scripts/demo']);
+    const m = await demo.waitFor(/^control socket: (\S+)$/m, 150_000);
+    const ours = demo.output.split('\n').filter((l) => !l.startsWith('sipline setup: '));
+    assert.match(ours[0]!, /^sipline demo: the gateway on the emulated card sim-mixed \(one T1 PRI span, 4 FXO ports\); no hardware, no trunk\.$/);
+    await demo.waitFor(/Ctrl-C stops\./);
+    assert.ok(demo.output.includes(`in another terminal: sipline status --watch --socket ${m[1]}`), demo.output);
+    assert.ok(m[1]!.startsWith(demo.dir), 'the socket is under $XDG_RUNTIME_DIR');
+    assert.match(demo.output, /^not yet wired: /m, 'says plainly what is not wired');
+  });
+
+  it('places calls both ways, with caller ID, that connect and end', async function () {
+    this.timeout(60_000);
+    const socket = /^control socket: (\S+)$/m.exec(demo.output)![1]!;
+    const s = await demo.until(
+      'a call from the PBX connected',
+      (x) => x.calls.some((c) => c.calling === '2125550142' && c.called === '5551000' && c.state === 'connected' && c.direction === 'pstn-to-sip'),
+      20_000,
+      socket,
+    );
+    assert.equal(s.spans[0]?.dchannel, 'up');
+    await demo.until('a call to the PBX connected', (x) => x.calls.some((c) => c.called === '2125550199' && c.state === 'connected' && c.direction === 'sip-to-pstn'), 20_000, socket);
+    await demo.until('calls ended', (x) => x.totals.callsEnded >= 2, 20_000, socket);
+    assert.match(demo.output, /gateway: DTMF 1 detected on pri1:\d+/);
+  });
+
+  it('exits 0 on Ctrl-C', async () => {
+    assert.equal(await demo.interrupt(), 0);
+    assert.match(demo.output, /stopped\n$/);
+  });
+});
