@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Q921Link } from '../../src/isdn/q921-link.js';
+import { LibpriPeer } from './libpri-peer.js';
+
+const timers = { T200: 200, T203: 800, N200: 3 };
+
+for (const ourSide of ['user', 'network'] as const) {
+  const peerSide = ourSide === 'user' ? 'network' : 'user';
+  describe(`Q.921 against libpri (we are the ${ourSide} side)`, () => {
+    let peer: LibpriPeer;
+    let link: Q921Link;
+    afterEach(async () => {
+      link?.close();
+      await peer?.close();
+    });
+
+    it('the link comes up on TEI 0 and libpri reports its D-channel up', async () => {
+      peer = new LibpriPeer({ side: peerSide, switchType: 'national', timers });
+      link = new Q921Link(peer.pipe, { side: ourSide, parameters: { T200: 200, T203: 800 } });
+      const established = once(link, 'established');
+      link.establish();
+      await established;
+      await peer.waitFor('up');
+      assert.ok(link.isEstablished);
+    });
+
+    it('stays up across idle periods longer than T203 on both ends', async () => {
+      peer = new LibpriPeer({ side: peerSide, switchType: 'national', timers });
+      link = new Q921Link(peer.pipe, { side: ourSide, parameters: { T200: 200, T203: 800 } });
+      link.establish();
+      await peer.waitFor('up');
+      let drops = 0;
+      link.on('released', () => drops++);
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(drops, 0);
+      assert.equal(peer.count('down'), 0, peer.output);
+      assert.ok(link.isEstablished);
+    });
+
+    it('dropping the D-channel takes both ends down; restoring it brings the link back', async () => {
+      peer = new LibpriPeer({ side: peerSide, switchType: 'national', timers });
+      link = new Q921Link(peer.pipe, { side: ourSide, parameters: { T200: 200, T203: 800 } });
+      link.on('released', () => setTimeout(() => link.establish(), 200));
+      link.establish();
+      await peer.waitFor('up');
+      peer.pipe.connected = false;
+      await Promise.all([once(link, 'released'), peer.waitFor('down', {}, 8000)]);
+      peer.pipe.connected = true;
+      await Promise.all([once(link, 'established'), peer.waitFor('up', {}, 8000)]);
+      assert.ok(link.isEstablished);
+    });
+  });
+}
