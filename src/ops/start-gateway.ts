@@ -4,7 +4,11 @@
 // side. `sipline start` runs it inside the daemon; tests and `sipline demo`
 // call startGateway() directly and drive the emulated cards' far ends.
 import { isAbsolute, resolve } from 'node:path';
+import { FxoPort } from '../analog/fxo-port.js';
+import { FxsPort } from '../analog/fxs-port.js';
+import { analogPortOptions, callerIdFor } from '../analog/port-config.js';
 import { toneZone } from '../analog/tone-zones.js';
+import { analogDspConfig } from '../analog/zone-dsp.js';
 import { CallRouter } from '../call/call-router.js';
 import { CardAudioLine } from '../call/card-audio.js';
 import { CdrStore } from '../call/cdr-store.js';
@@ -13,6 +17,7 @@ import type { GatewayConfig, SipTrunkConfig } from '../call/gateway-config.js';
 import type { PstnLine } from '../call/pstn-leg.js';
 import { Cause, type Q850Cause } from '../call/q850.js';
 import type { Channel } from '../hw/channel.js';
+import { loadHwProfiles, type HwProfile } from '../hw/hw-profile.js';
 import { openProfile, type OpenedProfile } from '../hw/open-profile.js';
 import type { SimCard } from '../hw/sim-card.js';
 import { ChannelFramePipe } from '../isdn/channel-frame-pipe.js';
@@ -52,6 +57,8 @@ export interface RunningGateway {
   readonly sipPort: number;
   /** The far-end access of a PRI span on an emulated card. */
   simSpan(span: string): SimSpanAccess | undefined;
+  /** The emulated card and channel of an analog port (a CentralOffice or Phone of src/sim/ drives it). */
+  simPort(port: string): { sim: SimCard; channel: number } | undefined;
   /** SIGHUP: new routes and trunks for the next calls; calls in progress go on. */
   reload(config: GatewayConfig): Promise<void>;
   /** Releases every call (cause 16 by default), closes spans, cards, SIP and the CDR store. */
@@ -85,18 +92,74 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const spans = new Map<string, PriSpan>();
   const lines = new Map<string, PstnLine>();
   const simSpans = new Map<string, SimSpanAccess>();
+  const simPorts = new Map<string, { sim: SimCard; channel: number }>();
+  const ports = new Map<string, PstnLine & { close(): void }>();
   const unregister: (() => void)[] = [];
   let sip: SipEndpoint | null = null;
   let cdr: CdrStore | null = null;
   const undo = (): void => {
+    for (const p of ports.values()) p.close();
     for (const s of spans.values()) s.close();
     for (const c of cards.values()) c.close();
     cdr?.close();
   };
+  let hwProfiles: HwProfile[] | undefined;
+  // The dial plan is asked while digits arrive (overlap receiving, FXS digit collection); a reload replaces it.
+  let plan = new DialPlan(config);
   try {
     for (const card of config.cards) {
-      const opened = openProfile(card.profile);
+      // Analog ports get the DSP of their zone and caller ID standard (src/analog/zone-dsp.ts).
+      hwProfiles ??= loadHwProfiles();
+      const profile = hwProfiles.find((x) => x.name === card.profile);
+      if (!profile) throw new Error(`card ${card.name}: no hw-profile named ${card.profile} (known: ${hwProfiles.map((x) => x.name).join(', ')})`);
+      const profileZone = profile.defaults.toneZone ?? 'us';
+      const opened = openProfile(profile, {
+        channels: (list) => {
+          const analog = list.filter((c) => profile.spans[c.span - 1]?.type === 'analog');
+          for (const p of card.ports ?? []) {
+            const ch = analog[p.port - 1];
+            if (!ch) continue;
+            const zone = toneZone(p.toneZone ?? config.toneZone ?? profileZone);
+            ch.dsp = analogDspConfig(zone, p.signalling, { callerId: callerIdFor(zone, p.callerId) });
+          }
+          return list;
+        },
+      });
       cards.set(card.name, opened);
+      const analogChannels = opened.card.channels.filter((c) => opened.profile.spans[c.span - 1]?.type === 'analog');
+      for (const p of card.ports ?? []) {
+        const channel = analogChannels[p.port - 1];
+        if (!channel) throw new Error(`card ${card.name}: hw-profile ${card.profile} has no analog port ${p.port}`);
+        const defaultZone = config.toneZone ?? profileZone;
+        const made = analogPortOptions(p, channel, defaultZone);
+        const line: PstnLine & { close(): void } =
+          made.kind === 'fxo'
+            ? new FxoPort(made.options)
+            : new FxsPort({ ...made.options, dialState: (digits) => plan.dialState({ kind: 'pstn', line: p.name }, digits) });
+        lines.set(p.name, line);
+        ports.set(p.name, line);
+        if (opened.sim) simPorts.set(p.name, { sim: opened.sim, channel: channel.number });
+        if (options.registry) {
+          unregister.push(
+            options.registry.ports.add(p.name, {
+              status: () => ({
+                name: p.name,
+                kind: p.signalling,
+                span: null,
+                channel: channel.number,
+                hook: 'none',
+                signalling: p.signalling === 'fxo' ? 'fxo-loopstart' : 'fxs-loopstart',
+                signallingState: line.freeChannels() > 0 ? 'idle' : 'busy',
+                callState: line.freeChannels() > 0 ? 'idle' : 'connected',
+                blocked: false,
+                callId: null,
+                levelRxDbm0: null,
+                levelTxDbm0: null,
+              }),
+            }),
+          );
+        }
+      }
       for (const s of card.spans ?? []) {
         const profileSpan = opened.profile.spans[s.span - 1];
         if (!profileSpan || profileSpan.type === 'analog') throw new Error(`card ${card.name}: hw-profile ${card.profile} has no digital span ${s.span}`);
@@ -139,9 +202,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         pri.signalling.on('up', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-up', span: s.name, text: `span ${s.name}: D-channel up` }));
         pri.signalling.on('down', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-down', span: s.name, text: `span ${s.name}: D-channel down` }));
       }
-      for (const p of card.ports ?? []) log(`port ${p.name}: analog ports are not served by this build; left idle`);
     }
-    let plan = new DialPlan(config);
 
     const listen = config.sip?.listen !== undefined ? parseListenAddress(String(config.sip.listen), 'sip.listen') : { host: '127.0.0.1', port: 0 };
     const mediaCodecs = codecs(config.media?.codecs);
@@ -204,6 +265,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       cdr,
       sipPort: endpoint.port,
       simSpan: (span) => simSpans.get(span),
+      simPort: (port) => simPorts.get(port),
       async reload(next) {
         // Trunks: removed ones go, new ones come, changed ones are replaced; calls hold their own sessions.
         const before = new Map((current.sipTrunks ?? []).map((t) => [t.name, JSON.stringify(t)]));
@@ -223,6 +285,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         router.close();
         for (const u of unregister) u();
         await endpoint.stop();
+        for (const p of ports.values()) p.close();
         for (const s of spans.values()) s.close();
         for (const c of cards.values()) c.close();
         cdr?.close();

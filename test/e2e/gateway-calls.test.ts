@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
+import { startGateway } from '../../src/ops/start-gateway.js';
+import { StatusRegistry } from '../../src/ops/status-registry.js';
+import { CentralOffice } from '../../src/sim/central-office.js';
 import { freePort, startSipp, type SippResult } from '../sip/sipp-peer.js';
-import { gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { gatewayYaml, parseConfig, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -28,7 +33,7 @@ async function cdrs(t: TestGateway, count: number): Promise<Cdr[]> {
   }
 }
 
-describe('gateway end to end: PRI on the emulated card, libpri as the PBX, SIPp as the trunk @slow', function () {
+describe('gateway end to end on the emulated card: libpri as the PBX on a PRI span, the central office on an FXO port, SIPp as the trunk @slow', function () {
   this.timeout(30000);
 
   describe('one trunk', () => {
@@ -179,5 +184,53 @@ describe('gateway end to end: PRI on the emulated card, libpri as the PBX, SIPp 
       await t.pbx.close();
     }
   });
-});
 
+  it('PSTN -> SIP over FXO: the central office rings with caller ID, the INVITE carries it; answer goes off hook, the office\'s disconnect is a BYE with cause 16', async () => {
+    const trunkPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
+    const config = parseConfig(`version: 1
+toneZone: us
+cards:
+  - name: fxo4
+    profile: sim-fxo4
+    ports:
+      - { name: line1, port: 1, signalling: fxo, destination: "5552000", callerId: bell202 }
+sipTrunks:
+  - { name: pbx, host: 127.0.0.1, port: ${trunkPort}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
+routes:
+  - { name: lines-to-pbx, from: pstn, to: { trunks: [pbx] } }
+sip: { listen: "127.0.0.1:0" }
+cdr: { database: cdr.sqlite }
+`);
+    const registry = new StatusRegistry();
+    const gw = await startGateway(config, { baseDir: dir, registry });
+    const port = gw.simPort('line1')!;
+    const co = new CentralOffice(port.sim, port.channel, { zone: 'us' });
+    try {
+      const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, keys: {} });
+      const answered = new Promise<void>((r) => co.once('answered', () => r()));
+      co.ring({ number: PBX_CALLER, name: 'ALICE', dateTime: '11291200' });
+      await answered;
+      assert.equal(registry.snapshot().calls[0]?.state, 'connected');
+      await sleep(200);
+      co.hangup('loopCurrent');
+      assertSipp(await uas.done, 'INVITE from the caller ID to the destination, BYE with cause 16');
+      const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
+      const deadline = Date.now() + 3000;
+      let rows = db.query();
+      while (rows.length === 0 && Date.now() < deadline) {
+        await sleep(50);
+        rows = db.query();
+      }
+      db.close();
+      assert.equal(rows[0]?.caller, PBX_CALLER);
+      assert.equal(rows[0]?.callee, '5552000');
+      assert.equal(rows[0]?.line, 'line1');
+      assert.equal(rows[0]?.hungUpBy, 'pstn');
+    } finally {
+      co.close();
+      await gw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
