@@ -749,6 +749,16 @@ bool SimKernel::hardwareDtmf(int channel, char digit) {
   return true;
 }
 
+void SimKernel::pulseDigit(int channel, char digit) {
+  std::lock_guard<std::mutex> lk(m_);
+  Channel& c = channelAt(channel);
+  require(c.kind == SimChannelKind::Fxs, channel, c.kind, "pulse dialing");
+  if (digit < '0' || digit > '9') throw std::invalid_argument(std::string("not a pulse digit: ") + digit);
+  if (!c.farOffhook) throw std::invalid_argument("pulse digit on channel " + std::to_string(channel) + " while the phone is on hook");
+  // DAHDI reports the counted digit once the interdigit pause follows the last break.
+  nearEvent(c, DAHDI_EVENT_PULSEDIGIT | static_cast<unsigned char>(digit));
+}
+
 std::vector<SimFarEvent> SimKernel::takeEvents() {
   std::lock_guard<std::mutex> lk(m_);
   runTimers(Clock::now());

@@ -118,6 +118,8 @@ class SimKernel final : public Syscalls {
   void frameError(int channel, int dahdiEvent);
   /** A DTMF digit detected by the card's own hardware (only with DAHDI_TONEDETECT on). */
   bool hardwareDtmf(int channel, char digit);
+  /** A phone on an FXS port dials a digit by loop disconnect; the kernel counts the breaks (DAHDI_EVENT_PULSEDIGIT). */
+  void pulseDigit(int channel, char digit);
   std::vector<SimFarEvent> takeEvents();
   SimChannelState state(int channel) const;
   SimChannelStats stats(int channel) const;

@@ -90,6 +90,7 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
                            InstanceMethod("writeFrame", &SimCard::WriteFrame),
                            InstanceMethod("frameError", &SimCard::FrameError),
                            InstanceMethod("hardwareDtmf", &SimCard::HardwareDtmf),
+                           InstanceMethod("pulseDigit", &SimCard::PulseDigit),
                            InstanceMethod("takeEvents", &SimCard::TakeEvents),
                            InstanceMethod("state", &SimCard::State),
                            InstanceMethod("stats", &SimCard::Stats),
@@ -239,6 +240,15 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
       std::string d = info.Length() > 1 ? info[1].ToString().Utf8Value() : "";
       if (d.size() != 1) throw codedError(info.Env(), "digit must be one character", "EINVAL");
       return Napi::Boolean::New(info.Env(), kernel_->hardwareDtmf(ch, d[0]));
+    });
+  }
+  Napi::Value PulseDigit(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int ch = intArg(info, 0, "channel");
+      std::string d = info.Length() > 1 ? info[1].ToString().Utf8Value() : "";
+      if (d.size() != 1) throw codedError(info.Env(), "digit must be one character", "EINVAL");
+      kernel_->pulseDigit(ch, d[0]);
+      return info.Env().Undefined();
     });
   }
   Napi::Value TakeEvents(const Napi::CallbackInfo& info) {

@@ -79,6 +79,7 @@ export interface NativeSimCard {
   writeFrame(channel: number, frame: Uint8Array): void;
   frameError(channel: number, what: 'badFcs' | 'abort'): void;
   hardwareDtmf(channel: number, digit: string): boolean;
+  pulseDigit(channel: number, digit: string): void;
   takeEvents(): NativeFarEvent[];
   state(channel: number): NativeSimChannelState;
   stats(channel: number): NativeSimChannelStats;

@@ -147,6 +147,11 @@ export class SimCard extends EventEmitter<SimCardEvents> {
     return this.call(`hardware DTMF on channel ${channel}`, (n) => n.hardwareDtmf(channel, digit));
   }
 
+  /** Phone on an FXS port dials one digit by loop disconnect (the card reports the counted digit). */
+  pulseDigit(channel: number, digit: string): void {
+    this.call(`pulse digit on channel ${channel}`, (n) => n.pulseDigit(channel, digit));
+  }
+
   state(channel: number): NativeSimChannelState {
     return this.call(`state of channel ${channel}`, (n) => n.state(channel));
   }

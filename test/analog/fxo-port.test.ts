@@ -1,0 +1,199 @@
+// FXO ports against the simulated central office on the emulated card, in
+// the us, gb and de zones: caller ID, dialing checked by the office's own
+// DTMF receiver, answer and disconnect supervision, inactivity.
+import assert from 'node:assert/strict';
+import { FxoPort, type FxoLeg, type FxoPortOptions } from '../../src/analog/fxo-port.js';
+import { Cause } from '../../src/call/q850.js';
+import { CentralOffice } from '../../src/sim/central-office.js';
+import { sineSignal } from '../../src/sim/sim-signals.js';
+import { memoryLog, onePortCard, sleep, until } from './analog-helpers.js';
+
+interface Rig {
+  port: FxoPort;
+  co: CentralOffice;
+  log: ReturnType<typeof memoryLog>;
+  close(): void;
+}
+
+function rig(zone: string, options: Partial<FxoPortOptions> = {}, coOptions: { dialTone?: boolean; callerId?: 'dtmf' } = {}): Rig {
+  const hw = onePortCard('fxo', zone, options.callerId);
+  const log = memoryLog();
+  const port = new FxoPort({ name: 'fxo1', channel: hw.card.channel(1), zone, log, ...options });
+  const co = new CentralOffice(hw.sim, 1, { zone, ...coOptions });
+  return {
+    port,
+    co,
+    log,
+    close: () => {
+      co.close();
+      port.close();
+      hw.close();
+    },
+  };
+}
+
+function incoming(port: FxoPort, ms: number): Promise<FxoLeg> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no incoming call within ${ms} ms`)), ms);
+    port.once('incoming', (leg) => {
+      clearTimeout(t);
+      resolve(leg as FxoLeg);
+    });
+  });
+}
+
+function released(leg: FxoLeg): Promise<number> {
+  return new Promise((resolve) => leg.once('released', resolve));
+}
+
+/** An outgoing call answered by the office; returns the leg once answered. */
+async function answeredCall(r: Rig, digits: string): Promise<FxoLeg> {
+  const leg = r.port.originate({ digits: '' }, { digits })!;
+  assert.ok(leg, 'the port is free');
+  let answered = false;
+  leg.on('answered', () => (answered = true));
+  leg.setup();
+  await until(`the office receives ${digits}`, () => r.co.digits === digits, 8000);
+  r.co.answer({ polarity: true });
+  await until('answered', () => answered, 3000);
+  await sleep(300); // the line goes quiet for a moment: the office's tones have stopped
+  return leg;
+}
+
+describe('FXO port against the central office @slow', () => {
+  for (const zone of ['us', 'gb', 'de']) {
+    describe(`zone ${zone}`, () => {
+      let r: Rig;
+      afterEach(() => r.close());
+
+      it('announces an inbound call with the caller ID number and name, and answers it', async () => {
+        r = rig(zone);
+        const got = incoming(r.port, 12000);
+        r.co.ring({ number: '02079460123', name: 'ADA LOVELACE', dateTime: '11290745' });
+        const leg = await got;
+        assert.equal(leg.direction, 'incoming');
+        assert.equal(leg.calling.digits, '02079460123');
+        assert.equal(leg.calling.name, 'ADA LOVELACE');
+        let answered = false;
+        leg.on('answered', () => (answered = true));
+        leg.answer();
+        await until('the office sees the answer', () => r.co.offhook, 8000);
+        assert.ok(answered);
+      });
+
+      it('seizes, waits for dial tone and dials the right digits (checked by the office\'s own DTMF receiver)', async () => {
+        r = rig(zone, { answerSupervision: 'polarity' });
+        const leg = r.port.originate({ digits: '' }, { digits: '4930123456' })!;
+        const seen: string[] = [];
+        for (const ev of ['proceeding', 'progress', 'answered'] as const) leg.on(ev, () => seen.push(ev));
+        leg.setup();
+        await until('the office receives all digits', () => r.co.digits.length >= 10, 8000);
+        assert.equal(r.co.digits, '4930123456');
+        await sleep(300);
+        assert.deepEqual(seen, ['proceeding', 'progress'], 'no answer before the line reverses');
+        r.co.answer({ polarity: true });
+        await until('answered on polarity reversal', () => seen.includes('answered'), 2000);
+        leg.release(Cause.NORMAL_CLEARING);
+        await until('the office sees the clear', () => !r.co.offhook, 2000);
+      });
+
+      for (const kind of ['loopCurrent', 'polarity', 'busy'] as const) {
+        it(`releases the leg within 1 s when the office clears by ${kind}`, async () => {
+          r = rig(zone, { answerSupervision: 'polarity', disconnect: [kind === 'busy' ? 'tone' : kind] });
+          const leg = await answeredCall(r, '7');
+          const cause = released(leg);
+          const t0 = Date.now();
+          r.co.hangup(kind);
+          assert.equal(await cause, Cause.NORMAL_CLEARING);
+          const ms = Date.now() - t0;
+          // A tone is known by its cadence: one on/off cycle has to be heard first (us 1000 ms, de 960 ms).
+          assert.ok(ms < 1000, `released after ${ms} ms`);
+          await until('the port goes on hook', () => !r.co.offhook, 1000);
+          assert.ok(r.log.lines.some((l) => l.startsWith('released:') && l.includes(kind === 'busy' ? 'tone' : kind === 'loopCurrent' ? 'loop current' : 'polarity')));
+        });
+      }
+    });
+  }
+
+  describe('zone us', () => {
+    let r: Rig;
+    afterEach(() => r.close());
+
+    it('a single brief ring is not a call', async () => {
+      r = rig('us');
+      let calls = 0;
+      r.port.on('incoming', () => calls++);
+      r.co.ringBurst(200);
+      await sleep(1500);
+      assert.equal(calls, 0);
+      assert.ok(r.log.lines.some((l) => l.includes('ring burst too short')));
+    });
+
+    it('answers only once the configured ring count is reached', async () => {
+      r = rig('us', { answerAfterRings: 2 }, {});
+      const got = incoming(r.port, 12000);
+      r.co.ring({ number: '5551234' });
+      const leg = await got;
+      leg.answer();
+      await sleep(300);
+      assert.equal(r.co.offhook, false, 'still on hook after one ring');
+      await until('off hook after the second ring', () => r.co.offhook, 8000);
+      assert.ok(r.co.burstsSent >= 2);
+    });
+
+    it('gives up with cause 34 and says so when there is no dial tone', async () => {
+      r = rig('us', { dialToneTimeoutMs: 800 }, { dialTone: false });
+      const leg = r.port.originate({ digits: '' }, { digits: '123' })!;
+      const cause = released(leg);
+      leg.setup();
+      assert.equal(await cause, Cause.NO_CIRCUIT_AVAILABLE);
+      assert.ok(r.log.lines.some((l) => l.includes('no dial tone within 800 ms')));
+      assert.equal(r.co.digits, '');
+    });
+
+    it('dials by loop-disconnect pulses when configured', async () => {
+      r = rig('us', { dialing: 'pulse' });
+      const leg = r.port.originate({ digits: '' }, { digits: '303' })!;
+      leg.setup();
+      await until('three pulse digits', () => r.co.digits.length >= 3, 8000);
+      assert.equal(r.co.digits, '303');
+    });
+
+    it('sends a hook flash to the office', async () => {
+      r = rig('us', { answerSupervision: 'polarity' });
+      const leg = await answeredCall(r, '5');
+      const flashes: number[] = [];
+      r.co.sim.on('far', (e) => e.kind === 'flash' && flashes.push(1));
+      leg.flash();
+      await until('the office sees the flash', () => flashes.length === 1, 1000);
+    });
+
+    it('releases a call with no supervision at all after the inactivity limit, saying why', async () => {
+      r = rig('us', { answerSupervision: 'polarity', inactivityMs: 1500 });
+      const leg = await answeredCall(r, '9');
+      const cause = released(leg);
+      // Speech keeps the call up; then the far end goes silent and never clears.
+      r.co.play(sineSignal(440, 1500, -20));
+      const t0 = Date.now();
+      r.co.hangup('none');
+      assert.equal(await cause, Cause.RECOVERY_ON_TIMER_EXPIRY);
+      const ms = Date.now() - t0;
+      assert.ok(ms >= 2500, `released after ${ms} ms, before the speech ended and the limit ran`);
+      assert.ok(r.log.lines.some((l) => l.includes('inactivity limit') && l.includes('1500 ms')));
+    });
+  });
+
+  describe('DTMF caller ID (zone nl)', () => {
+    it('decodes the number sent as DTMF before the first ring', async () => {
+      const r = rig('nl');
+      try {
+        const got = incoming(r.port, 10000);
+        r.co.ring({ number: '0201234567' });
+        const leg = await got;
+        assert.equal(leg.calling.digits, '0201234567');
+      } finally {
+        r.close();
+      }
+    });
+  });
+});
