@@ -28,9 +28,9 @@ export function registerDemo(program: Command): void {
       out(`  (from this checkout: node dist/src/cli/main.js status --watch --socket ${demo.socket})`);
       out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm ...`);
       out(`config: ${demo.configPath}; gateway log (JSON lines): ${demo.logPath}`);
-      out(`SIP trunk peer: sip:127.0.0.1:${demo.sipPeerPort} (UDP), answers calls and plays a tone`);
+      out(`SIP trunk peer: sip:127.0.0.1:${demo.sipPeerPort} (UDP), stands in for the carrier: answers, plays a tone, sends DTMF, calls the PBX's DIDs`);
       for (const n of NOT_WIRED) out(`not yet wired: ${n}`);
-      out(opts.calls ? 'calls: the PBX calls the gateway and the gateway calls the PBX, on a loop. Ctrl-C stops.' : 'no scripted calls (--no-calls). Ctrl-C stops.');
+      out(opts.calls ? 'calls: the PBX calls out through the gateway to the SIP trunk, the trunk calls the PBX\'s DIDs, on a loop. Ctrl-C stops.' : 'no scripted calls (--no-calls). Ctrl-C stops.');
 
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals): void => {

@@ -20,6 +20,7 @@ import type { Channel } from '../hw/channel.js';
 import { loadHwProfiles, type HwProfile } from '../hw/hw-profile.js';
 import { openProfile, type OpenedProfile } from '../hw/open-profile.js';
 import type { SimCard } from '../hw/sim-card.js';
+import type { Span } from '../hw/span.js';
 import { ChannelFramePipe } from '../isdn/channel-frame-pipe.js';
 import { PriSpan } from '../isdn/pri-span.js';
 import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
@@ -83,6 +84,12 @@ function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | unde
   const c = codecs(t.codecs) ?? fallbackCodecs;
   if (c) o.codecs = c;
   return o;
+}
+
+/** Alarms and line error counters of a card span, as the status shows them (RED, YELLOW, ...). */
+function spanAlarms(span: Span): { alarms: string[]; counters: Record<string, number> } {
+  const st = span.status();
+  return { alarms: st.alarmNames.map((a) => a.toUpperCase()), counters: { bpv: st.bpvCount, crc4: st.crc4Count, ebit: st.ebitCount, fas: st.fasCount } };
 }
 
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
@@ -191,9 +198,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
                 type: span.type.toUpperCase(),
                 framing: (s.framing ?? '').toUpperCase(),
                 lineCoding: (s.coding ?? '').toUpperCase(),
-                alarms: [],
+                ...spanAlarms(opened.card.span(s.span)),
                 dchannel: span.isUp ? 'up' : 'down',
-                counters: {},
                 channels: span.channelNumbers.length,
               }),
             }),

@@ -1,28 +1,29 @@
-// The demo's calls, on a loop with pauses: the PBX calls the gateway's DIDs
-// with caller ID and sends DTMF; the gateway's end calls out to the PBX; each
-// side hangs up in turn. Two or three calls overlap, so the watch screen has
-// lines ringing, talking and hanging up at the same time.
+// The demo's calls, on a loop with pauses: the PBX calls out through the
+// gateway to the SIP trunk with caller ID and sends DTMF; the trunk calls the
+// PBX's DIDs through the gateway; each side hangs up in turn. Two or three
+// calls overlap, so the watch screen has lines ringing, talking and hanging
+// up at the same time.
 import type { PartyNumber } from '../call/pstn-leg.js';
-import { Cause } from '../call/q850.js';
 import type { PriCall } from '../isdn/pri-call.js';
+import type { SipCall } from '../sip/sip-call.js';
 import type { SimPbx } from './pbx.js';
-import type { TestCallTerminator } from './test-call-terminator.js';
+import type { SipTrunkPeer } from './sip-trunk-peer.js';
 
 interface ScriptedCall {
-  /** 'in': the PBX calls the gateway; 'out': the gateway calls the PBX. */
-  way: 'in' | 'out';
+  /** 'out': the PBX calls out to the trunk; 'in': the trunk calls a DID of the PBX. */
+  way: 'out' | 'in';
   calling: PartyNumber;
   called: string;
-  /** DTMF the PBX sends once the call is up. */
+  /** DTMF the caller sends once the call is up. */
   dtmf?: string;
   talkMs: number;
-  hangupBy: 'pbx' | 'gateway';
+  hangupBy: 'pbx' | 'trunk';
 }
 
-const CALLS: ScriptedCall[] = [
-  { way: 'in', calling: { digits: '2125550142', name: 'Front Desk' }, called: '5551000', dtmf: '1234#', talkMs: 9000, hangupBy: 'pbx' },
-  { way: 'out', calling: { digits: '5551000' }, called: '2125550199', talkMs: 7000, hangupBy: 'gateway' },
-  { way: 'in', calling: { digits: '2125550177', name: 'Accounts' }, called: '5551001', dtmf: '42', talkMs: 11000, hangupBy: 'gateway' },
+export const DEMO_CALLS: readonly ScriptedCall[] = [
+  { way: 'out', calling: { digits: '5551000', name: 'Front Desk' }, called: '2125550199', dtmf: '1234#', talkMs: 9000, hangupBy: 'pbx' },
+  { way: 'in', calling: { digits: '2125550142' }, called: '5551234', dtmf: '9', talkMs: 7000, hangupBy: 'trunk' },
+  { way: 'out', calling: { digits: '5551001', name: 'Accounts' }, called: '2125550177', dtmf: '42', talkMs: 11000, hangupBy: 'trunk' },
 ];
 
 /** Time between the starts of two calls. */
@@ -30,7 +31,7 @@ const START_EVERY_MS = 4000;
 
 export interface DemoCallScriptOptions {
   pbx: SimPbx;
-  terminator: TestCallTerminator;
+  peer: SipTrunkPeer;
   say: (line: string) => void;
   pace: number;
 }
@@ -62,39 +63,52 @@ export class DemoCallScript {
   }
 
   #place(): void {
-    const s = CALLS[this.#next++ % CALLS.length]!;
+    const s = DEMO_CALLS[this.#next++ % DEMO_CALLS.length]!;
     // After the last call of a round, a longer pause: lines go idle for a moment.
-    this.#later(this.#next % CALLS.length === 0 ? START_EVERY_MS * 2.5 : START_EVERY_MS, () => this.#place());
-    const called: PartyNumber = { digits: s.called, typeOfNumber: 'national', numberingPlan: 'isdn' };
-    const calling: PartyNumber = { ...s.calling, typeOfNumber: 'national', numberingPlan: 'isdn' };
-    let call: PriCall | null;
-    if (s.way === 'in') {
-      call = this.o.pbx.call(calling, called);
-    } else {
-      call = this.o.terminator.call(calling, called);
-      if (call) this.o.say(`gateway calls ${s.called} at the PBX from ${s.calling.digits} on B-channel ${call.channel}`);
-    }
+    this.#later(this.#next % DEMO_CALLS.length === 0 ? START_EVERY_MS * 2.5 : START_EVERY_MS, () => this.#place());
+    if (s.way === 'out') this.#fromPbx(s);
+    else this.#fromTrunk(s);
+  }
+
+  #fromPbx(s: ScriptedCall): void {
+    const call = this.o.pbx.call({ ...s.calling, typeOfNumber: 'national', numberingPlan: 'isdn' }, { digits: s.called, typeOfNumber: 'national', numberingPlan: 'isdn' });
     if (!call) {
-      this.o.say(`no free B-channel for the call to ${s.called}; skipped`);
+      this.o.say(`PBX: no free B-channel for the call to ${s.called}; skipped`);
       return;
     }
-    const c = call;
-    c.once('answered', () => {
-      if (s.way === 'in') this.o.say(`gateway answered ${s.called} on B-channel ${c.channel}; talking`);
-      const pbxSide = s.way === 'in' ? c : this.o.pbx.calls.find((x) => x.channel === c.channel && !x.isReleased);
-      if (s.dtmf && pbxSide) this.#later(s.talkMs / 3, () => !pbxSide.isReleased && this.o.pbx.sendDigits(pbxSide, s.dtmf!));
+    call.once('answered', () => {
+      this.o.say(`PBX: ${s.called} answered on B-channel ${call.channel}; talking`);
+      if (s.dtmf) this.#later(s.talkMs / 3, () => !call.isReleased && this.o.pbx.sendDigits(call, s.dtmf!));
       this.#later(s.talkMs, () => {
-        if (c.isReleased) return;
-        if (s.hangupBy === 'gateway') {
-          const gw = s.way === 'out' ? c : this.o.terminator.calls.find((x) => x.channel === c.channel && !x.isReleased);
-          if (gw) {
-            this.o.say(`gateway hangs up B-channel ${gw.channel}`);
-            gw.release(Cause.NORMAL_CLEARING);
-          }
-        } else if (pbxSide && !pbxSide.isReleased) {
-          this.o.pbx.hangup(pbxSide);
-        }
+        if (call.isReleased) return;
+        if (s.hangupBy === 'pbx') return this.o.pbx.hangup(call);
+        const sip = this.o.peer.calls.find((c) => c.direction === 'incoming' && c.from.digits === s.calling.digits);
+        if (sip) this.#trunkHangup(sip);
       });
     });
+  }
+
+  #fromTrunk(s: ScriptedCall): void {
+    let call: SipCall;
+    try {
+      call = this.o.peer.call(s.called, s.calling);
+    } catch (err) {
+      this.o.say(`SIP trunk: cannot call ${s.called}: ${(err as Error).message}`);
+      return;
+    }
+    call.once('answered', () => {
+      if (s.dtmf) this.#later(s.talkMs / 3, () => this.o.peer.calls.includes(call) && this.o.peer.sendDigits(call, s.dtmf!));
+      this.#later(s.talkMs, () => {
+        if (!this.o.peer.calls.includes(call)) return;
+        if (s.hangupBy === 'trunk') return this.#trunkHangup(call);
+        const pri: PriCall | undefined = this.o.pbx.calls.find((c) => c.direction === 'incoming' && c.called.digits === s.called);
+        if (pri) this.o.pbx.hangup(pri);
+      });
+    });
+  }
+
+  #trunkHangup(call: SipCall): void {
+    this.o.say(`SIP trunk hangs up the call ${call.from.digits} -> ${call.to.digits}`);
+    this.o.peer.hangup(call);
   }
 }

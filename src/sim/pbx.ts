@@ -8,7 +8,7 @@ import { Cause, type Q850Cause } from '../call/q850.js';
 import type { SimCard } from '../hw/sim-card.js';
 import type { PriCall } from '../isdn/pri-call.js';
 import { PriSpan, type PriSpanOptions } from '../isdn/pri-span.js';
-import { FarFramePipe } from './far-frame-pipe.js';
+import { SimFramePipe } from '../isdn/channel-frame-pipe.js';
 import { dtmfSamples, toneSamples } from './tone.js';
 
 export interface SimPbxOptions {
@@ -36,13 +36,13 @@ const SILENCE = new Int16Array(0);
 
 export class SimPbx extends EventEmitter<SimPbxEvents> {
   readonly span: PriSpan;
-  readonly #pipe: FarFramePipe;
+  readonly #pipe: SimFramePipe;
   readonly #calls = new Set<PriCall>();
   readonly #timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: SimPbxOptions) {
     super();
-    this.#pipe = new FarFramePipe(options.sim, options.dchannel);
+    this.#pipe = new SimFramePipe(options.sim, options.dchannel);
     this.span = new PriSpan(this.#pipe, {
       name: options.name ?? 'pbx',
       side: 'user',
@@ -118,7 +118,6 @@ export class SimPbx extends EventEmitter<SimPbxEvents> {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.span.close();
-    this.#pipe.close();
   }
 
   #track(call: PriCall): void {

@@ -9,7 +9,7 @@ import type { PriCall } from '../isdn/pri-call.js';
 import { ControlError } from '../ops/control-protocol.js';
 import type { Gateway } from '../ops/gateway.js';
 import type { SimPbx } from './pbx.js';
-import type { TestCallTerminator } from './test-call-terminator.js';
+import type { SipTrunkPeer } from './sip-trunk-peer.js';
 import { isDtmfDigits } from './tone.js';
 import { decodeWav, WavError } from './wav-file.js';
 
@@ -19,7 +19,8 @@ export interface SimWorld {
   spanName: string;
   spanNumber: number;
   pbx: SimPbx;
-  terminator: TestCallTerminator;
+  /** The SIP trunk peer: it answers the PBX's calls that the gateway sends to the trunk. */
+  peer: SipTrunkPeer;
 }
 
 export const SIM_METHODS = ['sim.ring', 'sim.pickup', 'sim.dial', 'sim.play', 'sim.hangup', 'sim.alarm'] as const;
@@ -36,16 +37,15 @@ function text(p: Record<string, unknown>, key: string, method: string, optional 
 const NUMBER = /^[0-9*#]{1,32}$/;
 
 export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
-  /** The PBX's call on a port `span:channel`, and the gateway's call there. */
-  const onPort = (p: Record<string, unknown>, method: string): { port: string; pbx: PriCall | undefined; gw: PriCall | undefined } => {
+  /** The PBX's call on a port `span:channel`. */
+  const onPort = (p: Record<string, unknown>, method: string): { port: string; pbx: PriCall } => {
     const port = text(p, 'port', method)!;
     const m = /^(.+):(\d+)$/.exec(port);
     if (!m || m[1] !== w.spanName) throw new ControlError('not-found', `${method}: no port '${port}' on the simulator (ports are ${w.spanName}:1..${w.spanName}:23)`);
     const ch = Number(m[2]);
     const pbx = w.pbx.calls.find((c) => c.channel === ch && !c.isReleased);
-    const gw = w.terminator.calls.find((c) => c.channel === ch && !c.isReleased);
-    if (!pbx && !gw) throw new ControlError('not-found', `${method}: no call on port '${port}' (\`sipline status\` shows the busy ports)`);
-    return { port, pbx, gw };
+    if (!pbx) throw new ControlError('not-found', `${method}: no call on port '${port}' (\`sipline status\` shows the busy ports)`);
+    return { port, pbx };
   };
 
   gateway.addMethod('sim.ring', (p) => {
@@ -61,19 +61,22 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
   });
 
   gateway.addMethod('sim.pickup', (p) => {
-    const { port, pbx, gw } = onPort(p, 'sim.pickup');
-    // A call from the gateway rings at the PBX; a call from the PBX rings at the gateway's end.
-    if (pbx && pbx.direction === 'incoming') w.pbx.answer(pbx);
-    else if (gw && gw.direction === 'incoming') w.terminator.answer(gw);
-    else throw new ControlError('failed', `sim.pickup: the call on ${port} is not ringing at an end that can pick up`);
-    return { port };
+    const { port, pbx } = onPort(p, 'sim.pickup');
+    // A call from the gateway rings at the PBX; a call from the PBX rings at the SIP trunk.
+    if (pbx.direction === 'incoming') {
+      w.pbx.answer(pbx);
+      return { port, by: 'pbx' };
+    }
+    const sip = w.peer.calls.find((c) => c.direction === 'incoming' && !w.peer.isAnswered(c) && c.from.digits === pbx.calling.digits);
+    if (!sip) throw new ControlError('failed', `sim.pickup: the call on ${port} is not ringing at the SIP trunk`);
+    w.peer.answer(sip);
+    return { port, by: 'trunk' };
   });
 
   gateway.addMethod('sim.dial', (p) => {
     const { port, pbx } = onPort(p, 'sim.dial');
     const digits = text(p, 'digits', 'sim.dial')!;
     if (!isDtmfDigits(digits)) throw new ControlError('invalid-params', `sim.dial: '${digits}' is not DTMF digits (0-9, *, #, A-D)`);
-    if (!pbx) throw new ControlError('failed', `sim.dial: the PBX has no call on ${port}`);
     w.pbx.sendDigits(pbx, digits);
     return { port, digits };
   });
@@ -81,7 +84,6 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
   gateway.addMethod('sim.play', async (p) => {
     const { port, pbx } = onPort(p, 'sim.play');
     const file = text(p, 'file', 'sim.play')!;
-    if (!pbx) throw new ControlError('failed', `sim.play: the PBX has no call on ${port}`);
     const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
       throw new ControlError('invalid-params', `sim.play: cannot read ${file}: ${err.code ?? err.message}`);
     });
@@ -96,11 +98,10 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
   });
 
   gateway.addMethod('sim.hangup', (p) => {
-    const { port, pbx, gw } = onPort(p, 'sim.hangup');
+    const { port, pbx } = onPort(p, 'sim.hangup');
     const cause = p.cause ?? Cause.NORMAL_CLEARING;
     if (!isQ850Cause(cause)) throw new ControlError('invalid-params', `sim.hangup: params.cause ${JSON.stringify(cause)} is not a Q.850 cause (an integer 1..127)`);
-    if (pbx) w.pbx.hangup(pbx, cause);
-    else gw!.release(cause);
+    w.pbx.hangup(pbx, cause);
     return { port, cause };
   });
 

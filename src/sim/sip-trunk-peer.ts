@@ -33,13 +33,14 @@ const FRAME_SAMPLES = 160;
 
 export class SipTrunkPeer extends EventEmitter<SipTrunkPeerEvents> {
   readonly #calls = new Set<SipCall>();
+  readonly #answered = new Set<SipCall>();
   readonly #players = new Map<SipCall, NodeJS.Timeout>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #tone: Int16Array;
 
   private constructor(
     readonly endpoint: SipEndpoint,
-    private readonly options: SipTrunkPeerOptions,
+    private options: SipTrunkPeerOptions,
   ) {
     super();
     this.#tone = toneSamples([options.toneHz ?? 1004], 1000, -16);
@@ -57,6 +58,13 @@ export class SipTrunkPeer extends EventEmitter<SipTrunkPeerEvents> {
       codecs: ['PCMU', 'PCMA'],
     });
     return new SipTrunkPeer(endpoint, options);
+  }
+
+  /** Where the gateway listens, once known (the gateway's trunk names this peer first). */
+  async setGateway(gateway: { host: string; port: number }): Promise<void> {
+    if (this.options.gateway) this.endpoint.removeTrunk('gateway');
+    this.options.gateway = gateway;
+    await this.endpoint.addTrunk({ name: 'gateway', host: gateway.host, port: gateway.port, codecs: ['PCMU', 'PCMA'] });
   }
 
   get port(): number {
@@ -78,8 +86,14 @@ export class SipTrunkPeer extends EventEmitter<SipTrunkPeerEvents> {
     return call;
   }
 
+  /** True once the call is answered (by us or by the far end). */
+  isAnswered(call: SipCall): boolean {
+    return this.#answered.has(call);
+  }
+
   answer(call: SipCall): void {
     call.answer();
+    this.#answered.add(call);
     this.#play(call);
     this.emit('said', `SIP trunk answers the call to ${call.to.digits}`);
   }
@@ -104,8 +118,10 @@ export class SipTrunkPeer extends EventEmitter<SipTrunkPeerEvents> {
   #track(call: SipCall): void {
     this.#calls.add(call);
     call.on('digit', (d) => this.emit('digit', call, d));
+    call.on('answered', () => this.#answered.add(call));
     call.on('released', (r) => {
       this.#calls.delete(call);
+      this.#answered.delete(call);
       const t = this.#players.get(call);
       if (t) clearInterval(t);
       this.#players.delete(call);

@@ -3,13 +3,12 @@
 // DSP) and the calls on it, registered with the status registry, and their
 // events published there. Everything shown is read from the card and the
 // Q.931 stack at the moment of the request.
-import type { Q850Cause } from '../call/q850.js';
 import type { Card } from '../hw/card.js';
 import { CallState } from '../isdn/call-state.js';
 import type { PriCall } from '../isdn/pri-call.js';
 import type { PriSpan } from '../isdn/pri-span.js';
 import type { StatusRegistry } from '../ops/status-registry.js';
-import type { CallState as LineCallState, CallStatus, PortStatus, SpanStatus } from '../ops/status-model.js';
+import type { CallState as LineCallState, PortStatus, SpanStatus } from '../ops/status-model.js';
 
 export interface SpanStatusOptions {
   registry: StatusRegistry;
@@ -21,6 +20,8 @@ export interface SpanStatusOptions {
   pri: PriSpan;
   framing: string;
   lineCoding: string;
+  /** Register the span itself too (false when the gateway assembly already does). */
+  spanProvider?: boolean;
 }
 
 /** Q.931 call state to the operator's call state. */
@@ -46,10 +47,20 @@ export function registerSpanStatus(o: SpanStatusOptions): () => void {
   const { registry, card, pri } = o;
   const name = pri.name;
   const hwSpan = card.span(o.spanNumber);
+  const routedCall = (port: string): string | undefined => {
+    for (const [id, c] of registry.calls.entries()) {
+      try {
+        if (c.status().port === port) return id;
+      } catch {
+        // a broken call provider shows up in the registry's own error report
+      }
+    }
+    return undefined;
+  };
   const callOn = (b: number): PriCall | undefined => pri.activeCalls.find((c) => c.channel === b && !c.isReleased);
   const removers: (() => void)[] = [];
 
-  removers.push(
+  if (o.spanProvider !== false) removers.push(
     registry.spans.add(name, {
       status: (): SpanStatus => {
         const s = hwSpan.status();
@@ -88,7 +99,8 @@ export function registerSpanStatus(o: SpanStatusOptions): () => void {
             signallingState: state?.call ?? `${pri.side === 'network' ? 'N' : 'U'}0`,
             callState: state && state.service !== 0 ? 'blocked' : call ? lineState(call.state) : 'idle',
             blocked: state !== undefined && state.service !== 0,
-            callId: call ? call.id : null,
+            // The call through the gateway on this channel (the router registers it), else the span's own call.
+            callId: call ? (routedCall(port) ?? null) : null,
             levelRxDbm0: levels ? round1(levels.rxDbm0) : null,
             levelTxDbm0: levels ? round1(levels.txDbm0) : null,
           };
@@ -101,8 +113,11 @@ export function registerSpanStatus(o: SpanStatusOptions): () => void {
 
   const onUp = (): void => void registry.publish({ kind: 'span', name, type: 'dchannel-up', span: name, text: `span ${name}: D-channel up` });
   const onDown = (): void => void registry.publish({ kind: 'span', name, type: 'dchannel-down', span: name, text: `span ${name}: D-channel down` });
-  pri.signalling.on('up', onUp);
-  pri.signalling.on('down', onDown);
+  // The gateway assembly publishes the D-channel's changes itself when it registers the span.
+  if (o.spanProvider !== false) {
+    pri.signalling.on('up', onUp);
+    pri.signalling.on('down', onDown);
+  }
   const onAlarm = (alarms: string[]): void =>
     void registry.publish({ kind: 'span', name, type: 'alarm', span: name, text: `span ${name}: alarm ${alarms.map((a) => a.toUpperCase()).join(', ')}` });
   const onNoAlarm = (): void => void registry.publish({ kind: 'span', name, type: 'alarm-cleared', span: name, text: `span ${name}: alarms cleared` });
@@ -118,54 +133,6 @@ export function registerSpanStatus(o: SpanStatusOptions): () => void {
   return () => {
     for (const r of removers) r();
   };
-}
-
-/**
- * Tracks a call on the span for the status registry: a provider for `calls`
- * while it lasts, and its incoming/answered/released events. `trunk` is null:
- * the call has no SIP leg (see the demo's note on the call bridge).
- */
-export function trackCall(registry: StatusRegistry, call: PriCall, direction: CallStatus['direction']): void {
-  const span = call.address.line;
-  const port = `${span}:${call.channel}`;
-  const startedAt = new Date();
-  let answeredAt: Date | null = null;
-  const remove = registry.calls.add(call.id, {
-    status: (): CallStatus => ({
-      id: call.id,
-      direction,
-      port,
-      trunk: null,
-      calling: call.calling.digits,
-      called: call.called.digits,
-      state: lineState(call.state),
-      codec: null,
-      startedAt: startedAt.toISOString(),
-      answeredAt: answeredAt?.toISOString() ?? null,
-      durationS: Math.floor((Date.now() - startedAt.getTime()) / 1000),
-      jitterMs: null,
-      lossPct: null,
-    }),
-    hangup: (cause: Q850Cause) => call.release(cause),
-  });
-  const from = `${call.calling.digits || 'unknown'}${call.calling.name ? ` (${call.calling.name})` : ''}`;
-  registry.publish({
-    kind: 'call',
-    name: call.id,
-    type: call.direction === 'incoming' ? 'incoming' : 'outgoing',
-    span,
-    port,
-    call: call.id,
-    text: `${port}: ${call.direction === 'incoming' ? 'call in' : 'call out'} from ${from} to ${call.called.digits}`,
-  });
-  call.on('answered', () => {
-    answeredAt = new Date();
-    registry.publish({ kind: 'call', name: call.id, type: 'answered', span, port, call: call.id, text: `${port}: answered` });
-  });
-  call.on('released', (cause) => {
-    remove();
-    registry.publish({ kind: 'call', name: call.id, type: 'released', span, port, call: call.id, cause, text: `${port}: released, cause ${cause}` });
-  });
 }
 
 function round1(x: number): number {

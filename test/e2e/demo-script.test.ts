@@ -15,27 +15,32 @@ describe('bash scripts/demo, the first command of the README @slow', () => {
     this.timeout(180_000);
     demo = new DemoProcess([], ['bash', 'scripts/demo']);
     const m = await demo.waitFor(/^control socket: (\S+)$/m, 150_000);
-    const ours = demo.output.split('\n').filter((l) => !l.startsWith('sipline setup: '));
-    assert.match(ours[0]!, /^sipline demo: the gateway on the emulated card sim-mixed \(one T1 PRI span, 4 FXO ports\); no hardware, no trunk\.$/);
+    // Whatever setup had to do comes first (nothing on a set-up machine); then the demo's own first line.
+    const lines = demo.output.split('\n');
+    const first = lines.findIndex((l) => l.startsWith('sipline demo:'));
+    assert.ok(first >= 0, demo.output);
+    assert.equal(lines[first], 'sipline demo: the gateway on the emulated card sim-mixed (one T1 PRI span, 4 FXO ports); no hardware, no trunk.');
+    assert.match(lines[first + 1]!, /^\d\d:\d\d:\d\d span pri1: D-channel up between the gateway \(network side\) and the simulated PBX \(user side\)$/);
+    assert.match(lines[first + 2]!, /^control socket: /);
     await demo.waitFor(/Ctrl-C stops\./);
     assert.ok(demo.output.includes(`in another terminal: sipline status --watch --socket ${m[1]}`), demo.output);
     assert.ok(m[1]!.startsWith(demo.dir), 'the socket is under $XDG_RUNTIME_DIR');
-    assert.match(demo.output, /^not yet wired: /m, 'says plainly what is not wired');
+    assert.match(demo.output, /^not yet wired: FXO ports/m, 'says plainly what is not wired');
   });
 
-  it('places calls both ways, with caller ID, that connect and end', async function () {
+  it('places calls both ways between the PBX and the SIP trunk through the gateway, with caller ID and DTMF, that connect and end', async function () {
     this.timeout(60_000);
     const socket = /^control socket: (\S+)$/m.exec(demo.output)![1]!;
     const s = await demo.until(
-      'a call from the PBX connected',
-      (x) => x.calls.some((c) => c.calling === '2125550142' && c.called === '5551000' && c.state === 'connected' && c.direction === 'pstn-to-sip'),
+      'a call from the PBX to the SIP trunk connected',
+      (x) => x.calls.some((c) => c.calling === '5551000' && c.called === '2125550199' && c.state === 'connected' && c.direction === 'pstn-to-sip' && c.trunk === 'trunk' && c.codec === 'PCMU'),
       20_000,
       socket,
     );
     assert.equal(s.spans[0]?.dchannel, 'up');
-    await demo.until('a call to the PBX connected', (x) => x.calls.some((c) => c.called === '2125550199' && c.state === 'connected' && c.direction === 'sip-to-pstn'), 20_000, socket);
+    await demo.until('a call from the SIP trunk to the PBX connected', (x) => x.calls.some((c) => c.calling === '2125550142' && c.called === '5551234' && c.state === 'connected' && c.direction === 'sip-to-pstn'), 20_000, socket);
     await demo.until('calls ended', (x) => x.totals.callsEnded >= 2, 20_000, socket);
-    assert.match(demo.output, /gateway: DTMF 1 detected on pri1:\d+/);
+    assert.match(demo.output, /SIP trunk: DTMF 1 arrived as RFC 4733 on the call from 5551000/);
   });
 
   it('exits 0 on Ctrl-C', async () => {

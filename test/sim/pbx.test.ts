@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { openProfile, type OpenedProfile } from '../../src/hw/open-profile.js';
-import { CardFramePipe } from '../../src/isdn/card-frame-pipe.js';
+import { ChannelFramePipe } from '../../src/isdn/channel-frame-pipe.js';
 import type { PriCall } from '../../src/isdn/pri-call.js';
 import { PriSpan } from '../../src/isdn/pri-span.js';
 import { SimPbx } from '../../src/sim/pbx.js';
@@ -27,7 +27,7 @@ describe('sim: PBX on the user side of the emulated PRI span', () => {
 
   before(async () => {
     opened = openProfile('sim-mixed');
-    gw = new PriSpan(new CardFramePipe(opened.card.channel(24)), { name: 'pri1', side: 'network', switchVariant: 'national', type: 't1' });
+    gw = new PriSpan(new ChannelFramePipe(opened.card.channel(24)), { name: 'pri1', side: 'network', switchVariant: 'national', type: 't1' });
     gw.on('incoming', (c) => incoming.push(c as PriCall));
     terminator = new TestCallTerminator({ card: opened.card, pri: gw, firstChannel: 1, answerAfterMs: null });
     pbx = new SimPbx({ sim: opened.sim!, firstChannel: 1, dchannel: 24, answerAfterMs: null });
