@@ -35,7 +35,7 @@ export interface DemoOptions {
 
 /** Parts of the chain that are not in this build yet, said plainly at start. */
 export const NOT_WIRED = [
-  'FXO ports: they are configured and a simulated central office is on each, but the call script does not ring them yet (sipline sim rings only the PRI span)',
+  'sipline sim on FXO ports: the sim commands act on the PRI span only; the call script rings the FXO ports from the central office',
 ];
 
 export interface Demo {
@@ -63,7 +63,7 @@ cards:
     spans:
       - { name: ${SPAN}, span: 1, signalling: pri, side: network, switchType: national, framing: esf, coding: b8zs }
     ports:
-${FXO_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxo, destination: "5550100", callerId: bell202, answerOnRing: 1 }`).join('\n')}
+${FXO_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxo, destination: "5550100", callerId: bell202, answerOnRing: 2 }`).join('\n')}
 lineGroups:
   - { name: pbx, lines: [${SPAN}] }
   - { name: office, lines: [${FXO_PORTS.join(', ')}] }
@@ -140,12 +140,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     }
     say(`span ${SPAN}: D-channel up between the gateway (network side) and the simulated PBX (user side)`);
 
-    const offices = FXO_PORTS.map((p) => {
-      const at = running.simPort(p)!;
-      const office = new CentralOffice(at.sim, at.channel, { zone: 'us' });
-      cleanups.push(() => office.close());
-      return office;
-    });
+    const offices = new Map(
+      FXO_PORTS.map((p) => {
+        const at = running.simPort(p)!;
+        const office = new CentralOffice(at.sim, at.channel, { zone: 'us' });
+        cleanups.push(() => office.close());
+        return [p, office] as const;
+      }),
+    );
 
     registerSimMethods(gateway, { sim: access.sim, spanName: SPAN, spanNumber: 1, pbx, peer });
     await gateway.start();
@@ -156,12 +158,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
 
     if (auto) {
-      const script = new DemoCallScript({ pbx, peer, say, pace });
+      const script = new DemoCallScript({ pbx, peer, offices, say, pace });
       // Runs first on stop (cleanups run in reverse): no new call once stopping.
       cleanups.push(() => script.stop());
       script.start();
     }
-    void offices;
     return { socket, configPath, logPath, gateway, sipPeerPort: peer.port, stop: cleanup };
   } catch (err) {
     await cleanup();
