@@ -4,36 +4,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdrStore } from '../../src/call/cdr-store.js';
-import { freePort, startSipp, type SippResult } from '../sip/sipp-peer.js';
-import { PBX_CALLER } from './gateway-fixture.js';
+import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, sleep } from './gateway-fixture.js';
 
 const CHILD = 'dist/test/e2e/daemon-child.js';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function assertSipp(r: SippResult, what: string): void {
-  assert.equal(r.code, 0, `SIPp (${what}) failed:\n${r.output}`);
-}
-
-function yaml(dir: string, trunk: string, ports: { a: number; b: number }, sipPort: number): string {
-  return `version: 1
-cards:
-  - name: card0
-    profile: sim-t1
-    spans:
-      - { name: pbx, span: 1, signalling: pri, side: network, switchType: national }
-lineGroups:
-  - { name: pbx-trunk, lines: [pbx] }
-sipTrunks:
-  - { name: carrier-a, host: 127.0.0.1, port: ${ports.a}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
-  - { name: carrier-b, host: 127.0.0.1, port: ${ports.b}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
-routes:
-  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [${trunk}] } }
-  - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }
-sip: { listen: "127.0.0.1:${sipPort}" }
-cdr: { database: cdr.sqlite }
-control: { socket: ${join(dir, 'control.sock')} }
-log: { level: info }
-`;
+function yaml(dir: string, trunk: 'carrier' | 'carrier2', ports: { a: number; b: number }, sipPort: number): string {
+  return gatewayYaml({
+    trunkPorts: [ports.a, ports.b],
+    sipPort,
+    routes: `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [${trunk}] } }
+  - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }`,
+    extra: `control: { socket: ${join(dir, 'control.sock')} }\nlog: { level: info }\n`,
+  });
 }
 
 interface Child {
@@ -87,7 +69,7 @@ describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow'
     config = join(dir, 'gateway.yaml');
     ports = { a: await freePort(), b: await freePort() };
     sipPort = await freePort();
-    writeFileSync(config, yaml(dir, 'carrier-a', ports, sipPort));
+    writeFileSync(config, yaml(dir, 'carrier', ports, sipPort));
   });
   afterEach(() => {
     for (const c of children.splice(0)) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
@@ -101,7 +83,7 @@ describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow'
     const first = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.a });
     c.proc.stdin!.write(`call h1 any 5551234 ${PBX_CALLER}\n`);
     await c.waitFor('err', /peer: answer id=h1/);
-    writeFileSync(config, yaml(dir, 'carrier-b', ports, sipPort));
+    writeFileSync(config, yaml(dir, 'carrier2', ports, sipPort));
     c.proc.kill('SIGHUP');
     await c.waitFor('out', /reloaded: 2 route/);
     const second = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.b });
@@ -109,8 +91,8 @@ describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow'
     await c.waitFor('err', /peer: answer id=h2/);
     // Both calls are up; each ends with the PBX's hang-up, so the first one outlived the reload.
     c.proc.stdin!.write('hangup h1 16\nhangup h2 16\n');
-    assertSipp(await first.done, 'the call in progress on carrier-a continues and ends with BYE cause 16');
-    assertSipp(await second.done, 'the next call goes to carrier-b');
+    assertSipp(await first.done, 'the call in progress on carrier continues and ends with BYE cause 16');
+    assertSipp(await second.done, 'the next call goes to carrier2');
     c.proc.kill('SIGTERM');
     assert.equal(await c.exited, 0);
   });

@@ -5,16 +5,11 @@ import { startGateway } from '../../src/ops/start-gateway.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
-import { freePort, startSipp, type SippResult } from '../sip/sipp-peer.js';
-import { gatewayYaml, parseConfig, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function assertSipp(r: SippResult, what: string): void {
-  assert.equal(r.code, 0, `SIPp (${what}) failed:\n${r.output}`);
-}
 
 /** The PBX's next ring for a number; on failure the gateway's log says why. */
 function ringFor(t: TestGateway, called: string): ReturnType<TestGateway['pbx']['waitFor']> {
