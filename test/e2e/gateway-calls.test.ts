@@ -53,6 +53,8 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.equal(calls[0]!.state, 'connected');
       assert.equal(calls[0]!.direction, 'pstn-to-sip');
       assert.equal(calls[0]!.trunk, 'carrier');
+      assert.equal(calls[0]!.port, 'pbx:23', 'the network side hunts from the top B-channel');
+      assert.equal(calls[0]!.codec, 'PCMU');
       t.pbx.command('hangup c1 16');
       assertSipp(await uas.done, 'UAS sees the INVITE and BYE with cause 16');
       const [row] = await cdrs(t, 1);
@@ -63,6 +65,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.equal(row.route, 'pbx-out');
       assert.equal(row.line, 'pbx');
       assert.equal(row.trunk, 'carrier');
+      assert.equal(row.codec, 'PCMU');
       assert.equal(row.hungUpBy, 'pstn');
       assert.equal(row.pstnCause, 16);
       assert.ok(row.answer !== undefined && row.answer >= row.start && row.end >= row.answer, 'answered between start and end');
