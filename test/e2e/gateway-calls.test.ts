@@ -157,7 +157,14 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     before(async () => {
       const dead = await freePort();
       up = await freePort();
-      t = await startTestGateway(gatewayYaml({ trunkPorts: [dead, up], keepalive: true }));
+      t = await startTestGateway(
+        gatewayYaml({
+          trunkPorts: [dead, up],
+          keepalive: true,
+          routes: `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [carrier, carrier2] } }
+  - { name: via-carrier, from: sip, match: { called: "_5XXX" }, to: { trunks: [carrier], lineGroup: pbx-trunk, prefer: sip, failover: true } }`,
+        }),
+      );
     });
     after(async () => t?.close());
 
@@ -178,6 +185,20 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assertSipp(await uas.done, 'the second trunk takes the call');
       const [row] = await cdrs(t, 1);
       assert.equal(row?.trunk, 'carrier2');
+    });
+
+    it('a route whose every trunk is down fails over to its PSTN line group', async () => {
+      const deadline = Date.now() + 5000;
+      while (t.gw.sip.trunkUp('carrier') && Date.now() < deadline) await sleep(50);
+      const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '5123', keys: { calling: '3125550199' } });
+      const ring = await ringFor(t, '5123');
+      t.pbx.command(`alert ${ring.fields.id}`);
+      t.pbx.command(`answer ${ring.fields.id}`);
+      assertSipp(await uac.done, 'the call reaches the PBX line');
+      const rows = await cdrs(t, 2);
+      const row = rows.find((r) => r.callee === '5123');
+      assert.equal(row?.route, 'via-carrier');
+      assert.equal(row?.line, 'pbx');
     });
   });
 
