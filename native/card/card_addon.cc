@@ -133,7 +133,20 @@ class SimCard : public Napi::ObjectWrap<SimCard> {
         notify_.Unref(env);
         hasNotify_ = true;
         auto tsfn = notify_;
-        kernel_->setNotify([tsfn]() mutable { tsfn.NonBlockingCall(); });  // a full queue already holds a wake-up
+        // A full queue already holds a wake-up. The callback catches what the
+        // call throws: a wake-up still queued when Node tears the environment
+        // down cannot run JS (the error then carries no exception), and an
+        // exception escaping here would terminate the process.
+        kernel_->setNotify([tsfn]() mutable {
+          tsfn.NonBlockingCall([](Napi::Env env, Napi::Function cb) {
+            try {
+              cb.Call({});
+            } catch (const Napi::Error& err) {
+              Napi::Value v = err.Value();
+              if (!v.IsEmpty() && !v.IsUndefined()) napi_fatal_exception(env, v);  // a far-end listener threw
+            }
+          });
+        });
       }
       return env.Undefined();
     });

@@ -310,6 +310,11 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.sip) cdr.trunk = this.sip.trunk;
     const codec = this.codec();
     if (codec) cdr.codec = codec;
+    const rtp = this.rtp();
+    if (rtp) {
+      cdr.jitterMs = rtp.jitterMs;
+      cdr.packetLoss = rtp.loss;
+    }
     if (this.lastSip?.status !== undefined) cdr.sipStatus = this.lastSip.status;
     else if (this.answeredAt === undefined && this.sip && by !== 'sip') cdr.sipStatus = this.direction === 'sip-to-pstn' ? causeToSipStatus(cause) : undefined;
     if (cdr.sipStatus === undefined) delete cdr.sipStatus;
@@ -320,6 +325,11 @@ export class Call extends EventEmitter<CallEvents> {
 
   private codec(): string | undefined {
     return (this.sip as { negotiation?: { codec: string } } | null)?.negotiation?.codec;
+  }
+
+  /** RTP figures of the SIP leg, when its implementation keeps them (src/sip/sip-call.ts does). */
+  private rtp(): { jitterMs: number; loss: number } | undefined {
+    return (this.sip as { mediaStats?: () => { jitterMs: number; loss: number } | undefined } | null)?.mediaStats?.();
   }
 
   status(): CallStatus {
@@ -336,8 +346,8 @@ export class Call extends EventEmitter<CallEvents> {
       startedAt: new Date(this.started).toISOString(),
       answeredAt: this.answeredAt === undefined ? null : new Date(this.answeredAt).toISOString(),
       durationS: Math.floor((now - this.started) / 1000),
-      jitterMs: null,
-      lossPct: null,
+      jitterMs: this.rtp()?.jitterMs ?? null,
+      lossPct: this.rtp() ? this.rtp()!.loss * 100 : null,
     };
   }
 }

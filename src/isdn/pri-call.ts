@@ -247,8 +247,9 @@ export class PriCall extends EventEmitter<PstnLegEvents> implements PstnLeg {
       channel,
       calling: this.calling,
       called: this.called,
-      // Q.931 clause 5.1.1 / 5.1.3: en bloc sending says the number is complete.
-      ...(this.host.overlapSending ? {} : { sendingComplete: true }),
+      // Q.931 clause 5.1.1 / 5.1.3: en bloc sending says the number is complete; with
+      // overlap sending, a number the dial plan calls complete still goes en bloc.
+      ...(this.host.overlapSending && !this.host.numberComplete(this.called.digits) ? {} : { sendingComplete: true }),
     };
   }
 
@@ -339,7 +340,7 @@ export class PriCall extends EventEmitter<PstnLegEvents> implements PstnLeg {
   // ---- the incoming SETUP, as the span hands it over ----
 
   /** Q.931 clause 5.2.1 (user, U6) / 5.1.1 (network, N1): a SETUP arrived for this new call. */
-  present(setup: Signal, overlap: boolean): void {
+  present(overlap: boolean): void {
     this.stateTransition(this.phaseState('init'));
     if (overlap) {
       // Q.931 clause 5.2.4 (user U25) / 5.1.3 (network N2): SETUP ACKNOWLEDGE, then T302 for more digits.
@@ -352,7 +353,6 @@ export class PriCall extends EventEmitter<PstnLegEvents> implements PstnLeg {
       return;
     }
     this.offered();
-    void setup;
   }
 
   /** The number is complete: tell the caller (CALL PROCEEDING) and call/ ('incoming'). */
@@ -407,6 +407,18 @@ export class PriCall extends EventEmitter<PstnLegEvents> implements PstnLeg {
     if (CLEARING.has(state)) return; // Q.931 clause 5.3: other messages are ignored while clearing.
     if (this.direction === 'outgoing') this.receiveOutgoing(s);
     else this.receiveIncoming(s);
+  }
+
+  /** Q.931 clause 5.8.6.1: a DISCONNECT we could not read (its cause missing or wrong): RELEASE with the cause. */
+  disconnectedInError(cause: Q850Cause): void {
+    const state = this._state;
+    if (state === CallState.Null || state === CallState.ReleaseRequest) return;
+    this.clearCause = cause;
+    this.reportReleased(cause);
+    if (!CLEARING.has(state)) {
+      this.stateTransition(this.host.side === 'user' ? CallState.DisconnectIndication : CallState.DisconnectRequest);
+    }
+    this.sendRelease(cause);
   }
 
   /** Answers to our SETUP (Q.931 clauses 5.1.2 - 5.1.8 user side, 5.2.3 - 5.2.8 network side). */

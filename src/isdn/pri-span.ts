@@ -303,6 +303,9 @@ export class PriSpan extends EventEmitter<PstnLineEvents> implements PstnLine, C
       this.t309 = null;
     }
     for (const call of this.calls.values()) call.enquire();
+    // Q.931 clause 5.8.8: a data link reset may have lost our RESTART; send it again
+    // rather than wait for T316.
+    if (wasUp && this.restartPending) this.restart(this.restartPending);
     if (!wasUp) {
       this.trace('D-channel up');
       this.signalling.emit('up');
@@ -386,6 +389,9 @@ export class PriSpan extends EventEmitter<PstnLineEvents> implements PstnLine, C
       this.sendSignal({ type: 'RELEASE_COMPLETE', callRef: ref, cause: r.cause });
     } else if (r.type === 'RELEASE_COMPLETE') {
       call?.receive({ type: 'RELEASE_COMPLETE', callRef: r.callRef, cause: r.cause });
+    } else if (r.type === 'DISCONNECT' && call) {
+      // Q.931 clause 5.8.6.1: a DISCONNECT without its cause still clears, with RELEASE carrying ours.
+      call.disconnectedInError(r.cause);
     } else {
       this.sendSignal({ type: 'STATUS', callRef: ref, cause: r.cause, callState: call?.state ?? 0 });
     }
@@ -454,7 +460,7 @@ export class PriSpan extends EventEmitter<PstnLineEvents> implements PstnLine, C
     this.calls.set(`i${ref}`, call);
     const overlap =
       (this.options.overlapReceiving ?? false) && !s.sendingComplete && !this.numberComplete(called.digits);
-    call.present(s, overlap);
+    call.present(overlap);
   }
 
   /** Global call reference: RESTART and RESTART ACKNOWLEDGE (Q.931 clause 5.5), STATUS. */

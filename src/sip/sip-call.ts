@@ -85,11 +85,21 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   }
 
   private mediaAttached = false;
+  private media: SipMediaSession | undefined;
+
+  /** Jitter (ms) and loss (fraction of expected packets) of what the peer sent, RFC 3550 §6.4.1; undefined before media. */
+  mediaStats(): { jitterMs: number; loss: number } | undefined {
+    const s = this.media?.stats?.();
+    if (!s) return undefined;
+    const expected = s.packetsReceived + Math.max(0, s.lost);
+    return { jitterMs: s.jitterMs, loss: expected > 0 ? Math.max(0, s.lost) / expected : 0 };
+  }
 
   /** Called after each offer/answer: the first time, digits from the peer start to flow up. */
   mediaReady(media: SipMediaSession): void {
     if (this.mediaAttached) return;
     this.mediaAttached = true;
+    this.media = media;
     media.onDigit((digit) => this.emit('digit', digit));
     if (this.receiver) media.audio.onFrame(this.receiver);
   }

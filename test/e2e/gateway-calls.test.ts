@@ -4,16 +4,12 @@ import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { startGateway } from '../../src/ops/start-gateway.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
-import { freePort, startSipp, type SippResult } from '../sip/sipp-peer.js';
-import { gatewayYaml, parseConfig, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
+import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function assertSipp(r: SippResult, what: string): void {
-  assert.equal(r.code, 0, `SIPp (${what}) failed:\n${r.output}`);
-}
 
 /** The PBX's next ring for a number; on failure the gateway's log says why. */
 function ringFor(t: TestGateway, called: string): ReturnType<TestGateway['pbx']['waitFor']> {
@@ -57,6 +53,8 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.equal(calls[0]!.state, 'connected');
       assert.equal(calls[0]!.direction, 'pstn-to-sip');
       assert.equal(calls[0]!.trunk, 'carrier');
+      assert.equal(calls[0]!.port, 'pbx:23', 'the network side hunts from the top B-channel');
+      assert.equal(calls[0]!.codec, 'PCMU');
       t.pbx.command('hangup c1 16');
       assertSipp(await uas.done, 'UAS sees the INVITE and BYE with cause 16');
       const [row] = await cdrs(t, 1);
@@ -67,6 +65,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.equal(row.route, 'pbx-out');
       assert.equal(row.line, 'pbx');
       assert.equal(row.trunk, 'carrier');
+      assert.equal(row.codec, 'PCMU');
       assert.equal(row.hungUpBy, 'pstn');
       assert.equal(row.pstnCause, 16);
       assert.ok(row.answer !== undefined && row.answer >= row.start && row.end >= row.answer, 'answered between start and end');
@@ -105,6 +104,25 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.ok(row.answer !== undefined);
     });
 
+    it('SIP -> PSTN: RFC 4733 digits from SIP are played in-band on the B-channel, where the PBX side hears them', async () => {
+      const uac = await startSipp({ scenario: 'gw-uac-dtmf.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4325', keys: { calling: '3125550199' } });
+      const ring = await ringFor(t, '4325');
+      const access = t.gw.simSpan('pbx')!;
+      const channel = access.bChannel(Number(ring.fields.channel));
+      const detector = new DtmfDetector();
+      const heard: string[] = [];
+      access.sim.receiveAudio(channel); // what was sent before the answer
+      const poll = setInterval(() => heard.push(...detector.push(access.sim.receiveAudio(channel))), 20);
+      try {
+        t.pbx.command(`alert ${ring.fields.id}`);
+        t.pbx.command(`answer ${ring.fields.id}`);
+        assertSipp(await uac.done, 'the call with a digit');
+      } finally {
+        clearInterval(poll);
+      }
+      assert.deepEqual(heard, ['1']);
+    });
+
     it('SIP -> PSTN: a busy line -> 486 with Reason Q.850 cause 17', async () => {
       const uac = await startSipp({ scenario: 'gw-uac-busy.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4322', keys: { calling: '3125550199', cause: '17' } });
       const ring = await ringFor(t, '4322');
@@ -139,7 +157,14 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     before(async () => {
       const dead = await freePort();
       up = await freePort();
-      t = await startTestGateway(gatewayYaml({ trunkPorts: [dead, up], keepalive: true }));
+      t = await startTestGateway(
+        gatewayYaml({
+          trunkPorts: [dead, up],
+          keepalive: true,
+          routes: `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [carrier, carrier2] } }
+  - { name: via-carrier, from: sip, match: { called: "_5XXX" }, to: { trunks: [carrier], lineGroup: pbx-trunk, prefer: sip, failover: true } }`,
+        }),
+      );
     });
     after(async () => t?.close());
 
@@ -161,6 +186,48 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       const [row] = await cdrs(t, 1);
       assert.equal(row?.trunk, 'carrier2');
     });
+
+    it('a route whose every trunk is down fails over to its PSTN line group', async () => {
+      const deadline = Date.now() + 5000;
+      while (t.gw.sip.trunkUp('carrier') && Date.now() < deadline) await sleep(50);
+      const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '5123', keys: { calling: '3125550199' } });
+      const ring = await ringFor(t, '5123');
+      t.pbx.command(`alert ${ring.fields.id}`);
+      t.pbx.command(`answer ${ring.fields.id}`);
+      assertSipp(await uac.done, 'the call reaches the PBX line');
+      const rows = await cdrs(t, 2);
+      const row = rows.find((r) => r.callee === '5123');
+      assert.equal(row?.route, 'via-carrier');
+      assert.equal(row?.line, 'pbx');
+    });
+  });
+
+  it('an emergency call with every line busy preempts the latest call on the group (cause 8) and takes its channel', async () => {
+    const trunkPort = await freePort();
+    const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
+    try {
+      const span = t.gw.spans.get('pbx')!;
+      // One B-channel in service (SERVICE, ANSI T1.607): one call fills the group.
+      for (const n of span.channelNumbers.slice(0, -1)) span.setChannelService(n, 2);
+      assert.equal(span.freeChannels(), 1);
+      const victim = await startSipp({ scenario: 'gw-uas-preempted.xml', transport: 'udp', port: trunkPort });
+      t.pbx.command(`call v1 any 5551234 ${PBX_CALLER}`);
+      await t.pbx.waitFor('answer', { id: 'v1' });
+      assert.equal(span.freeChannels(), 0, 'every line busy');
+      const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '911', keys: { calling: '3125550199' } });
+      const cleared = await t.pbx.waitFor(['disconnect', 'hangup'], { id: 'v1' });
+      assert.equal(cleared.fields.cause, '8', 'the victim is cleared with cause 8 (preemption)');
+      const ring = await ringFor(t, '911');
+      t.pbx.command(`alert ${ring.fields.id}`);
+      t.pbx.command(`answer ${ring.fields.id}`);
+      assertSipp(await victim.done, 'the preempted call gets BYE with cause 8');
+      assertSipp(await uac.done, 'the emergency call is answered');
+      const rows = await cdrs(t, 2);
+      assert.ok(rows.some((r) => r.emergency === true && r.callee === '911' && r.answer !== undefined), 'the emergency call\'s CDR');
+      assert.ok(rows.some((r) => r.callee === '5551234' && r.pstnCause === 8), 'the preempted call\'s CDR');
+    } finally {
+      await t.close();
+    }
   });
 
   it('on close every call is released with cause 16: SIPp sees BYE with Reason cause=16, the PBX sees DISCONNECT', async () => {

@@ -1,6 +1,7 @@
 // A whole gateway on an emulated T1 card: the libpri harness as the PBX on
 // the far end of the span's D-channel (attached through the emulated card's
 // far-end API), SIPp as the SIP trunk.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +11,12 @@ import { SimFramePipe } from '../../src/isdn/channel-frame-pipe.js';
 import { startGateway, type RunningGateway } from '../../src/ops/start-gateway.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { LibpriPeer } from '../isdn/libpri-peer.js';
+import type { SippResult } from '../sip/sipp-peer.js';
 
 export const PBX_CALLER = '2125550100';
 
 /** gateway.yaml of these tests: one T1 PRI to a PBX (we are the network side), SIP trunks on loopback. */
-export function gatewayYaml(o: { trunkPorts: number[]; keepalive?: boolean; noAnswerS?: number; extra?: string; routes?: string }): string {
+export function gatewayYaml(o: { trunkPorts: number[]; keepalive?: boolean; noAnswerS?: number; extra?: string; routes?: string; sipPort?: number }): string {
   // OPTIONS keepalive (down after one unanswered probe) on the first trunk, where a test wants it found down.
   const keepalive = (i: number): string => (o.keepalive && i === 0 ? ', keepalive: { interval: 1, failures: 1 }' : '');
   const trunks = o.trunkPorts
@@ -40,10 +42,16 @@ emergency:
   preempt: true
 media:
   codecs: [pcmu]
-sip: { listen: "127.0.0.1:0" }
+sip: { listen: "127.0.0.1:${o.sipPort ?? 0}" }
 calls: { noAnswerTimeout: ${o.noAnswerS ?? 30} }
 cdr: { database: cdr.sqlite }
 ${o.extra ?? ''}`;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function assertSipp(r: SippResult, what: string): void {
+  assert.equal(r.code, 0, `SIPp (${what}) failed:\n${r.output}`);
 }
 
 export function parseConfig(yaml: string): GatewayConfig {

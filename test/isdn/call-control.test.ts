@@ -63,8 +63,9 @@ async function spanWithScriptedPeer(side: 'user' | 'network', timers = {}): Prom
 
 async function twoSpans(timers = {}): Promise<{ wire: FramePipePair; user: PriSpan; network: PriSpan; close: () => void }> {
   const wire = new FramePipePair();
-  const user = new PriSpan(wire.a, { name: 'cpe', side: 'user', switchVariant: 'national', type: 't1', link, timers });
-  const network = new PriSpan(wire.b, { name: 'co', side: 'network', switchVariant: 'national', type: 't1', link, timers });
+  const t = { T316: 1000, ...timers };
+  const user = new PriSpan(wire.a, { name: 'cpe', side: 'user', switchVariant: 'national', type: 't1', link, timers: t });
+  const network = new PriSpan(wire.b, { name: 'co', side: 'network', switchVariant: 'national', type: 't1', link, timers: t });
   // Both ends RESTART the interface at link-up (Q.931 clause 5.5); calls start after both are acknowledged.
   const restartedBy = (span: PriSpan): Promise<void> =>
     new Promise((resolve) => {
@@ -335,6 +336,47 @@ describe('Q.931 call control (our spans back to back)', function () {
       assert.equal(call.isReleased, false);
       assert.equal(call.state, CallState.Active);
       assert.equal(network.activeCalls.length, 1);
+    } finally {
+      close();
+    }
+  });
+
+  it('T309: a D-channel down for longer than T309 clears active calls with cause 27 and frees their channels (clause 5.8.9)', async () => {
+    const { wire, user, network, close } = await twoSpans({ T309: 300 });
+    try {
+      network.on('incoming', (leg) => leg.answer());
+      const call = user.originate({ digits: '100' }, { digits: '5551234' })!;
+      const answered = once(call, 'answered');
+      call.setup();
+      await answered;
+      const cleared = once(call, 'released');
+      wire.connected = false;
+      assert.deepEqual(await cleared, [27]);
+      assert.equal(user.activeCalls.length, 0);
+      wire.connected = true;
+      await once(user.signalling, 'up');
+      // Both ends RESTART the interface again at link-up; the channels come back when it is acknowledged.
+      const deadline = Date.now() + 8000;
+      while (user.freeChannels() < 23 && Date.now() < deadline) await sleep(20);
+      assert.equal(user.freeChannels(), 23);
+    } finally {
+      close();
+    }
+  });
+
+  it('a DISCONNECT without its mandatory cause still clears the call, with RELEASE cause 96 (clause 5.8.6.1)', async () => {
+    const { span, peer, close } = await spanWithScriptedPeer('user');
+    try {
+      const call = span.originate({ digits: '100' }, { digits: '5551234' })!;
+      call.setup();
+      const setup = await peer.next('SETUP');
+      const ref = { value: (setup.callRef as { value: number }).value, flag: 1 as const };
+      peer.send({ type: 'CONNECT', callRef: ref, channel: setup.channel! });
+      await once(call, 'answered');
+      const released = once(call, 'released');
+      peer.send({ type: 'DISCONNECT', callRef: ref });
+      assert.deepEqual(await released, [96]);
+      assert.equal((await peer.next('RELEASE')).cause, 96);
     } finally {
       close();
     }

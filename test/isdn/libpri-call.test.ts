@@ -4,9 +4,9 @@ import type { PriCall } from '../../src/isdn/pri-call.js';
 import type { SwitchVariant } from '../../src/isdn/q931.js';
 import { startPair, fastTimers, type Pair } from './pri-peer-pair.js';
 
-const VARIANTS: SwitchVariant[] = ['national', 'dms100', '5ess', 'euroisdn', 'qsig'];
+const VARIANTS: SwitchVariant[] = ['national', 'dms100', '5ess', '4ess', 'euroisdn', 'qsig'];
 /** Variants with the national maintenance messages SERVICE / SERVICE ACKNOWLEDGE. */
-const MAINTENANCE = new Set<SwitchVariant>(['national', 'dms100', '5ess']);
+const MAINTENANCE = new Set<SwitchVariant>(['national', 'dms100', '5ess', '4ess']);
 /** Numbers of 7 digits are complete (the dial plan of these tests); shorter ones wait for overlap digits. */
 const complete = (d: string): boolean => d.length >= 7;
 
@@ -63,7 +63,7 @@ for (const variant of VARIANTS) {
           overlapSending: true,
           overlapReceiving: true,
           numberComplete: complete,
-          timers: { T309: 10000, T303: 2000 },
+          timers: { T309: 10000, T303: 2000, T316: 2000 },
         });
       });
       after(async () => {
@@ -166,6 +166,69 @@ for (const variant of VARIANTS) {
         });
       }
 
+      it('glare: both ends seize one B-channel at once; the network\'s call keeps it, the user\'s is moved or refused (Q.931 clause 5.7)', async () => {
+        const ch = p.span.channelNumbers[9]!;
+        const calledOurs = number();
+        const calledTheirs = number();
+        // Hold our frames until libpri's SETUP has reached us, so that the two SETUPs cross.
+        const held: Uint8Array[] = [];
+        const send = p.peer.pipe.send.bind(p.peer.pipe);
+        p.peer.pipe.send = (f) => void held.push(f);
+        const ours = p.span.originate({ digits: '2000' }, { digits: calledOurs }, ch)!;
+        let cause = 0;
+        ours.once('released', (c) => (cause = c));
+        ours.setup();
+        const theirsArrived = new Promise<PriCall>((resolve) => p.span.once('incoming', (leg) => resolve(leg as PriCall)));
+        p.peer.command(`call g1 ${ch} ${calledTheirs} 3000 exclusive`);
+        const deadline = Date.now() + 3000;
+        while (!p.trace.some((l) => l.includes('<- SETUP') && l.includes(`called=${calledTheirs}`)) && Date.now() < deadline) await sleep(5);
+        p.peer.pipe.send = send;
+        for (const f of held) send(f);
+        if (side === 'user') {
+          // libpri is the network: its call keeps the channel; ours is refused (44) or moved.
+          const theirs = await theirsArrived;
+          assert.equal(theirs.channel, ch);
+          theirs.answer();
+          await p.peer.waitFor('answer', { id: 'g1' });
+          const until = Date.now() + 5000;
+          let ring = p.peer.events.find((e) => e.name === 'ring' && e.fields.called === calledOurs);
+          while (!cause && !ring && Date.now() < until) {
+            await sleep(10);
+            ring = p.peer.events.find((e) => e.name === 'ring' && e.fields.called === calledOurs);
+          }
+          const outcome = cause ? `released ${cause}` : ring ? `moved ${ring.fields.channel}` : 'nothing';
+          if (ring) p.peer.command(`hangup ${ring.fields.id} 16`);
+          // libpri answers a SETUP it refuses with CALL PROCEEDING first, naming the channel it
+          // has given away: we clear with 6 (channel unacceptable, clause 5.1.2) as it clears with 44.
+          assert.ok(
+            outcome === 'released 44' || outcome === 'released 6' || (outcome.startsWith('moved') && outcome !== `moved ${ch}`),
+            outcome,
+          );
+          if (!ours.isReleased) ours.release(16);
+          theirs.release(16);
+        } else {
+          // We are the network: ours keeps the channel at libpri; libpri's is refused (44) or moved.
+          const ring = await p.peer.waitFor('ring', { called: calledOurs });
+          assert.equal(ring.fields.channel, String(ch));
+          p.peer.command(`answer ${ring.fields.id}`);
+          await once(ours, 'answered');
+          let moved: PriCall | undefined;
+          void theirsArrived.then((leg) => (moved = leg));
+          const until = Date.now() + 5000;
+          let refused = p.peer.events.find((e) => e.name === 'hangup' && e.fields.id === 'g1');
+          while (!moved && !refused && Date.now() < until) {
+            await sleep(10);
+            refused = p.peer.events.find((e) => e.name === 'hangup' && e.fields.id === 'g1');
+          }
+          const outcome = refused ? `refused ${refused.fields.cause}` : moved ? `moved ${moved.channel}` : 'nothing';
+          assert.ok(outcome === 'refused 44' || (outcome.startsWith('moved') && outcome !== `moved ${ch}`), outcome);
+          ours.release(16);
+          for (const leg of p.span.activeCalls) if (!leg.isReleased) leg.release(16);
+        }
+        await sleep(200);
+        assert.equal(p.span.freeChannels(), p.span.channelNumbers.length);
+      });
+
       for (const cause of [17, 34]) {
         it(`a call we refuse with cause ${cause} reaches libpri as ${cause}`, async () => {
           const called = number();
@@ -266,3 +329,23 @@ for (const variant of VARIANTS) {
     });
   }
 }
+
+describe('PRI against libpri: RESTART of each idle channel at link-up', function () {
+  this.timeout(20000);
+  for (const side of ['user', 'network'] as const) {
+    it(`every B-channel is restarted and acknowledged one by one (we are the ${side} side, Q.931 clause 5.5.1)`, async () => {
+      const p = await startPair('national', side, { restartAtLinkUp: 'channels' });
+      try {
+        const total = p.span.channelNumbers.length;
+        const deadline = Date.now() + 5000;
+        while (p.trace.filter((l) => l.includes('<- RESTART_ACKNOWLEDGE')).length < total && Date.now() < deadline) await sleep(20);
+        const acks = p.trace.filter((l) => l.includes('<- RESTART_ACKNOWLEDGE')).length;
+        assert.equal(acks, total);
+        assert.equal(p.peer.count('restart'), total, 'libpri restarted each channel');
+        assert.equal(p.span.freeChannels(), total);
+      } finally {
+        await p.close();
+      }
+    });
+  }
+});

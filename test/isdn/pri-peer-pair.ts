@@ -26,7 +26,7 @@ export interface Pair {
   close(): Promise<void>;
 }
 
-export const fastTimers = { T200: 200, T203: 700, N200: 3 };
+export const fastTimers = { T200: 300, T203: 1000, N200: 3 };
 
 export async function startPair(
   variant: SwitchVariant,

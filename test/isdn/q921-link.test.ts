@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { once } from 'node:events';
 import { FramePipePair, type FramePipe } from '../../src/isdn/frame-pipe.js';
 import { decodeLapdFrame, encodeLapdFrame, type LapdFrame } from '../../src/isdn/q921-frame.js';
@@ -199,5 +200,32 @@ describe('Q.921 data link (two of ours back to back)', () => {
     wire.b.send(Uint8Array.of(0x00, 0x01, 0x0d, 0x00));
     await sleep(20);
     assert.equal(user.state, LinkState.MultipleFrameEstablished);
+  });
+
+  it('survives any sequence of frames from the far end without throwing, in every state', async () => {
+    const frameArb = fc.record({
+      sapi: fc.constant(0),
+      tei: fc.constant(0),
+      cr: fc.constantFrom<0 | 1>(0, 1),
+      type: fc.constantFrom('I' as const, 'RR' as const, 'RNR' as const, 'REJ' as const, 'SABME' as const, 'DM' as const, 'DISC' as const, 'UA' as const, 'FRMR' as const, 'UI' as const),
+      pf: fc.boolean(),
+      ns: fc.integer({ min: 0, max: 127 }),
+      nr: fc.integer({ min: 0, max: 127 }),
+      info: fc.uint8Array({ maxLength: 8 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(frameArb.map((f) => encodeLapdFrame(f)), fc.uint8Array({ maxLength: 6 })), { maxLength: 30 }), async (frames) => {
+        const wire = new FramePipePair();
+        const l = new Q921Link(wire.a, { side: 'user', parameters: fast });
+        l.on('mdl-error', () => undefined);
+        l.establish();
+        for (const f of frames) wire.a.emit('frame', f);
+        l.send(Uint8Array.of(1, 2, 3));
+        await sleep(1);
+        assert.ok(Object.values(LinkState).includes(l.state));
+        l.close();
+      }),
+      { numRuns: 200 },
+    );
   });
 });

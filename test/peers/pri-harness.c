@@ -53,6 +53,8 @@ struct call {
 	int channel;
 	/* an incoming call we answered anything to (libpri sends no DISCONNECT before that) */
 	int acked;
+	/* a call the script placed that has had no answer yet */
+	int pending;
 };
 
 struct harness {
@@ -63,6 +65,7 @@ struct harness {
 	int busy[32];
 	struct call calls[MAX_CALLS];
 	int incoming;
+	int side;
 	/* one whole frame read from the pipe, handed to libpri by rx() */
 	unsigned char frame[MAX_FRAME];
 	int frame_len;
@@ -163,6 +166,7 @@ static struct call *add_call(struct harness *h, const char *id, q931_call *c, in
 			h->calls[i].call = c;
 			h->calls[i].channel = channel;
 			h->calls[i].acked = 0;
+			h->calls[i].pending = 0;
 			if (channel > 0 && channel < 32)
 				h->busy[channel] = 1;
 			return &h->calls[i];
@@ -187,6 +191,14 @@ static int free_channel(struct harness *h)
 	return 0;
 }
 
+static struct call *pending_on(struct harness *h, int ch)
+{
+	for (int i = 0; i < MAX_CALLS; i++)
+		if (h->calls[i].call && h->calls[i].pending && h->calls[i].channel == ch)
+			return &h->calls[i];
+	return NULL;
+}
+
 static const char *call_name(struct harness *h, q931_call *c)
 {
 	struct call *k = by_call(h, c);
@@ -198,13 +210,19 @@ static void on_ring(struct harness *h, pri_event *e)
 	int ch = PRI_CHANNEL(e->ring.channel);
 	int exclusive = !e->ring.flexible;
 	int cause = 0;
+	struct call *glare;
 	char id[32];
 
 	if (e->ring.channel <= 0 || ch <= 0 || ch == 0xff)
 		ch = 0;
 	if (ch > 0 && (ch > h->channels || ch == h->dchannel))
 		cause = PRI_CAUSE_CHANNEL_UNACCEPTABLE;
-	else if (ch > 0 && h->busy[ch]) {
+	else if (ch > 0 && h->busy[ch] && h->side == PRI_CPE && (glare = pending_on(h, ch))) {
+		/* Q.931 clause 5.7: on a channel both ends chose at once the network's call
+		 * wins; ours waits for the network to give it another channel or refuse it */
+		glare->channel = 0;
+		h->busy[ch] = 0;
+	} else if (ch > 0 && h->busy[ch]) {
 		/* Q.931 clause 5.2.3.1: a busy exclusive channel refuses the call,
 		 * a busy preferred one lets the receiver pick another */
 		if (exclusive)
@@ -215,6 +233,8 @@ static void on_ring(struct harness *h, pri_event *e)
 		cause = PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
 	if (cause) {
 		say("refused called=%s cause=%d", e->ring.callednum, cause);
+		/* libpri sends nothing for a call the application never acknowledged */
+		pri_proceeding(h->pri, e->ring.call, 0, 0);
 		pri_hangup(h->pri, e->ring.call, cause);
 		return;
 	}
@@ -250,6 +270,8 @@ static void on_event(struct harness *h, pri_event *e)
 		break;
 	case PRI_EVENT_PROCEEDING:
 		c = by_call(h, e->proceeding.call);
+		if (c)
+			c->pending = 0;
 		if (c && e->proceeding.channel > 0 && PRI_CHANNEL(e->proceeding.channel) != c->channel) {
 			if (c->channel > 0)
 				h->busy[c->channel] = 0;
@@ -259,15 +281,21 @@ static void on_event(struct harness *h, pri_event *e)
 		say("proceeding id=%s channel=%d", call_name(h, e->proceeding.call), c ? c->channel : -1);
 		break;
 	case PRI_EVENT_SETUP_ACK:
+		if ((c = by_call(h, e->setup_ack.call)))
+			c->pending = 0;
 		say("setup-ack id=%s", call_name(h, e->setup_ack.call));
 		break;
 	case PRI_EVENT_RINGING:
+		if ((c = by_call(h, e->ringing.call)))
+			c->pending = 0;
 		say("ringing id=%s", call_name(h, e->ringing.call));
 		break;
 	case PRI_EVENT_PROGRESS:
 		say("progress id=%s mask=%d", call_name(h, e->proceeding.call), e->proceeding.progressmask);
 		break;
 	case PRI_EVENT_ANSWER:
+		if ((c = by_call(h, e->answer.call)))
+			c->pending = 0;
 		say("answer id=%s", call_name(h, e->answer.call));
 		break;
 	case PRI_EVENT_CONNECT_ACK:
@@ -362,7 +390,9 @@ static void command(struct harness *h, char *line)
 		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, h->channels > 24 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
 		pri_sr_set_called(sr, argv[3], PRI_UNKNOWN, !overlap);
 		pri_sr_set_caller(sr, argc > 4 ? argv[4] : "", NULL, PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
-		add_call(h, argv[1], call, want);
+		struct call *placed = add_call(h, argv[1], call, want);
+		if (placed)
+			placed->pending = 1;
 		if (pri_setup(h->pri, call, sr)) {
 			say("error what=setup-failed id=%s", argv[1]);
 			drop_call(h, by_call(h, call));
@@ -495,6 +525,7 @@ int main(int argc, char **argv)
 
 	pri_set_message(libpri_message);
 	pri_set_error(libpri_message);
+	h.side = side;
 	h.pri = pri_new_cb(h.fd, side, sw, rx, tx, &h);
 	if (!h.pri) {
 		fprintf(stderr, "pri-harness: pri_new_cb failed\n");
