@@ -239,5 +239,36 @@ export const gatewayConfigSchema = {
         format: { enum: ['wav', 'pcap'] },
       },
     },
+    sip: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        listen: { anyOf: [{ type: 'string', minLength: 1 }, port] },
+        transport: { enum: ['udp', 'tcp'] },
+        advertisedHost: name,
+      },
+    },
+    calls: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        noAnswerTimeout: { type: 'number', exclusiveMinimum: 0, maximum: 600 },
+      },
+    },
+    control: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { socket: name },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { listen: { anyOf: [{ type: 'string', minLength: 1 }, port, { const: false }] } },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
+    },
   },
 } as const;

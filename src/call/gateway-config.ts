@@ -137,6 +137,14 @@ export interface GatewayConfig {
   security?: SecurityConfig;
   cdr?: { database: string };
   recording?: { enabled?: boolean; directory?: string; format?: 'wav' | 'pcap' };
+  /** Where the gateway's SIP user agent listens: "host:port" or a port (on 127.0.0.1). */
+  sip?: { listen?: string | number; transport?: 'udp' | 'tcp'; advertisedHost?: string };
+  /** Seconds a call may ring before it is released with cause 19 (480 towards SIP); 60 by default. */
+  calls?: { noAnswerTimeout?: number };
+  /** The daemon's sections (src/ops/daemon-config.ts reads them). */
+  control?: { socket?: string };
+  metrics?: { listen?: string | number | false };
+  log?: { level?: string };
 }
 
 /** Emergency numbers routable whatever else the configuration says. */

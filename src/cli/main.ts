@@ -13,6 +13,8 @@ import { registerEvents } from './events.js';
 import { registerHangup } from './hangup.js';
 import { registerSpan } from './span.js';
 import { registerPort } from './port.js';
+import { registerDemo } from './demo.js';
+import { registerSim } from './sim.js';
 
 export function program(): Command {
   const cmd = new Command('sipline')
@@ -47,6 +49,8 @@ export function program(): Command {
   registerHangup(cmd);
   registerSpan(cmd);
   registerPort(cmd);
+  registerDemo(cmd);
+  registerSim(cmd);
 
   return cmd;
 }

@@ -5,6 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { LineCounter, parseDocument, isMap, isScalar, type Node } from 'yaml';
+import { checkConfig, formatConfigError } from '../call/config-check.js';
+import type { GatewayConfig } from '../call/gateway-config.js';
+import { loadHwProfiles } from '../hw/hw-profile.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -149,4 +152,33 @@ export function configChanges(before: DaemonConfig, after: DaemonConfig): { key:
   return Object.keys(a)
     .filter((k) => a[k] !== b[k])
     .map((key) => ({ key, from: a[key] ?? '', to: b[key] ?? '' }));
+}
+
+/** A whole gateway.yaml: the daemon's sections, and the gateway (cards, trunks, routes) when the file has one. */
+export interface ConfigFile {
+  daemon: DaemonConfig;
+  /** null for a file with only the daemon's sections (control, metrics, log). */
+  gateway: GatewayConfig | null;
+}
+
+/**
+ * The one loader of gateway.yaml: the config checker (src/call/config-check.ts)
+ * reads a file that has cards or routes, with every error at its line; the
+ * daemon's sections are read from the same text.
+ */
+export async function loadConfigFile(file: string): Promise<ConfigFile> {
+  const daemon = await loadDaemonConfig(file);
+  const text = await readFile(file, 'utf8');
+  const doc = parseDocument(text);
+  const hasGateway = isMap(doc.contents) && (doc.contents.has('cards') || doc.contents.has('routes'));
+  if (!hasGateway) return { daemon, gateway: null };
+  let profiles: string[] | undefined;
+  try {
+    profiles = loadHwProfiles().map((p) => p.name);
+  } catch {
+    profiles = undefined; // a broken profile is reported when its card opens
+  }
+  const checked = checkConfig(text, resolve(file), profiles ? { profiles } : {});
+  if (!checked.ok) throw new ConfigError(checked.errors.map(formatConfigError).join('\n'));
+  return { daemon, gateway: checked.config };
 }

@@ -3,7 +3,10 @@
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { Gateway } from './gateway.js';
-import { loadDaemonConfig } from './daemon-config.js';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { GatewayConfig } from '../call/gateway-config.js';
+import { loadConfigFile } from './daemon-config.js';
+import { startGateway, type RunningGateway } from './start-gateway.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -11,6 +14,8 @@ export interface DaemonOptions {
   version: string;
   /** Plugs the parts of the gateway into it before the control socket opens. */
   setup?: (gateway: Gateway) => void | Promise<void>;
+  /** The running gateway (cards, spans, SIP, router), once started; the far ends of emulated cards are reached through it. */
+  onGateway?: (running: RunningGateway) => void | Promise<void>;
 }
 
 function pidAlive(pid: number): boolean {
@@ -40,11 +45,27 @@ async function removePidFile(path: string, log: Logger): Promise<void> {
 
 /** Runs the gateway until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
-  const config = await loadDaemonConfig(options.configPath);
+  const file = await loadConfigFile(options.configPath);
+  const config = file.daemon;
   // Synchronous writes: a line logged just before exit is never lost.
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
   const gateway = new Gateway({ config, configPath: options.configPath, log, version: options.version });
   await options.setup?.(gateway);
+  // The latest gateway section read (SIGHUP reads the file once; the reload hook applies it).
+  let nextGateway: GatewayConfig | null = file.gateway;
+  if (file.gateway) {
+    const running = await startGateway(file.gateway, {
+      baseDir: dirname(resolvePath(options.configPath)),
+      registry: gateway.registry,
+      log: (msg, detail) => log.info(detail ?? {}, msg),
+    });
+    gateway.onReload(async () => {
+      if (nextGateway) await running.reload(nextGateway);
+    });
+    // Calls are released (cause 16) by the gateway before this runs: then unregister, close, flush CDRs.
+    gateway.onShutdown(() => running.close());
+    await options.onGateway?.(running);
+  }
   if (options.pidFile !== undefined) await writePidFile(options.pidFile);
 
   // Signals are handled from before the control socket opens, so that a
@@ -55,7 +76,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       reloading = reloading.then(async () => {
         log.info(`SIGHUP: reloading ${options.configPath}`);
         try {
-          await gateway.reload(await loadDaemonConfig(options.configPath));
+          const reread = await loadConfigFile(options.configPath);
+          nextGateway = reread.gateway;
+          await gateway.reload(reread.daemon);
         } catch (err) {
           log.error({ err }, `reload failed, keeping the running config: ${err instanceof Error ? err.message : String(err)}`);
         }

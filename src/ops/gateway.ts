@@ -36,6 +36,7 @@ export class Gateway {
   #metricsAddress: string | null = null;
   #reloadHooks: ReloadHook[] = [];
   #shutdownHooks: ShutdownHook[] = [];
+  #extraMethods = new Map<string, MethodHandler>();
   #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
 
@@ -66,6 +67,12 @@ export class Gateway {
   /** Runs on shutdown, after every call is released, in registration order (unregister, flush CDRs, ...). */
   onShutdown(hook: ShutdownHook): void {
     this.#shutdownHooks.push(hook);
+  }
+
+  /** Adds a control socket method (a part's own, like the simulator's `sim.*`); before start(). */
+  addMethod(name: string, handler: MethodHandler): void {
+    if (this.#control || this.#extraMethods.has(name)) throw new Error(`control method ${name} cannot be added (already there, or the socket is open)`);
+    this.#extraMethods.set(name, handler);
   }
 
   /** Opens the metrics endpoint and the control socket. */
@@ -257,6 +264,6 @@ export class Gateway {
         },
       ]),
     ];
-    return new Map(handlers);
+    return new Map([...handlers, ...this.#extraMethods]);
   }
 }

@@ -32,6 +32,10 @@ class RtpSipMedia implements SipMediaSession {
     return this.session.sendDigits(digits).length === 0;
   }
 
+  stats(): { packetsReceived: number; lost: number; jitterMs: number } {
+    return this.session.stats();
+  }
+
   onDigit(receiver: ((digit: DtmfDigit) => void) | null): void {
     this.digitReceiver = receiver;
   }

@@ -9,7 +9,8 @@ import type { AudioFrame, AudioPath } from '../media/frame.js';
 import { NodeSessionDescriptionHandler } from './session-description-handler.js';
 import type { NegotiatedAudio } from './sdp-negotiation.js';
 import type { SipMediaSession } from './sip-media.js';
-import { causeForStatus, formatReason, parseReasonCause, statusForCause } from './sip-cause.js';
+import { causeToSipStatus, sipStatusToCause } from '../call/cause-mapping.js';
+import { formatReason, reasonQ850Cause } from '../call/reason-header.js';
 
 let nextId = 1;
 
@@ -58,7 +59,7 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
     session.delegate = {
       onBye: (bye) => {
         // RFC 3326 §2: the BYE may say why, as a Q.850 cause.
-        const cause = parseReasonCause(bye.request.getHeader('reason') ?? '');
+        const cause = reasonQ850Cause(bye.request.getHeader('reason'));
         // sip.js leaves the 200 to BYE (RFC 3261 §15.1.2) to a delegate that takes onBye.
         bye.accept().catch((e: Error) => this.fail(e));
         this.finish({ by: 'remote', ...(cause ? { cause } : {}), reason: 'BYE' });
@@ -76,7 +77,7 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
       session.delegate = {
         ...session.delegate,
         onCancel: (cancel) => {
-          const cause = parseReasonCause(cancel.request.getHeader('reason') ?? '');
+          const cause = reasonQ850Cause(cancel.request.getHeader('reason'));
           this.finish({ by: 'remote', ...(cause ? { cause } : {}), reason: 'CANCEL' });
         },
       };
@@ -84,11 +85,21 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   }
 
   private mediaAttached = false;
+  private media: SipMediaSession | undefined;
+
+  /** Jitter (ms) and loss (fraction of expected packets) of what the peer sent, RFC 3550 §6.4.1; undefined before media. */
+  mediaStats(): { jitterMs: number; loss: number } | undefined {
+    const s = this.media?.stats?.();
+    if (!s) return undefined;
+    const expected = s.packetsReceived + Math.max(0, s.lost);
+    return { jitterMs: s.jitterMs, loss: expected > 0 ? Math.max(0, s.lost) / expected : 0 };
+  }
 
   /** Called after each offer/answer: the first time, digits from the peer start to flow up. */
   mediaReady(media: SipMediaSession): void {
     if (this.mediaAttached) return;
     this.mediaAttached = true;
+    this.media = media;
     media.onDigit((digit) => this.emit('digit', digit));
     if (this.receiver) media.audio.onFrame(this.receiver);
   }
@@ -126,7 +137,7 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   private rejected(r: IncomingResponse): void {
     const status = r.message.statusCode ?? 500;
     // RFC 3326 §2 Reason wins; otherwise RFC 3398 §8.2.6.1 maps the status.
-    const cause = parseReasonCause(r.message.getHeader('reason') ?? '') ?? causeForStatus(status);
+    const cause = sipStatusToCause(status, reasonQ850Cause(r.message.getHeader('reason')));
     this.finish({ by: status === 408 ? 'timeout' : 'remote', status, cause, reason: r.message.reasonPhrase });
   }
 
@@ -198,7 +209,7 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
       s.cancel({ extraHeaders }).then(done, (e: Error) => this.fail(e));
     } else if (s instanceof Invitation && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) {
       // RFC 3398 §7.2.4.1: the status for the cause.
-      s.reject({ statusCode: statusForCause(cause), extraHeaders: [reason] }).then(done, (e: Error) => this.fail(e));
+      s.reject({ statusCode: causeToSipStatus(cause), extraHeaders: [reason] }).then(done, (e: Error) => this.fail(e));
     } else done();
   }
 

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Invitation, Inviter, Registerer, RegistererState, UserAgent, type Session, type URI } from 'sip.js';
+import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
 import { NodeTransport, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
@@ -281,18 +282,34 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     return this.trunks.get(name)?.state;
   }
 
+  /** A trunk may take calls: configured and not found down by its keepalive. */
+  trunkUp(name: string): boolean {
+    const s = this.trunks.get(name)?.state;
+    return s !== undefined && s !== 'down';
+  }
+
+  /** Names of the configured trunks. */
+  trunkNames(): string[] {
+    return [...this.trunks.keys()];
+  }
+
   /** Creates the SIP leg of an outgoing call over a trunk; invite() sends it. */
   call(trunkName: string, from: PartyNumber, to: PartyNumber): SipCall {
     const t = this.trunks.get(trunkName);
     if (!t) throw new Error(`no SIP trunk named ${JSON.stringify(trunkName)}`);
     const target = UserAgent.makeURI(this.target(t.options, to.digits || 's'));
     if (!target) throw new Error(`trunk ${trunkName}: cannot make a Request-URI for ${JSON.stringify(to.digits)}`);
-    const user = t.options.register?.username ?? (from.digits || 'anonymous');
-    const fromUri = `sip:${user}@${t.options.domain ?? this.transport.advertisedHost}`;
+    const domain = t.options.domain ?? this.transport.advertisedHost;
     const extraHeaders = this.routeHeaders(t.options);
-    if (t.options.register && from.digits) extraHeaders.push(`P-Asserted-Identity: <sip:${from.digits}@${t.options.domain ?? t.options.host}>`);
+    // Caller ID: From, P-Asserted-Identity (RFC 3325) and Privacy (RFC 3323) from the calling party's presentation.
+    const id = callerIdToSip(from, domain, t.options.trusted === true || t.options.register !== undefined);
+    const shown = parseNameAddr(id.from);
+    // A registering trunk wants its account in From; the number goes in P-Asserted-Identity.
+    const fromUri = t.options.register && id.privacy !== 'id' ? `sip:${t.options.register.username}@${t.options.domain ?? t.options.host}` : (shown?.uri ?? `sip:anonymous@${domain}`);
+    if (id.pAssertedIdentity) extraHeaders.push(`P-Asserted-Identity: ${id.pAssertedIdentity}`);
+    if (id.privacy) extraHeaders.push(`Privacy: ${id.privacy}`);
     const inviter = new Inviter(this.ua, target, {
-      params: { fromUri, ...(from.name ? { fromDisplayName: from.name } : {}) },
+      params: { fromUri, ...(shown?.display ? { fromDisplayName: shown.display } : {}) },
       extraHeaders,
     });
     const call = new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
@@ -318,10 +335,17 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       }
     }
     const user = (u: URI | undefined): string => u?.user ?? '';
-    const from: PartyNumber = { digits: user(invitation.remoteIdentity.uri) };
-    const name = invitation.remoteIdentity.displayName;
-    if (name) from.name = name;
-    const to: PartyNumber = { digits: user(invitation.localIdentity.uri) || user(req.ruri) };
+    const trusted = [...this.trunks.values()].find((t) => t.options.name === trunk)?.options.trusted === true;
+    // RFC 3325 §9.1 / RFC 3323 §4.2: the calling party from From, P-Asserted-Identity and Privacy.
+    const from = callerIdFromSip(
+      {
+        from: req.getHeader('from') ?? '',
+        ...(req.getHeader('p-asserted-identity') ? { pAssertedIdentity: req.getHeader('p-asserted-identity')! } : {}),
+        ...(req.getHeader('privacy') ? { privacy: req.getHeader('privacy')! } : {}),
+      },
+      trusted,
+    );
+    const to: PartyNumber = { digits: user(req.ruri) || user(invitation.localIdentity.uri) };
     const call = new SipCall(invitation, 'incoming', trunk, from, to);
     this.track(invitation, call);
     this.emit('incoming', call);

@@ -29,6 +29,8 @@ export interface TrunkOptions {
   outboundProxy?: string;
   /** OPTIONS probes (RFC 3261 §11); a trunk is down after downAfter failures, up after one success. */
   keepalive?: { intervalMs: number; timeoutMs?: number; downAfter?: number };
+  /** In our trust domain: its P-Asserted-Identity is believed and ours is sent to it (RFC 3325 §9.1). */
+  trusted?: boolean;
   /** Codecs in order of preference (PCMU, PCMA, opus by default). */
   codecs?: AudioCodecName[];
 }

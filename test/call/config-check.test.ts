@@ -169,7 +169,7 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
   {
     name: 'misspelt top-level key',
     text: edit(25, 0, 'tonezone: us'),
-    errors: [[25, 1, "tonezone: unknown key 'tonezone' (did you mean 'toneZone'?); expected one of: version, toneZone, cards, lineGroups, sipTrunks, routes, emergency, media, security, cdr, recording"]],
+    errors: [[25, 1, "tonezone: unknown key 'tonezone' (did you mean 'toneZone'?); expected one of: version, toneZone, cards, lineGroups, sipTrunks, routes, emergency, media, security, cdr, recording, sip, calls, control, metrics, log"]],
   },
   {
     name: 'FXO setting on an FXS port',

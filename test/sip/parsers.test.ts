@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { authorize, digestResponse, parseDigestChallenge, parseDigestCredentials, verifyDigest } from '../../src/sip/digest.js';
 import { answerOffer, acceptAnswer, createOffer, SdpRejection, type LocalMedia } from '../../src/sip/sdp-negotiation.js';
-import { causeForStatus, formatReason, parseReasonCause, statusForCause } from '../../src/sip/sip-cause.js';
 import { headerValues, parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
 import { formatVia, parseVia, responseTarget, stampReceived } from '../../src/sip/via.js';
@@ -156,29 +155,6 @@ describe('SIP parsers', () => {
           parseDigestChallenge(`Digest ${s}`);
           parseDigestCredentials(`Digest ${s}`);
           parseDigestChallenge(s);
-        }),
-        { numRuns: 2000 },
-      );
-    });
-  });
-
-  describe('causes and the Reason header (RFC 3398, RFC 3326)', () => {
-    it('maps busy both ways and carries the cause in Reason', () => {
-      assert.equal(statusForCause(17), 486);
-      assert.equal(causeForStatus(486), 17);
-      assert.equal(statusForCause(1), 404);
-      assert.equal(causeForStatus(503), 41);
-      assert.equal(parseReasonCause(formatReason(16)), 16);
-      assert.equal(parseReasonCause('SIP;cause=200;text="x", Q.850 ;cause=17 ;text="User busy"'), 17);
-      assert.equal(parseReasonCause('SIP;cause=486'), undefined);
-    });
-
-    it('never throws on a random Reason and only returns Q.850 causes', () => {
-      fc.assert(
-        fc.property(fc.string(), (s) => {
-          const c = parseReasonCause(s);
-          assert.ok(c === undefined || (Number.isInteger(c) && c >= 1 && c <= 127));
-          assert.ok(c === undefined || statusForCause(c) >= 400);
         }),
         { numRuns: 2000 },
       );

@@ -1,0 +1,306 @@
+// The gateway assembled from a checked gateway.yaml: cards from hw-profiles,
+// PRI spans on their D-channels, the SIP user agent with its trunks, the
+// dial plan, the router and the CDR store, all registered with the operator
+// side. `sipline start` runs it inside the daemon; tests and `sipline demo`
+// call startGateway() directly and drive the emulated cards' far ends.
+import { isAbsolute, resolve } from 'node:path';
+import { FxoPort } from '../analog/fxo-port.js';
+import { FxsPort } from '../analog/fxs-port.js';
+import { analogPortOptions, callerIdFor } from '../analog/port-config.js';
+import { toneZone } from '../analog/tone-zones.js';
+import { analogDspConfig } from '../analog/zone-dsp.js';
+import { CallRouter } from '../call/call-router.js';
+import { CardAudioLine } from '../call/card-audio.js';
+import { CdrStore } from '../call/cdr-store.js';
+import { DialPlan } from '../call/dial-plan.js';
+import type { GatewayConfig, SipTrunkConfig } from '../call/gateway-config.js';
+import type { PstnLine } from '../call/pstn-leg.js';
+import { Cause, type Q850Cause } from '../call/q850.js';
+import type { Channel } from '../hw/channel.js';
+import { loadHwProfiles, type HwProfile } from '../hw/hw-profile.js';
+import { openProfile, type OpenedProfile } from '../hw/open-profile.js';
+import type { SimCard } from '../hw/sim-card.js';
+import type { Span } from '../hw/span.js';
+import { ChannelFramePipe } from '../isdn/channel-frame-pipe.js';
+import { PriSpan } from '../isdn/pri-span.js';
+import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
+import type { AudioCodecName } from '../sip/sdp-negotiation.js';
+import { SipEndpoint } from '../sip/sip-endpoint.js';
+import type { TrunkOptions } from '../sip/trunk-options.js';
+import { parseListenAddress } from './daemon-config.js';
+import type { StatusRegistry } from './status-registry.js';
+
+export interface StartGatewayOptions {
+  /** Relative paths of the config (the CDR database) are taken from here; the working directory by default. */
+  baseDir?: string;
+  registry?: StatusRegistry;
+  log?: (msg: string, detail?: Record<string, unknown>) => void;
+}
+
+/** Where a span's D-channel is on its emulated card: the far end sends and receives its frames there. */
+export interface SimSpanAccess {
+  sim: SimCard;
+  /** The D-channel's channel number on the emulated card. */
+  dChannel: number;
+  /** Channel number of B-channel (or time slot) n on the emulated card. */
+  bChannel(n: number): number;
+}
+
+export interface RunningGateway {
+  readonly config: GatewayConfig;
+  readonly sip: SipEndpoint;
+  readonly router: CallRouter;
+  readonly lines: ReadonlyMap<string, PstnLine>;
+  readonly spans: ReadonlyMap<string, PriSpan>;
+  readonly cards: ReadonlyMap<string, OpenedProfile>;
+  readonly cdr: CdrStore | null;
+  /** The SIP port the user agent listens on. */
+  readonly sipPort: number;
+  /** The far-end access of a PRI span on an emulated card. */
+  simSpan(span: string): SimSpanAccess | undefined;
+  /** The emulated card and channel of an analog port (a CentralOffice or Phone of src/sim/ drives it). */
+  simPort(port: string): { sim: SimCard; channel: number } | undefined;
+  /** SIGHUP: new routes and trunks for the next calls; calls in progress go on. */
+  reload(config: GatewayConfig): Promise<void>;
+  /** Releases every call (cause 16 by default), closes spans, cards, SIP and the CDR store. */
+  close(cause?: Q850Cause): Promise<void>;
+}
+
+const CODEC_NAMES: Record<string, AudioCodecName | undefined> = { pcmu: 'PCMU', pcma: 'PCMA', opus: 'opus' };
+
+function codecs(list: readonly string[] | undefined): AudioCodecName[] | undefined {
+  const out = (list ?? []).map((c) => CODEC_NAMES[c]).filter((c): c is AudioCodecName => c !== undefined);
+  return out.length > 0 ? out : undefined;
+}
+
+function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | undefined): TrunkOptions {
+  const o: TrunkOptions = { name: t.name, host: t.host, trusted: t.trusted === true };
+  if (t.port !== undefined) o.port = t.port;
+  if (t.register) o.register = { username: t.register.username, password: t.register.password, ...(t.register.expiry ? { expires: t.register.expiry } : {}) };
+  if (t.allowedAddresses) o.allowFrom = t.allowedAddresses.filter((a) => !a.includes('/'));
+  if (t.outboundProxy) o.outboundProxy = t.outboundProxy.replace(/^sips?:/i, '');
+  // Keepalive: down after `failures` unanswered OPTIONS (RFC 3261 §11), each waiting at most one interval.
+  if (t.keepalive) o.keepalive = { intervalMs: t.keepalive.interval * 1000, downAfter: t.keepalive.failures ?? 3 };
+  const c = codecs(t.codecs) ?? fallbackCodecs;
+  if (c) o.codecs = c;
+  return o;
+}
+
+/** Alarms and line error counters of a card span, as the status shows them (RED, YELLOW, ...). */
+function spanAlarms(span: Span): { alarms: string[]; counters: Record<string, number> } {
+  const st = span.status();
+  return { alarms: st.alarmNames.map((a) => a.toUpperCase()), counters: { bpv: st.bpvCount, crc4: st.crc4Count, ebit: st.ebitCount, fas: st.fasCount } };
+}
+
+export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const log = options.log ?? (() => undefined);
+  const baseDir = options.baseDir ?? process.cwd();
+  const cards = new Map<string, OpenedProfile>();
+  const spans = new Map<string, PriSpan>();
+  const lines = new Map<string, PstnLine>();
+  const simSpans = new Map<string, SimSpanAccess>();
+  const simPorts = new Map<string, { sim: SimCard; channel: number }>();
+  const ports = new Map<string, PstnLine & { close(): void }>();
+  const unregister: (() => void)[] = [];
+  let sip: SipEndpoint | null = null;
+  let cdr: CdrStore | null = null;
+  const undo = (): void => {
+    for (const p of ports.values()) p.close();
+    for (const s of spans.values()) s.close();
+    for (const c of cards.values()) c.close();
+    cdr?.close();
+  };
+  let hwProfiles: HwProfile[] | undefined;
+  // The dial plan is asked while digits arrive (overlap receiving, FXS digit collection); a reload replaces it.
+  let plan = new DialPlan(config);
+  try {
+    for (const card of config.cards) {
+      // Analog ports get the DSP of their zone and caller ID standard (src/analog/zone-dsp.ts).
+      hwProfiles ??= loadHwProfiles();
+      const profile = hwProfiles.find((x) => x.name === card.profile);
+      if (!profile) throw new Error(`card ${card.name}: no hw-profile named ${card.profile} (known: ${hwProfiles.map((x) => x.name).join(', ')})`);
+      const profileZone = profile.defaults.toneZone ?? 'us';
+      const opened = openProfile(profile, {
+        channels: (list) => {
+          const analog = list.filter((c) => profile.spans[c.span - 1]?.type === 'analog');
+          for (const p of card.ports ?? []) {
+            const ch = analog[p.port - 1];
+            if (!ch) continue;
+            const zone = toneZone(p.toneZone ?? config.toneZone ?? profileZone);
+            ch.dsp = analogDspConfig(zone, p.signalling, { callerId: callerIdFor(zone, p.callerId) });
+          }
+          return list;
+        },
+      });
+      cards.set(card.name, opened);
+      const analogChannels = opened.card.channels.filter((c) => opened.profile.spans[c.span - 1]?.type === 'analog');
+      for (const p of card.ports ?? []) {
+        const channel = analogChannels[p.port - 1];
+        if (!channel) throw new Error(`card ${card.name}: hw-profile ${card.profile} has no analog port ${p.port}`);
+        const defaultZone = config.toneZone ?? profileZone;
+        const made = analogPortOptions(p, channel, defaultZone);
+        const line: PstnLine & { close(): void } =
+          made.kind === 'fxo'
+            ? new FxoPort(made.options)
+            : new FxsPort({ ...made.options, dialState: (digits) => plan.dialState({ kind: 'pstn', line: p.name }, digits) });
+        lines.set(p.name, line);
+        ports.set(p.name, line);
+        if (opened.sim) simPorts.set(p.name, { sim: opened.sim, channel: channel.number });
+        if (options.registry) {
+          unregister.push(
+            options.registry.ports.add(p.name, {
+              status: () => ({
+                name: p.name,
+                kind: p.signalling,
+                span: null,
+                channel: channel.number,
+                hook: 'none',
+                signalling: p.signalling === 'fxo' ? 'fxo-loopstart' : 'fxs-loopstart',
+                signallingState: line.freeChannels() > 0 ? 'idle' : 'busy',
+                callState: line.freeChannels() > 0 ? 'idle' : 'connected',
+                blocked: false,
+                callId: null,
+                levelRxDbm0: null,
+                levelTxDbm0: null,
+              }),
+            }),
+          );
+        }
+      }
+      for (const s of card.spans ?? []) {
+        const profileSpan = opened.profile.spans[s.span - 1];
+        if (!profileSpan || profileSpan.type === 'analog') throw new Error(`card ${card.name}: hw-profile ${card.profile} has no digital span ${s.span}`);
+        const channels = opened.card.channels.filter((c) => c.span === s.span);
+        const d = channels.find((c) => c.mode === 'hdlc');
+        if (!d) throw new Error(`card ${card.name}: span ${s.span} of ${card.profile} has no D-channel (not PRI)`);
+        const bySlot = (n: number): Channel | undefined => channels[n - 1];
+        const pri = new PriSpan(new ChannelFramePipe(d), {
+          name: s.name,
+          side: s.side,
+          switchVariant: s.switchType,
+          type: profileSpan.type === 'e1' ? 'e1' : 't1',
+          overlapReceiving: true,
+          // Overlap dialing: the span waits for more digits until the dial plan has a complete number.
+          numberComplete: (digits) => plan.dialState({ kind: 'pstn', line: s.name }, digits) === 'complete',
+        });
+        spans.set(s.name, pri);
+        lines.set(s.name, new CardAudioLine(pri, (a) => (a.line === s.name ? bySlot(a.channel) : undefined)));
+        if (opened.sim) {
+          const first = channels[0]!.number;
+          simSpans.set(s.name, { sim: opened.sim, dChannel: d.number, bChannel: (n) => first + n - 1 });
+        }
+        const span = pri;
+        if (options.registry) {
+          unregister.push(
+            options.registry.spans.add(s.name, {
+              status: () => ({
+                name: s.name,
+                type: span.type.toUpperCase(),
+                framing: (s.framing ?? '').toUpperCase(),
+                lineCoding: (s.coding ?? '').toUpperCase(),
+                ...spanAlarms(opened.card.span(s.span)),
+                dchannel: span.isUp ? 'up' : 'down',
+                channels: span.channelNumbers.length,
+              }),
+            }),
+          );
+        }
+        pri.signalling.on('up', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-up', span: s.name, text: `span ${s.name}: D-channel up` }));
+        pri.signalling.on('down', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-down', span: s.name, text: `span ${s.name}: D-channel down` }));
+      }
+    }
+
+    const listen = config.sip?.listen !== undefined ? parseListenAddress(String(config.sip.listen), 'sip.listen') : { host: '127.0.0.1', port: 0 };
+    const mediaCodecs = codecs(config.media?.codecs);
+    sip = await SipEndpoint.start({
+      transport: { protocol: config.sip?.transport ?? 'udp', address: listen.host, port: listen.port, ...(config.sip?.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}) },
+      trunks: (config.sipTrunks ?? []).map((t) => trunkOptions(t, mediaCodecs)),
+      inbound: {
+        unknownSource: config.security?.reject === 'silent' ? 'silence' : 'reject',
+        ...(config.security?.rateLimit ? { ratePerSecond: config.security.rateLimit.callsPerSecond, ...(config.security.rateLimit.burst ? { burst: config.security.rateLimit.burst } : {}) } : {}),
+      },
+      media: rtpMediaFactory({ lineEncoding: 'L16', address: listen.host === '0.0.0.0' ? '0.0.0.0' : listen.host }, config.sip?.advertisedHost),
+      ...(mediaCodecs ? { codecs: mediaCodecs } : {}),
+      ...(config.media?.ptime ? { ptime: config.media.ptime } : {}),
+      log: (event, detail) => log(`sip: ${event}`, detail),
+    });
+    const endpoint = sip;
+    if (options.registry) {
+      const registered = new Map<string, number>();
+      endpoint.on('registration', (t, ok) => ok && registered.set(t, (registered.get(t) ?? 0) + 1));
+      for (const t of config.sipTrunks ?? []) {
+        unregister.push(
+          options.registry.trunks.add(t.name, {
+            status: () => {
+              const state = endpoint.trunkState(t.name);
+              return { name: t.name, state: state === 'down' ? 'down' : t.register ? ((registered.get(t.name) ?? 0) > 0 ? 'registered' : 'registering') : 'up', lastError: null, registrations: registered.get(t.name) ?? 0 };
+            },
+          }),
+        );
+      }
+      endpoint.on('trunkState', (t, state) => options.registry?.publish({ kind: 'trunk', name: t, type: state, trunk: t, text: `trunk ${t} ${state}` }));
+    }
+    if (config.cdr) cdr = new CdrStore(isAbsolute(config.cdr.database) ? config.cdr.database : resolve(baseDir, config.cdr.database));
+
+    const zoneOf = (line: string): string => {
+      for (const c of config.cards) for (const p of c.ports ?? []) if (p.name === line && p.toneZone) return p.toneZone;
+      return config.toneZone ?? cards.values().next().value?.profile.defaults.toneZone ?? 'us';
+    };
+    const router = new CallRouter({
+      plan,
+      lines,
+      sip: endpoint,
+      ...(cdr ? { cdr } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
+      noAnswerMs: (config.calls?.noAnswerTimeout ?? 60) * 1000,
+      ringback: (line) => toneZone(zoneOf(line)).ringback,
+      log,
+    });
+    for (const s of spans.values()) s.start();
+
+    let current = config;
+    const running: RunningGateway = {
+      get config() {
+        return current;
+      },
+      sip: endpoint,
+      router,
+      lines,
+      spans,
+      cards,
+      cdr,
+      sipPort: endpoint.port,
+      simSpan: (span) => simSpans.get(span),
+      simPort: (port) => simPorts.get(port),
+      async reload(next) {
+        // Trunks: removed ones go, new ones come, changed ones are replaced; calls hold their own sessions.
+        const before = new Map((current.sipTrunks ?? []).map((t) => [t.name, JSON.stringify(t)]));
+        const after = new Map((next.sipTrunks ?? []).map((t) => [t.name, t]));
+        for (const [name, text] of before) if (!after.has(name) || JSON.stringify(after.get(name)) !== text) endpoint.removeTrunk(name);
+        const nextCodecs = codecs(next.media?.codecs);
+        for (const [name, t] of after) if (before.get(name) !== JSON.stringify(t)) await endpoint.addTrunk(trunkOptions(t, nextCodecs));
+        plan = new DialPlan(next);
+        router.setPlan(plan);
+        current = next;
+        log(`reloaded: ${next.routes.length} route(s), ${(next.sipTrunks ?? []).length} trunk(s)`);
+      },
+      async close(cause = Cause.NORMAL_CLEARING) {
+        router.releaseAll(cause);
+        // Let the release messages leave (DISCONNECT, BYE) before the links go down.
+        await new Promise((r) => setTimeout(r, 300));
+        router.close();
+        for (const u of unregister) u();
+        await endpoint.stop();
+        for (const p of ports.values()) p.close();
+        for (const s of spans.values()) s.close();
+        for (const c of cards.values()) c.close();
+        cdr?.close();
+      },
+    };
+    return running;
+  } catch (err) {
+    await sip?.stop();
+    undo();
+    throw err;
+  }
+}

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CdrStore } from '../../src/call/cdr-store.js';
+import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, sleep } from './gateway-fixture.js';
+
+const CHILD = 'dist/test/e2e/daemon-child.js';
+function yaml(dir: string, trunk: 'carrier' | 'carrier2', ports: { a: number; b: number }, sipPort: number): string {
+  return gatewayYaml({
+    trunkPorts: [ports.a, ports.b],
+    sipPort,
+    routes: `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [${trunk}] } }
+  - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }`,
+    extra: `control: { socket: ${join(dir, 'control.sock')} }\nlog: { level: info }\n`,
+  });
+}
+
+interface Child {
+  proc: ChildProcess;
+  out: () => string;
+  err: () => string;
+  waitFor(stream: 'out' | 'err', pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function startChild(config: string): Child {
+  const proc = spawn(process.execPath, [CHILD, config], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  return {
+    proc,
+    out: () => out,
+    err: () => err,
+    exited,
+    async waitFor(stream, pattern, timeoutMs = 10000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stream === 'out' ? out : err)) {
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`gateway exited before ${pattern}:\n${out}\n${err}`);
+        if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\nstdout:\n${out}\nstderr:\n${err}`);
+        await sleep(20);
+      }
+    },
+  };
+}
+
+/** The gateway is up: control socket open and the PBX's D-channel restarted. */
+async function ready(c: Child): Promise<void> {
+  await c.waitFor('out', /started; control socket/);
+  await c.waitFor('err', /peer: restart/);
+  await sleep(300);
+}
+
+describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow', function () {
+  this.timeout(40000);
+  let dir: string;
+  let config: string;
+  let ports: { a: number; b: number };
+  let sipPort: number;
+  const children: Child[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-daemon-'));
+    config = join(dir, 'gateway.yaml');
+    ports = { a: await freePort(), b: await freePort() };
+    sipPort = await freePort();
+    writeFileSync(config, yaml(dir, 'carrier', ports, sipPort));
+  });
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SIGHUP with a changed route: the next call takes the new route while the call in progress goes on', async () => {
+    const c = startChild(config);
+    children.push(c);
+    await ready(c);
+    const first = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.a });
+    c.proc.stdin!.write(`call h1 any 5551234 ${PBX_CALLER}\n`);
+    await c.waitFor('err', /peer: answer id=h1/);
+    writeFileSync(config, yaml(dir, 'carrier2', ports, sipPort));
+    c.proc.kill('SIGHUP');
+    await c.waitFor('out', /reloaded: 2 route/);
+    const second = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.b });
+    c.proc.stdin!.write(`call h2 any 5555678 ${PBX_CALLER}\n`);
+    await c.waitFor('err', /peer: answer id=h2/);
+    // Both calls are up; each ends with the PBX's hang-up, so the first one outlived the reload.
+    c.proc.stdin!.write('hangup h1 16\nhangup h2 16\n');
+    assertSipp(await first.done, 'the call in progress on carrier continues and ends with BYE cause 16');
+    assertSipp(await second.done, 'the next call goes to carrier2');
+    c.proc.kill('SIGTERM');
+    assert.equal(await c.exited, 0);
+  });
+
+  it('SIGTERM releases calls with cause 16: SIPp sees BYE with Reason cause=16 and the PBX a DISCONNECT with 16', async () => {
+    const c = startChild(config);
+    children.push(c);
+    await ready(c);
+    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.a });
+    c.proc.stdin!.write(`call t1 any 5551234 ${PBX_CALLER}\n`);
+    await c.waitFor('err', /peer: answer id=t1/);
+    c.proc.kill('SIGTERM');
+    assertSipp(await uas.done, 'BYE with Reason cause=16');
+    assert.equal(await c.exited, 0, `exit code; stderr:\n${c.err()}`);
+    assert.match(c.err(), /peer: (disconnect|hangup) id=t1 cause=16/);
+    const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
+    const rows = db.query();
+    db.close();
+    assert.equal(rows.length, 1, 'the CDR is flushed');
+    assert.equal(rows[0]?.pstnCause, 16);
+    assert.equal(rows[0]?.hungUpBy, 'gateway');
+  });
+
+  it('kill -9 mid-call: every finished call\'s CDR is intact after restart', async () => {
+    const c = startChild(config);
+    children.push(c);
+    await ready(c);
+    // A finished call: the carrier calls a DID, the PBX answers, the carrier hangs up.
+    const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${sipPort}`, service: '4321', keys: { calling: '3125550199' } });
+    assertSipp(await uac.done, 'the finished call');
+    // A call in progress when the gateway is killed.
+    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.a, timeoutS: 3 });
+    c.proc.stdin!.write(`call k2 any 5551234 ${PBX_CALLER}\n`);
+    await c.waitFor('err', /peer: answer id=k2/);
+    c.proc.kill('SIGKILL');
+    await c.exited;
+    await uas.done;
+    const again = startChild(config);
+    children.push(again);
+    await ready(again);
+    const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
+    assert.equal(db.integrity(), 'ok');
+    const rows = db.query();
+    db.close();
+    assert.equal(rows.length, 1, 'the finished call, and nothing of the killed one');
+    assert.equal(rows[0]?.direction, 'sip-to-pstn');
+    assert.equal(rows[0]?.caller, '3125550199');
+    assert.equal(rows[0]?.callee, '4321');
+    assert.equal(rows[0]?.hungUpBy, 'sip');
+    assert.ok(rows[0]?.answer !== undefined);
+    again.proc.kill('SIGTERM');
+    assert.equal(await again.exited, 0);
+  });
+});

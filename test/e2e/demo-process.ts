@@ -1,0 +1,75 @@
+// Runs `sipline demo` (or scripts/demo) as a child process with its control
+// socket in a fresh folder, and talks to it as a user would.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { GatewayStatus } from '../../src/ops/status-model.js';
+
+export const CLI = resolve('dist/src/cli/main.js');
+
+export class DemoProcess {
+  readonly dir = mkdtempSync(join(tmpdir(), 'sipline-demo-test-'));
+  readonly socket = join(this.dir, 'control.sock');
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  /** `command`: the argv to run; by default `node CLI demo --socket ...` plus `args`. */
+  constructor(args: string[] = [], command?: string[]) {
+    const argv = command ?? [process.execPath, CLI, 'demo', '--socket', this.socket, ...args];
+    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_RUNTIME_DIR: this.dir } });
+    this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
+  }
+
+  /** Waits until the output matches. */
+  async waitFor(what: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = what.exec(this.output);
+      if (m) return m;
+      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`the demo never printed ${what}; it printed:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Runs `sipline ARGS` against the demo's socket (or the one given). */
+  cli(args: string[], socket = this.socket): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [CLI, ...args, '--socket', socket], { encoding: 'utf8', timeout: 15_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  status(socket = this.socket): GatewayStatus {
+    const r = this.cli(['status', '--json'], socket);
+    if (r.code !== 0) throw new Error(`sipline status --json failed (${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout) as GatewayStatus;
+  }
+
+  /** Polls status until the test passes. */
+  async until(what: string, test: (s: GatewayStatus) => boolean, timeoutMs = 15_000, socket = this.socket): Promise<GatewayStatus> {
+    const deadline = Date.now() + timeoutMs;
+    let s: GatewayStatus | undefined;
+    for (;;) {
+      s = this.status(socket);
+      if (test(s)) return s;
+      if (Date.now() > deadline) throw new Error(`status never showed ${what}; last:\n${JSON.stringify({ ports: s.ports.filter((p) => p.callState !== 'idle'), calls: s.calls, spans: s.spans }, null, 1)}\ndemo output:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Ctrl-C, then the exit code. */
+  async interrupt(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGINT');
+    return this.exited;
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

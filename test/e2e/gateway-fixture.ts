@@ -1,0 +1,103 @@
+// A whole gateway on an emulated T1 card: the libpri harness as the PBX on
+// the far end of the span's D-channel (attached through the emulated card's
+// far-end API), SIPp as the SIP trunk.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkConfig, formatConfigError } from '../../src/call/config-check.js';
+import type { GatewayConfig } from '../../src/call/gateway-config.js';
+import { SimFramePipe } from '../../src/isdn/channel-frame-pipe.js';
+import { startGateway, type RunningGateway } from '../../src/ops/start-gateway.js';
+import { StatusRegistry } from '../../src/ops/status-registry.js';
+import { LibpriPeer } from '../isdn/libpri-peer.js';
+import type { SippResult } from '../sip/sipp-peer.js';
+
+export const PBX_CALLER = '2125550100';
+
+/** gateway.yaml of these tests: one T1 PRI to a PBX (we are the network side), SIP trunks on loopback. */
+export function gatewayYaml(o: { trunkPorts: number[]; keepalive?: boolean; noAnswerS?: number; extra?: string; routes?: string; sipPort?: number }): string {
+  // OPTIONS keepalive (down after one unanswered probe) on the first trunk, where a test wants it found down.
+  const keepalive = (i: number): string => (o.keepalive && i === 0 ? ', keepalive: { interval: 1, failures: 1 }' : '');
+  const trunks = o.trunkPorts
+    .map((p, i) => `  - { name: carrier${i === 0 ? '' : i + 1}, host: 127.0.0.1, port: ${p}, allowedAddresses: [127.0.0.1]${keepalive(i)}, codecs: [pcmu, telephone-event] }`)
+    .join('\n');
+  const names = o.trunkPorts.map((_, i) => `carrier${i === 0 ? '' : i + 1}`).join(', ');
+  return `version: 1
+toneZone: us
+cards:
+  - name: card0
+    profile: sim-t1
+    spans:
+      - { name: pbx, span: 1, signalling: pri, side: network, switchType: national }
+lineGroups:
+  - { name: pbx-trunk, lines: [pbx] }
+sipTrunks:
+${trunks}
+routes:
+${o.routes ?? `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [${names}] } }
+  - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }`}
+emergency:
+  lineGroup: pbx-trunk
+  preempt: true
+media:
+  codecs: [pcmu]
+sip: { listen: "127.0.0.1:${o.sipPort ?? 0}" }
+calls: { noAnswerTimeout: ${o.noAnswerS ?? 30} }
+cdr: { database: cdr.sqlite }
+${o.extra ?? ''}`;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function assertSipp(r: SippResult, what: string): void {
+  assert.equal(r.code, 0, `SIPp (${what}) failed:\n${r.output}`);
+}
+
+export function parseConfig(yaml: string): GatewayConfig {
+  const r = checkConfig(yaml, 'gateway.yaml', {});
+  if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
+  return r.config;
+}
+
+export interface TestGateway {
+  gw: RunningGateway;
+  registry: StatusRegistry;
+  pbx: LibpriPeer;
+  dir: string;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Starts the gateway and the PBX far end; resolves once the D-channel is up and restarted. */
+export async function startTestGateway(yaml: string): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
+  const registry = new StatusRegistry();
+  const logs: string[] = [];
+  const gw = await startGateway(parseConfig(yaml), { baseDir: dir, registry, log: (m) => logs.push(m) });
+  const access = gw.simSpan('pbx');
+  if (!access) throw new Error('span pbx is not on an emulated card');
+  const pbx = new LibpriPeer({ side: 'user', switchType: 'national', span: 't1' });
+  const far = new SimFramePipe(access.sim, access.dChannel);
+  // The harness's frames go onto the emulated D-channel and back.
+  pbx.pipe.on('frame', (f) => far.send(f));
+  far.on('frame', (f) => pbx.pipe.send(f));
+  const span = gw.spans.get('pbx')!;
+  const deadline = Date.now() + 15000;
+  while (span.freeChannels() === 0) {
+    if (Date.now() > deadline) throw new Error(`span pbx did not come up; libpri said:\n${pbx.output}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    gw,
+    registry,
+    pbx,
+    dir,
+    logs,
+    async close() {
+      await gw.close();
+      await pbx.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
