@@ -5,6 +5,8 @@ import { startGateway } from '../../src/ops/start-gateway.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
+import type { SipCall } from '../../src/sip/sip-call.js';
+import { dtmfSignal } from '../../src/sim/sim-signals.js';
 import { freePort, startSipp } from '../sip/sipp-peer.js';
 import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,6 +72,33 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.equal(row.pstnCause, 16);
       assert.ok(row.answer !== undefined && row.answer >= row.start && row.end >= row.answer, 'answered between start and end');
       assert.equal(t.registry.snapshot().calls.length, 0, 'the call is gone from status');
+    });
+
+    it('PSTN -> SIP: a digit the PBX sends in-band leaves as RFC 4733 and, echoed by SIPp, comes back in-band', async () => {
+      // SIPp's -rtp_echo returns our telephone-events; the gateway plays what it receives onto the B-channel.
+      const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, extra: ['-rtp_echo'] });
+      t.pbx.command(`call d1 any 5554321 ${PBX_CALLER}`);
+      await t.pbx.waitFor('answer', { id: 'd1' });
+      const access = t.gw.simSpan('pbx')!;
+      const channel = access.bChannel(Number(t.registry.snapshot().calls[0]!.port!.split(':')[1]));
+      const detector = new DtmfDetector();
+      const heard: string[] = [];
+      access.sim.receiveAudio(channel);
+      const poll = setInterval(() => heard.push(...detector.push(access.sim.receiveAudio(channel))), 20);
+      try {
+        access.sim.sendAudio(channel, dtmfSignal('5', 120, 120));
+        const deadline = Date.now() + 3000;
+        while (heard.length === 0 && Date.now() < deadline) await sleep(20);
+      } finally {
+        clearInterval(poll);
+      }
+      const sip = t.gw.router.activeCalls[0]!.sip as SipCall;
+      const rtp = sip.mediaStats();
+      t.pbx.command('hangup d1 16');
+      assertSipp(await uas.done, 'the call');
+      assert.deepEqual(heard, ['5']);
+      assert.equal(rtp?.digitsSent, 1, 'the digit left as an RFC 4733 event');
+      assert.equal(rtp?.digitsReceived, 1, 'and came back as one');
     });
 
     it('PSTN -> SIP with overlap dialing: the INVITE waits for the complete number', async () => {
