@@ -5,6 +5,7 @@ import { startGateway } from '../../src/ops/start-gateway.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
+import { Phone } from '../../src/sim/phone.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { dtmfSignal } from '../../src/sim/sim-signals.js';
 import { freePort, startSipp } from '../sip/sipp-peer.js';
@@ -229,6 +230,49 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.equal(row?.route, 'via-carrier');
       assert.equal(row?.line, 'pbx');
     });
+  });
+
+  it('SIP -> PSTN over FXS: an INVITE rings the phone; lifting the handset answers, the BYE hangs up the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
+    const config = parseConfig(`version: 1
+toneZone: us
+cards:
+  - name: fxs4
+    profile: sim-fxs4
+    ports:
+      - { name: phone1, port: 1, signalling: fxs, callerId: bell202 }
+lineGroups:
+  - { name: phones, lines: [phone1] }
+sipTrunks:
+  - { name: pbx, host: 127.0.0.1, port: ${await freePort()}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
+routes:
+  - { name: to-phones, from: sip, match: { called: "_4XXX" }, to: { lineGroup: phones } }
+sip: { listen: "127.0.0.1:0" }
+cdr: { database: cdr.sqlite }
+`);
+    const gw = await startGateway(config, { baseDir: dir });
+    const port = gw.simPort('phone1')!;
+    const phone = new Phone(port.sim, port.channel);
+    try {
+      const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${gw.sipPort}`, service: '4001', keys: { calling: '3125550199' } });
+      const deadline = Date.now() + 8000;
+      while (!phone.ringing && Date.now() < deadline) await sleep(20);
+      assert.ok(phone.ringing, 'the phone rings');
+      await sleep(300);
+      phone.offhook();
+      assertSipp(await uac.done, '180 while ringing, 200 when the handset is lifted');
+      const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
+      const rows = db.query();
+      db.close();
+      assert.equal(rows[0]?.line, 'phone1');
+      assert.equal(rows[0]?.caller, '3125550199');
+      assert.ok(rows[0]?.answer !== undefined, 'answered');
+      assert.equal(rows[0]?.hungUpBy, 'sip');
+    } finally {
+      phone.close();
+      await gw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an emergency call with every line busy preempts the latest call on the group (cause 8) and takes its channel', async () => {
