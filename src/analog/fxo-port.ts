@@ -179,7 +179,9 @@ export class FxoLeg extends AnalogLeg {
   sendDigits(digits: string): void {
     if (this.released || this.state === 'ringing' || this.state === 'idle') return;
     if (this.state === 'seized' || this.state === 'dialing') {
+      // Overlap sending: before dial tone the digits wait to go out with the rest.
       this.called = { ...this.called, digits: this.called.digits + digits };
+      if (this.state === 'seized' || this.o.dialing === 'pulse') return;
     }
     this.channel.sendDigits(digits);
   }

@@ -151,6 +151,16 @@ describe('FXO port against the central office @slow', () => {
       assert.equal(r.co.digits, '');
     });
 
+    it('keeps digits sent before dial tone and dials them after the first ones (overlap sending)', async () => {
+      r = rig('us');
+      const leg = r.port.originate({ digits: '' }, { digits: '49' })!;
+      leg.setup();
+      leg.sendDigits('30');
+      await until('four digits', () => r.co.digits.length >= 4, 6000);
+      assert.equal(r.co.digits, '4930');
+      assert.equal(leg.called.digits, '4930');
+    });
+
     it('dials by loop-disconnect pulses when configured', async () => {
       r = rig('us', { dialing: 'pulse' });
       const leg = r.port.originate({ digits: '' }, { digits: '303' })!;
