@@ -32,7 +32,7 @@ class RtpSipMedia implements SipMediaSession {
     return this.session.sendDigits(digits).length === 0;
   }
 
-  stats(): { packetsReceived: number; lost: number; jitterMs: number } {
+  stats(): { packetsReceived: number; lost: number; jitterMs: number; digitsSent: number; digitsReceived: number } {
     return this.session.stats();
   }
 

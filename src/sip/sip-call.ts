@@ -87,12 +87,12 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   private mediaAttached = false;
   private media: SipMediaSession | undefined;
 
-  /** Jitter (ms) and loss (fraction of expected packets) of what the peer sent, RFC 3550 §6.4.1; undefined before media. */
-  mediaStats(): { jitterMs: number; loss: number } | undefined {
+  /** Jitter (ms) and loss (fraction of expected packets) of what the peer sent (RFC 3550 §6.4.1), RFC 4733 digits each way; undefined before media. */
+  mediaStats(): { jitterMs: number; loss: number; digitsSent: number; digitsReceived: number } | undefined {
     const s = this.media?.stats?.();
     if (!s) return undefined;
     const expected = s.packetsReceived + Math.max(0, s.lost);
-    return { jitterMs: s.jitterMs, loss: expected > 0 ? Math.max(0, s.lost) / expected : 0 };
+    return { jitterMs: s.jitterMs, loss: expected > 0 ? Math.max(0, s.lost) / expected : 0, digitsSent: s.digitsSent, digitsReceived: s.digitsReceived };
   }
 
   /** Called after each offer/answer: the first time, digits from the peer start to flow up. */

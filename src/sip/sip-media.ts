@@ -15,7 +15,7 @@ export interface SipMediaSession {
   /** Sends digits as RFC 4733 events; false when telephone-event was not negotiated. */
   sendDigits(digits: string): boolean;
   /** RTP counters (RFC 3550 §6.4.1), where the media session keeps them. */
-  stats?(): { packetsReceived: number; lost: number; jitterMs: number };
+  stats?(): { packetsReceived: number; lost: number; jitterMs: number; digitsSent: number; digitsReceived: number };
   /** Registers the receiver of RFC 4733 digits from the peer. */
   onDigit(receiver: ((digit: DtmfDigit) => void) | null): void;
   close(): void;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdrStore } from '../../src/call/cdr-store.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { freePort, startSipp, type SippResult } from '../sip/sipp-peer.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, sleep } from './gateway-fixture.js';
 
 const CHILD = 'dist/test/e2e/daemon-child.js';
@@ -56,6 +56,14 @@ async function ready(c: Child): Promise<void> {
   await sleep(300);
 }
 
+/** A call from the PBX answered by SIPp on `port`; resolves with SIPp's run once the PBX sees the answer. */
+async function pbxCall(c: Child, port: number, id: string, called: string, timeoutS?: number): Promise<{ done: Promise<SippResult> }> {
+  const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port, ...(timeoutS ? { timeoutS } : {}) });
+  c.proc.stdin!.write(`call ${id} any ${called} ${PBX_CALLER}\n`);
+  await c.waitFor('err', new RegExp(`peer: answer id=${id}\\b`));
+  return uas;
+}
+
 describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow', function () {
   this.timeout(40000);
   let dir: string;
@@ -71,24 +79,25 @@ describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow'
     sipPort = await freePort();
     writeFileSync(config, yaml(dir, 'carrier', ports, sipPort));
   });
+  const started = async (file: string): Promise<Child> => {
+    const c = startChild(file);
+    children.push(c);
+    await ready(c);
+    return c;
+  };
+
   afterEach(() => {
     for (const c of children.splice(0)) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('SIGHUP with a changed route: the next call takes the new route while the call in progress goes on', async () => {
-    const c = startChild(config);
-    children.push(c);
-    await ready(c);
-    const first = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.a });
-    c.proc.stdin!.write(`call h1 any 5551234 ${PBX_CALLER}\n`);
-    await c.waitFor('err', /peer: answer id=h1/);
+    const c = await started(config);
+    const first = await pbxCall(c, ports.a, 'h1', '5551234');
     writeFileSync(config, yaml(dir, 'carrier2', ports, sipPort));
     c.proc.kill('SIGHUP');
     await c.waitFor('out', /reloaded: 2 route/);
-    const second = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.b });
-    c.proc.stdin!.write(`call h2 any 5555678 ${PBX_CALLER}\n`);
-    await c.waitFor('err', /peer: answer id=h2/);
+    const second = await pbxCall(c, ports.b, 'h2', '5555678');
     // Both calls are up; each ends with the PBX's hang-up, so the first one outlived the reload.
     c.proc.stdin!.write('hangup h1 16\nhangup h2 16\n');
     assertSipp(await first.done, 'the call in progress on carrier continues and ends with BYE cause 16');
@@ -98,12 +107,8 @@ describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow'
   });
 
   it('SIGTERM releases calls with cause 16: SIPp sees BYE with Reason cause=16 and the PBX a DISCONNECT with 16', async () => {
-    const c = startChild(config);
-    children.push(c);
-    await ready(c);
-    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.a });
-    c.proc.stdin!.write(`call t1 any 5551234 ${PBX_CALLER}\n`);
-    await c.waitFor('err', /peer: answer id=t1/);
+    const c = await started(config);
+    const uas = await pbxCall(c, ports.a, 't1', '5551234');
     c.proc.kill('SIGTERM');
     assertSipp(await uas.done, 'BYE with Reason cause=16');
     assert.equal(await c.exited, 0, `exit code; stderr:\n${c.err()}`);
@@ -117,22 +122,16 @@ describe('sipline start on the emulated card: SIGHUP, SIGTERM and kill -9 @slow'
   });
 
   it('kill -9 mid-call: every finished call\'s CDR is intact after restart', async () => {
-    const c = startChild(config);
-    children.push(c);
-    await ready(c);
+    const c = await started(config);
     // A finished call: the carrier calls a DID, the PBX answers, the carrier hangs up.
     const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${sipPort}`, service: '4321', keys: { calling: '3125550199' } });
     assertSipp(await uac.done, 'the finished call');
     // A call in progress when the gateway is killed.
-    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: ports.a, timeoutS: 3 });
-    c.proc.stdin!.write(`call k2 any 5551234 ${PBX_CALLER}\n`);
-    await c.waitFor('err', /peer: answer id=k2/);
+    const uas = await pbxCall(c, ports.a, 'k2', '5551234', 3);
     c.proc.kill('SIGKILL');
     await c.exited;
     await uas.done;
-    const again = startChild(config);
-    children.push(again);
-    await ready(again);
+    const again = await started(config);
     const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
     assert.equal(db.integrity(), 'ok');
     const rows = db.query();

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
-import { startGateway } from '../../src/ops/start-gateway.js';
-import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
+import { Phone } from '../../src/sim/phone.js';
+import type { SipCall } from '../../src/sip/sip-call.js';
+import { dtmfSignal } from '../../src/sim/sim-signals.js';
 import { freePort, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 
 /** The PBX's next ring for a number; on failure the gateway's log says why. */
@@ -70,6 +69,36 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.equal(row.pstnCause, 16);
       assert.ok(row.answer !== undefined && row.answer >= row.start && row.end >= row.answer, 'answered between start and end');
       assert.equal(t.registry.snapshot().calls.length, 0, 'the call is gone from status');
+    });
+
+    it('PSTN -> SIP: a digit the PBX sends in-band leaves as RFC 4733 and, echoed by SIPp, comes back in-band', async () => {
+      // SIPp's -rtp_echo returns our telephone-events; the gateway plays what it receives onto the B-channel.
+      const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, extra: ['-rtp_echo'] });
+      t.pbx.command(`call d1 any 5554321 ${PBX_CALLER}`);
+      await t.pbx.waitFor('answer', { id: 'd1' });
+      const access = t.gw.simSpan('pbx')!;
+      const channel = access.bChannel(Number(t.registry.snapshot().calls[0]!.port!.split(':')[1]));
+      const detector = new DtmfDetector();
+      const heard: string[] = [];
+      access.sim.receiveAudio(channel);
+      const poll = setInterval(() => heard.push(...detector.push(access.sim.receiveAudio(channel))), 20);
+      try {
+        access.sim.sendAudio(channel, dtmfSignal('5', 120, 120));
+        const deadline = Date.now() + 3000;
+        while (heard.length === 0 && Date.now() < deadline) await sleep(20);
+      } finally {
+        clearInterval(poll);
+      }
+      const sip = t.gw.router.activeCalls[0]!.sip as SipCall;
+      // The event counts once its end packets are in (RFC 4733 §2.5.1.4).
+      const until = Date.now() + 2000;
+      while ((sip.mediaStats()?.digitsReceived ?? 0) < 1 && Date.now() < until) await sleep(20);
+      const rtp = sip.mediaStats();
+      t.pbx.command('hangup d1 16');
+      assertSipp(await uas.done, 'the call');
+      assert.deepEqual(heard, ['5']);
+      assert.equal(rtp?.digitsSent, 1, 'the digit left as an RFC 4733 event');
+      assert.equal(rtp?.digitsReceived, 1, `and came back as one (${JSON.stringify(rtp)})`);
     });
 
     it('PSTN -> SIP with overlap dialing: the INVITE waits for the complete number', async () => {
@@ -202,6 +231,36 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     });
   });
 
+  it('SIP -> PSTN over FXS: an INVITE rings the phone; lifting the handset answers, the BYE hangs up the line', async () => {
+    const a = await startAnalogGateway({
+      profile: 'sim-fxs4',
+      ports: '      - { name: phone1, port: 1, signalling: fxs, callerId: bell202 }',
+      lineGroups: 'lineGroups:\n  - { name: phones, lines: [phone1] }',
+      trunkPort: await freePort(),
+      routes: '  - { name: to-phones, from: sip, match: { called: "_4XXX" }, to: { lineGroup: phones } }',
+    });
+    const gw = a.gw;
+    const port = gw.simPort('phone1')!;
+    const phone = new Phone(port.sim, port.channel);
+    try {
+      const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${gw.sipPort}`, service: '4001', keys: { calling: '3125550199' } });
+      const deadline = Date.now() + 8000;
+      while (!phone.ringing && Date.now() < deadline) await sleep(20);
+      assert.ok(phone.ringing, 'the phone rings');
+      await sleep(300);
+      phone.offhook();
+      assertSipp(await uac.done, '180 while ringing, 200 when the handset is lifted');
+      const rows = await a.rows(1);
+      assert.equal(rows[0]?.line, 'phone1');
+      assert.equal(rows[0]?.caller, '3125550199');
+      assert.ok(rows[0]?.answer !== undefined, 'answered');
+      assert.equal(rows[0]?.hungUpBy, 'sip');
+    } finally {
+      phone.close();
+      await a.close();
+    }
+  });
+
   it('an emergency call with every line busy preempts the latest call on the group (cause 8) and takes its channel', async () => {
     const trunkPort = await freePort();
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
@@ -254,23 +313,13 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
 
   it('PSTN -> SIP over FXO: the central office rings with caller ID, the INVITE carries it; answer goes off hook, the office\'s disconnect is a BYE with cause 16', async () => {
     const trunkPort = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
-    const config = parseConfig(`version: 1
-toneZone: us
-cards:
-  - name: fxo4
-    profile: sim-fxo4
-    ports:
-      - { name: line1, port: 1, signalling: fxo, destination: "5552000", callerId: bell202 }
-sipTrunks:
-  - { name: pbx, host: 127.0.0.1, port: ${trunkPort}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
-routes:
-  - { name: lines-to-pbx, from: pstn, to: { trunks: [pbx] } }
-sip: { listen: "127.0.0.1:0" }
-cdr: { database: cdr.sqlite }
-`);
-    const registry = new StatusRegistry();
-    const gw = await startGateway(config, { baseDir: dir, registry });
+    const a = await startAnalogGateway({
+      profile: 'sim-fxo4',
+      ports: '      - { name: line1, port: 1, signalling: fxo, destination: "5552000", callerId: bell202 }',
+      trunkPort,
+      routes: '  - { name: lines-to-pbx, from: pstn, to: { trunks: [pbx] } }',
+    });
+    const { gw, registry } = a;
     const port = gw.simPort('line1')!;
     const co = new CentralOffice(port.sim, port.channel, { zone: 'us' });
     try {
@@ -282,22 +331,14 @@ cdr: { database: cdr.sqlite }
       await sleep(200);
       co.hangup('loopCurrent');
       assertSipp(await uas.done, 'INVITE from the caller ID to the destination, BYE with cause 16');
-      const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
-      const deadline = Date.now() + 3000;
-      let rows = db.query();
-      while (rows.length === 0 && Date.now() < deadline) {
-        await sleep(50);
-        rows = db.query();
-      }
-      db.close();
+      const rows = await a.rows(1);
       assert.equal(rows[0]?.caller, PBX_CALLER);
       assert.equal(rows[0]?.callee, '5552000');
       assert.equal(rows[0]?.line, 'line1');
       assert.equal(rows[0]?.hungUpBy, 'pstn');
     } finally {
       co.close();
-      await gw.close();
-      rmSync(dir, { recursive: true, force: true });
+      await a.close();
     }
   });
 });

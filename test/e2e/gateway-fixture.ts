@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { checkConfig, formatConfigError } from '../../src/call/config-check.js';
 import type { GatewayConfig } from '../../src/call/gateway-config.js';
 import { SimFramePipe } from '../../src/isdn/channel-frame-pipe.js';
@@ -58,6 +59,54 @@ export function parseConfig(yaml: string): GatewayConfig {
   const r = checkConfig(yaml, 'gateway.yaml', {});
   if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
   return r.config;
+}
+
+/** A gateway of one analog card (`profile`, `ports` lines of YAML) and one trunk, in a temp dir. */
+export async function startAnalogGateway(o: { profile: string; ports: string; trunkPort: number; lineGroups?: string; routes: string }): Promise<{
+  gw: RunningGateway;
+  registry: StatusRegistry;
+  /** CDR rows once there are `count` of them (or after 3 s). */
+  rows(count: number): Promise<Cdr[]>;
+  close(): Promise<void>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
+  const registry = new StatusRegistry();
+  const gw = await startGateway(
+    parseConfig(`version: 1
+toneZone: us
+cards:
+  - name: analog
+    profile: ${o.profile}
+    ports:
+${o.ports}
+${o.lineGroups ?? ''}
+sipTrunks:
+  - { name: pbx, host: 127.0.0.1, port: ${o.trunkPort}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
+routes:
+${o.routes}
+sip: { listen: "127.0.0.1:0" }
+cdr: { database: cdr.sqlite }
+`),
+    { baseDir: dir, registry },
+  );
+  return {
+    gw,
+    registry,
+    async rows(count) {
+      const deadline = Date.now() + 3000;
+      for (;;) {
+        const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
+        const rows = db.query();
+        db.close();
+        if (rows.length >= count || Date.now() > deadline) return rows;
+        await sleep(50);
+      }
+    },
+    async close() {
+      await gw.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface TestGateway {
