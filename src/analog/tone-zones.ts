@@ -50,27 +50,21 @@ const steady = (...freqs: number[]): Tone => [{ freqs, ms: 0 }];
 const onOff = (freqs: number[], ...cadence: number[]): Tone =>
   cadence.map((ms, i) => ({ freqs: i % 2 === 0 ? freqs : [], ms }));
 
+// Canada uses the North American precise tone plan unchanged.
+const northAmerica: ToneZone = {
+  code: 'us',
+  country: 'United States',
+  ringCadence: [2000, 4000],
+  dial: steady(350, 440),
+  ringback: onOff([440, 480], 2000, 4000),
+  busy: onOff([480, 620], 500, 500),
+  congestion: onOff([480, 620], 250, 250),
+  callerId: 'bell202',
+};
+
 const zones: readonly ToneZone[] = [
-  {
-    code: 'us',
-    country: 'United States',
-    ringCadence: [2000, 4000],
-    dial: steady(350, 440),
-    ringback: onOff([440, 480], 2000, 4000),
-    busy: onOff([480, 620], 500, 500),
-    congestion: onOff([480, 620], 250, 250),
-    callerId: 'bell202',
-  },
-  {
-    code: 'ca',
-    country: 'Canada',
-    ringCadence: [2000, 4000],
-    dial: steady(350, 440),
-    ringback: onOff([440, 480], 2000, 4000),
-    busy: onOff([480, 620], 500, 500),
-    congestion: onOff([480, 620], 250, 250),
-    callerId: 'bell202',
-  },
+  northAmerica,
+  { ...northAmerica, code: 'ca', country: 'Canada' },
   {
     code: 'gb',
     country: 'United Kingdom',

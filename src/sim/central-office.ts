@@ -8,7 +8,7 @@ import type { FarEvent, SimCard } from '../hw/sim-card.js';
 import { dspCallerIdStandard } from '../analog/zone-dsp.js';
 import { toneZone, cadencePeriod, type CallerIdStandard, type ToneZone } from '../analog/tone-zones.js';
 import { DtmfDetector } from './dtmf-detector.js';
-import { callerIdSignal, dtasSignal, zoneTone } from './sim-signals.js';
+import { callerIdSignal, concatSamples, dtasSignal, zoneTone } from './sim-signals.js';
 
 export interface CentralOfficeOptions {
   zone: ToneZone | string;
@@ -92,14 +92,7 @@ export class CentralOffice extends EventEmitter<CentralOfficeEvents> {
   }
 
   capturedAudio(): Int16Array {
-    const parts = this.#capture ?? [];
-    const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatSamples(this.#capture ?? []);
   }
 
   private pollAudio(): void {

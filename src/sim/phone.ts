@@ -3,7 +3,7 @@
 // hangs up the handset, dials DTMF, flashes.
 import { EventEmitter } from 'node:events';
 import type { FarEvent, SimCard } from '../hw/sim-card.js';
-import { dtmfSignal } from './sim-signals.js';
+import { concatSamples, dtmfSignal } from './sim-signals.js';
 
 export interface PhoneEvents {
   ring: [on: boolean];
@@ -59,14 +59,7 @@ export class Phone extends EventEmitter<PhoneEvents> {
   /** Everything the port sent since `since` (Date.now() value), as one buffer. */
   heard(since = 0): Int16Array {
     this.pollAudio();
-    const parts = this.#audio.filter((p) => p.at >= since).map((p) => p.samples);
-    const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatSamples(this.#audio.filter((p) => p.at >= since).map((p) => p.samples));
   }
 
   offhook(): void {

@@ -69,3 +69,14 @@ export function sineSignal(hz: number, ms: number, dbm0 = -15): Int16Array {
   for (let i = 0; i < out.length; i++) out[i] = Math.round(a * Math.sin((2 * Math.PI * hz * i) / 8000));
   return out;
 }
+
+/** Joins sample buffers end to end. */
+export function concatSamples(parts: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FULL_SCALE_SINE_DBM0, SAMPLE_RATE_HZ } from '../../src/hw/dsp.js';
+import { concatSamples } from '../../src/sim/sim-signals.js';
 
 const RAW = ['-t', 'raw', '-r', String(SAMPLE_RATE_HZ), '-b', '16', '-e', 'signed', '-c', '1'];
 
@@ -56,13 +57,7 @@ export function silence(ms: number): Int16Array {
 }
 
 export function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatSamples(parts);
 }
 
 /** Level of a signal in dBm0 as sox measures it (`stat`, RMS amplitude). */
