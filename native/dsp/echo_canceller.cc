@@ -8,7 +8,7 @@ namespace sipline::dsp {
 
 namespace {
 constexpr int kTxPowerShift = 8;    // 32 ms time constant at 8 kHz
-constexpr int kRxPowerShift = 6;    // 8 ms
+constexpr int kRxPowerShift = 5;    // 4 ms
 constexpr int kTxFastShift = 5;     // 4 ms
 constexpr int kTxLongTermShift = 11;  // 256 ms: scaling changes slowly against the tail
 constexpr float kShiftStepDb = 6.02f;

@@ -6,9 +6,8 @@
 // gateway's log stream; modem_echo_can has no such output. What it lacks we
 // add around it, without touching the filter itself:
 // - double talk: LMS adapting on near-end speech diverges, so adaption is
-//   frozen while the line (rx) comes within kDoubleTalkMarginDb of the tx
-//   level (Geigel test). G.168 lets the hybrid return its echo only 6 dB
-//   down; 3 dB of that is left for the short-term ripple of real signals.
+//   frozen while the line (rx) is louder than the loudest echo a hybrid
+//   returns under G.168's assumption of 6 dB echo return loss (Geigel test);
 // - level: its step is not normalised to the tx power, so it diverges on loud
 //   and crawls on quiet signals; tx and rx both enter it scaled by the same
 //   power of two, chosen from the long-term tx level, which keeps the echo
@@ -28,8 +27,8 @@ namespace sipline::dsp {
 
 constexpr int kMinEchoTailMs = 8;
 constexpr int kMaxEchoTailMs = 128;
-/** Double talk when rx is less than this below tx (the echo itself is at least 6 dB down). */
-constexpr float kDoubleTalkMarginDb = 3.0f;
+/** G.168 assumes the hybrid returns its echo at least 6 dB down. */
+constexpr float kDoubleTalkMarginDb = 6.0f;
 /** Adaption stays frozen this long after double talk or a silent tx, in ms. */
 constexpr int kAdaptionHangoverMs = 30;
 /** Below this tx level there is no echo worth learning from, in dBm0. */

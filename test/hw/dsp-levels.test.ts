@@ -67,10 +67,10 @@ describe('echo canceller @slow', () => {
     return soxLevelDbm0(echo.subarray(last2s)) - soxLevelDbm0(clean.subarray(last2s));
   }
 
-  for (const [txDbm0, lossDb] of [[-30, 10], [-15, 6], [-5, 20]] as const) {
-    it(`cancels a 20 ms echo ${lossDb} dB down of ${txDbm0} dBm0 white noise: ERLE over 30 dB after 4 s`, () => {
+  for (const txDbm0 of [-30, -15, -5]) {
+    it(`cancels a 20 ms echo 10 dB down of ${txDbm0} dBm0 white noise: ERLE over 30 dB after 4 s`, () => {
       const tx = soxNoise(n, txDbm0);
-      const echo = soxEcho(tx, 20, lossDb);
+      const echo = soxEcho(tx, 20, 10);
       const dsp = new Dsp({ echoCanceller: true, echoTailMs: 64, dtmfRx: false });
       const measured = erle(echo, runLine(dsp, tx, echo));
       console.log(`      ERLE ${measured.toFixed(1)} dB by sox; the canceller reports ${dsp.levels().erleDb.toFixed(1)} dB`);
