@@ -2,9 +2,17 @@
 // sdp-transform. Pure functions: the session description handler keeps the
 // state, media/ gets the result as a NegotiatedAudio.
 import sdpTransform, { type MediaDescription, type SessionDescription } from 'sdp-transform';
-import type { AudioCodecName, MediaDirection, RtpMapEntry } from '../media/media-description.js';
+import type { AudioCodecName, MediaDirection, RtpMapEntry, SdesCrypto } from '../media/media-description.js';
+import { formatSdesCrypto, parseSdesCrypto } from '../media/sdes-crypto.js';
 
-export type { AudioCodecName, MediaDirection, RtpMapEntry };
+export type { AudioCodecName, MediaDirection, RtpMapEntry, SdesCrypto };
+
+/**
+ * SRTP with SDES keys (RFC 4568) on a trunk: required offers RTP/SAVP and refuses
+ * calls without keys; optional offers RTP/AVP with a=crypto (best effort) and takes
+ * either; off never sends a=crypto and refuses RTP/SAVP.
+ */
+export type SrtpPolicy = 'required' | 'optional' | 'off';
 
 /** What offer/answer settled for the audio stream, from our point of view. */
 export interface NegotiatedAudio {
@@ -18,6 +26,8 @@ export interface NegotiatedAudio {
   direction: MediaDirection;
   /** telephone-event/8000 (RFC 4733 §7.1.1), when both sides have it. */
   telephoneEventPayloadType?: number;
+  /** SDES keys (RFC 4568) when the stream is SRTP: ours (in our SDP) and the peer's. */
+  crypto?: { local: SdesCrypto; remote: SdesCrypto };
 }
 
 export interface LocalMedia {
@@ -31,6 +41,9 @@ export interface LocalMedia {
   /** o= session id and version (RFC 4566 §5.2); the version goes up with every new SDP we send (RFC 3264 §8). */
   sessionId: number;
   sessionVersion: number;
+  /** SRTP policy ('off' when absent) and our master key and salt for it. */
+  srtp?: SrtpPolicy;
+  crypto?: SdesCrypto;
 }
 
 /** RFC 3551 §6 static types for G.711; dynamic ones we use for opus and telephone-event. */
@@ -135,11 +148,16 @@ function answerDirection(offered: MediaDirection, ours: MediaDirection): MediaDi
   return send && receive ? 'sendrecv' : send ? 'sendonly' : receive ? 'recvonly' : 'inactive';
 }
 
-function write(local: LocalMedia, formats: { pt: number; entry: RtpMapEntry }[], direction: MediaDirection, port: number, rejected: MediaDescription[] = [], rejectedIndex: number[] = []): string {
+interface Keying {
+  protocol: 'RTP/AVP' | 'RTP/SAVP';
+  crypto?: SdesCrypto;
+}
+
+function write(local: LocalMedia, formats: { pt: number; entry: RtpMapEntry }[], direction: MediaDirection, port: number, keying: Keying, rejected: MediaDescription[] = [], rejectedIndex: number[] = []): string {
   const audio: MediaDescription = {
     type: 'audio',
     port,
-    protocol: 'RTP/AVP',
+    protocol: keying.protocol,
     payloads: formats.map((f) => f.pt).join(' '),
     rtp: formats.map((f) => ({ payload: f.pt, codec: f.entry.name, rate: f.entry.clockRate, ...(f.entry.channels ? { encoding: f.entry.channels } : {}) })),
     fmtp: formats
@@ -153,6 +171,11 @@ function write(local: LocalMedia, formats: { pt: number; entry: RtpMapEntry }[],
     direction,
   };
   if (local.ptime) audio.ptime = local.ptime;
+  if (keying.crypto) {
+    // RFC 4568 §9.1: a=crypto:<tag> <crypto-suite> <key-params>.
+    const [id, suite, config] = formatSdesCrypto(keying.crypto).split(' ') as [string, string, string];
+    audio.crypto = [{ id: Number(id), suite, config }];
+  }
   const media: MediaDescription[] = [audio];
   // RFC 3264 §6: the answer has one m= line per offered one, rejected ones with port 0.
   rejectedIndex.forEach((at, i) => media.splice(at, 0, rejected[i]!));
@@ -173,7 +196,50 @@ export function createOffer(local: LocalMedia): string {
   const formats = local.codecs.map((c) => codecFormats[c]);
   formats.push({ pt: TELEPHONE_EVENT_PT, entry: { name: 'telephone-event', clockRate: 8000, fmtp: { '0-16': '' } } });
   if (local.codecs.includes('opus')) formats.push({ pt: TELEPHONE_EVENT_48K_PT, entry: { name: 'telephone-event', clockRate: 48000, fmtp: { '0-16': '' } } });
-  return write(local, formats, local.direction, local.port);
+  return write(local, formats, local.direction, local.port, offerKeying(local));
+}
+
+/**
+ * RFC 4568 §5.1.1 / §7.1.1: an SRTP offer carries our a=crypto on an RTP/SAVP
+ * m= line; 'optional' keeps RTP/AVP so a peer without SRTP can still answer.
+ */
+function offerKeying(local: LocalMedia): Keying {
+  const policy = local.srtp ?? 'off';
+  if (policy === 'off' || !local.crypto) return { protocol: 'RTP/AVP' };
+  return { protocol: policy === 'required' ? 'RTP/SAVP' : 'RTP/AVP', crypto: local.crypto };
+}
+
+/** The first a=crypto line of m= that we can use (RFC 4568 §7.1.2: unusable lines are skipped). */
+function usableCrypto(m: MediaDescription): SdesCrypto | undefined {
+  const lines = Array.isArray(m.crypto) ? m.crypto : [];
+  for (const c of lines) {
+    const text = [c.id, c.suite, c.config, c.sessionConfig].filter((x) => x !== undefined && x !== '').join(' ');
+    const parsed = parseSdesCrypto(text);
+    if (parsed.ok) return parsed.value;
+  }
+  return undefined;
+}
+
+function isSavp(m: MediaDescription): boolean {
+  return String(m.protocol ?? '').toUpperCase() === 'RTP/SAVP';
+}
+
+/** How we answer an offer's keying under our policy, or why we refuse it. */
+function answerKeying(m: MediaDescription, local: LocalMedia): { keying: Keying; remote?: SdesCrypto } | SdpRejection {
+  const policy = local.srtp ?? 'off';
+  const savp = isSavp(m);
+  // RFC 3264 §6: the answer keeps the offered transport; with SRTP off we cannot speak RTP/SAVP.
+  if (savp && policy === 'off') return new SdpRejection(488, 'RTP/SAVP offered but SRTP is off on this trunk');
+  if (policy === 'off' || !local.crypto) return { keying: { protocol: 'RTP/AVP' } };
+  const remote = usableCrypto(m);
+  if (!remote) {
+    // RFC 4568 §7.1.2: no acceptable crypto line on RTP/SAVP means the stream cannot be accepted.
+    if (savp) return new SdpRejection(488, 'RTP/SAVP offer has no usable a=crypto (AES_CM_128_HMAC_SHA1_80 inline key)');
+    if (policy === 'required') return new SdpRejection(488, 'SRTP is required on this trunk but the offer has no a=crypto');
+    return { keying: { protocol: 'RTP/AVP' } };
+  }
+  // RFC 4568 §5.1.2 / §7.1.2: the answer's a=crypto carries the chosen offer line's tag and suite, with our own key.
+  return { keying: { protocol: savp ? 'RTP/SAVP' : 'RTP/AVP', crypto: { ...local.crypto, tag: remote.tag, suite: remote.suite } }, remote };
 }
 
 function firstAudio(s: SessionDescription): { m: MediaDescription; index: number } | undefined {
@@ -203,6 +269,8 @@ export function answerOffer(offerSdp: string, local: LocalMedia): { answer: stri
   });
   // RFC 3264 §6: "If there are no media formats in common ... the answerer MUST reject" (SIP: 488, RFC 3261 §13.3.1.3).
   if (common.length === 0) return new SdpRejection(488, 'no common audio codec');
+  const keyed = answerKeying(audio.m, local);
+  if (keyed instanceof SdpRejection) return keyed;
   const te = pickTelephoneEvent(offered, common[0]!.entry.clockRate);
   const formats = te ? [...common, te] : common;
   const offeredDirection = directionOf(offer, audio.m);
@@ -215,8 +283,10 @@ export function answerOffer(offerSdp: string, local: LocalMedia): { answer: stri
       rejectedIndex.push(i);
     }
   });
-  const answer = write(local, formats, direction, local.port, rejected, rejectedIndex);
-  return { answer, negotiated: negotiated(address, audio.m, formats, direction, te?.pt) };
+  const answer = write(local, formats, direction, local.port, keyed.keying, rejected, rejectedIndex);
+  const n = negotiated(address, audio.m, formats, direction, te?.pt);
+  if (keyed.keying.crypto && keyed.remote) n.crypto = { local: keyed.keying.crypto, remote: keyed.remote };
+  return { answer, negotiated: n };
 }
 
 function negotiated(address: string, m: MediaDescription, formats: { pt: number; entry: RtpMapEntry }[], direction: MediaDirection, te: number | undefined): NegotiatedAudio {
@@ -252,7 +322,15 @@ export function acceptAnswer(answerSdp: string, local: LocalMedia): NegotiatedAu
   const mirror: Record<MediaDirection, MediaDirection> = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' };
   const first = formats.find((f) => codecOf(f.entry))!;
   const te = pickTelephoneEvent(formats, first.entry.clockRate);
-  return negotiated(address, audio.m, formats.filter((f) => !isTelephoneEvent(f.entry) || f === te), mirror[theirs], te?.pt);
+  const n = negotiated(address, audio.m, formats.filter((f) => !isTelephoneEvent(f.entry) || f === te), mirror[theirs], te?.pt);
+  const ours = offerKeying(local);
+  if (ours.crypto) {
+    // RFC 4568 §7.1.3: the answer's a=crypto must carry the tag of the line we offered.
+    const remote = usableCrypto(audio.m);
+    if (remote && remote.tag === ours.crypto.tag && remote.suite === ours.crypto.suite) n.crypto = { local: ours.crypto, remote };
+    else if (ours.protocol === 'RTP/SAVP' || isSavp(audio.m)) return new SdpRejection(488, 'answer to our SRTP offer has no matching a=crypto');
+  } else if (isSavp(audio.m)) return new SdpRejection(488, 'answer is RTP/SAVP but we offered plain RTP');
+  return n;
 }
 
 /** The codecs an offer carries that we know, for a quick 488 check before answering. */
@@ -264,4 +342,19 @@ export function offeredCodecs(offerSdp: string): AudioCodecName[] | SdpRejection
   return formatsOf(audio.m)
     .map((f) => codecOf(f.entry))
     .filter((c): c is AudioCodecName => c !== undefined);
+}
+
+/**
+ * Why an offer's keying is refused under an SRTP policy (488), or undefined when
+ * it is acceptable: a quick check before the call is announced.
+ */
+export function srtpRefusal(offerSdp: string, policy: SrtpPolicy): SdpRejection | undefined {
+  const offer = parse(offerSdp);
+  if (offer instanceof SdpRejection) return offer;
+  const audio = firstAudio(offer);
+  if (!audio) return undefined;
+  // Any well-formed key stands in for ours: only the offer's side is checked here.
+  const probe: SdesCrypto = { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', masterKey: new Uint8Array(16), masterSalt: new Uint8Array(14) };
+  const keyed = answerKeying(audio.m, { address: '', port: 0, codecs: [], direction: 'sendrecv', sessionId: 0, sessionVersion: 0, srtp: policy, crypto: probe });
+  return keyed instanceof SdpRejection ? keyed : undefined;
 }

@@ -1,7 +1,8 @@
 // The sip.js SessionDescriptionHandler for Node: SDP offer/answer
 // (RFC 3264, through sdp-negotiation.ts) in front of a SipMediaSession.
 import type { BodyAndContentType, SessionDescriptionHandler, SessionDescriptionHandlerOptions } from 'sip.js';
-import { acceptAnswer, answerOffer, createOffer, SdpRejection, type AudioCodecName, type LocalMedia, type MediaDirection, type NegotiatedAudio } from './sdp-negotiation.js';
+import { generateSdesCrypto } from '../media/sdes-crypto.js';
+import { acceptAnswer, answerOffer, createOffer, SdpRejection, type AudioCodecName, type LocalMedia, type MediaDirection, type NegotiatedAudio, type SdesCrypto, type SrtpPolicy } from './sdp-negotiation.js';
 import type { SipMediaFactory, SipMediaSession } from './sip-media.js';
 
 /** Options sip.js passes through from Session.invite() and Invitation.accept(). */
@@ -32,7 +33,11 @@ export class NodeSessionDescriptionHandler implements SessionDescriptionHandler 
     private readonly codecs: readonly AudioCodecName[],
     private readonly ptime: number | undefined,
     private readonly onNegotiated: (n: NegotiatedAudio, media: SipMediaSession) => void,
+    private readonly srtp: SrtpPolicy = 'off',
   ) {}
+
+  /** Our SDES master key, one per session so re-INVITEs keep the SRTP context (RFC 4568 §7.1.4). */
+  private crypto?: SdesCrypto;
 
   /** The media session, opened on first use. */
   session(): Promise<SipMediaSession> {
@@ -47,7 +52,16 @@ export class NodeSessionDescriptionHandler implements SessionDescriptionHandler 
     const direction: MediaDirection = this.onHold ? 'sendonly' : 'sendrecv';
     const l: LocalMedia = { address: m.localAddress, port: m.localRtpPort, codecs: this.codecs, direction, sessionId: this.sessionId, sessionVersion: this.sessionVersion };
     if (this.ptime) l.ptime = this.ptime;
+    if (this.srtp !== 'off') {
+      l.srtp = this.srtp;
+      l.crypto = this.key();
+    }
     return l;
+  }
+
+  private key(): SdesCrypto {
+    this.crypto ??= generateSdesCrypto();
+    return this.crypto;
   }
 
   async getDescription(options?: HoldOptions): Promise<BodyAndContentType> {

@@ -10,7 +10,7 @@ import type { PartyNumber } from '../call/pstn-leg.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
 import { NodeTransport, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
-import { offeredCodecs, SdpRejection, type AudioCodecName } from './sdp-negotiation.js';
+import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
 import { SipCall } from './sip-call.js';
 import type { SipMediaFactory } from './sip-media.js';
@@ -27,6 +27,8 @@ export interface SipEndpointOptions {
   /** Codecs in order of preference for calls without a trunk (PCMU, PCMA, opus). */
   codecs?: AudioCodecName[];
   ptime?: number;
+  /** SRTP policy for calls without a trunk: 'required' on TLS, 'off' otherwise by default. */
+  srtp?: SrtpPolicy;
   log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -157,10 +159,20 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     return undefined;
   }
 
+  /** RFC 4568 §8: SDES keys travel in the SDP, so SRTP is the default only where signalling is TLS. */
+  private srtpPolicy(trunk: TrunkOptions | undefined): SrtpPolicy {
+    return trunk?.srtp ?? this.options.srtp ?? (this.options.transport.protocol === 'tls' ? 'required' : 'off');
+  }
+
   private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
     const trunk = [...this.trunks.values()].find((t) => session.remoteIdentity?.uri.host === t.options.host);
-    return new NodeSessionDescriptionHandler(this.options.media, trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS, this.options.ptime, (_n, media) =>
-      this.calls.get(session)?.mediaReady(media),
+    const srtp = this.srtpPolicy(trunk?.options);
+    return new NodeSessionDescriptionHandler(
+      this.options.media,
+      trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS,
+      this.options.ptime,
+      (_n, media) => this.calls.get(session)?.mediaReady(media),
+      srtp,
     );
   }
 
@@ -331,6 +343,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         const status = codecs instanceof SdpRejection ? codecs.status : 488;
         this.log('inbound-rejected-sdp', { source, status });
         void invitation.reject({ statusCode: status });
+        return;
+      }
+      // RFC 4568 §7.1.2: an SRTP-required call without usable keys, or RTP/SAVP where SRTP is off -> 488.
+      const refusal = srtpRefusal(body, this.srtpPolicy([...this.trunks.values()].find((t) => t.address === source)?.options));
+      if (refusal) {
+        this.log('inbound-rejected-sdp', { source, status: refusal.status, reason: refusal.reason });
+        void invitation.reject({ statusCode: refusal.status });
         return;
       }
     }

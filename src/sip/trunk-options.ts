@@ -1,5 +1,5 @@
 // How one SIP trunk is configured (the gateway's config maps gateway.yaml onto it).
-import type { AudioCodecName } from './sdp-negotiation.js';
+import type { AudioCodecName, SrtpPolicy } from './sdp-negotiation.js';
 
 export interface TrunkOptions {
   /** Name used in routes, logs and CDRs. */
@@ -33,4 +33,6 @@ export interface TrunkOptions {
   trusted?: boolean;
   /** Codecs in order of preference (PCMU, PCMA, opus by default). */
   codecs?: AudioCodecName[];
+  /** SRTP with SDES keys (RFC 4568): 'required' by default on a TLS endpoint, 'off' otherwise. */
+  srtp?: SrtpPolicy;
 }

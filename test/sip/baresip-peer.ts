@@ -2,7 +2,7 @@
 // config folder made for the run in a temp directory and audio from a file
 // (aufile module).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,10 +41,16 @@ export interface Baresip {
   output(): string;
   /** Resolves when the output matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** What baresip decoded from us (the sndfile module's *-dec.wav; start with record), as 16-bit samples. */
+  recording(): Int16Array;
   stop(): Promise<void>;
 }
 
-export async function startBaresip(opts: { port: number; codec: string; tls?: { certAndKey: string; ca: string }; commands?: string[] }): Promise<Baresip> {
+/**
+ * mediaenc: baresip's srtp module with SDES keys (RFC 4568); "srtp-mand" offers and
+ * demands RTP/SAVP, "srtp" offers RTP/AVP with a=crypto (best effort).
+ */
+export async function startBaresip(opts: { port: number; codec: string; tls?: { certAndKey: string; ca: string }; commands?: string[]; mediaenc?: 'srtp' | 'srtp-mand'; record?: boolean }): Promise<Baresip> {
   requireBaresip();
   const dir = mkdtempSync(join(tmpdir(), 'sipline-baresip-'));
   const opus = opts.codec.toLowerCase().startsWith('opus');
@@ -61,13 +67,19 @@ export async function startBaresip(opts: { port: number; codec: string; tls?: { 
     'module account.so',
     'module_app menu.so',
   ];
+  if (opts.record) {
+    mkdirSync(join(dir, 'dump'));
+    config.push('module sndfile.so', `snd_path ${join(dir, 'dump')}`);
+  }
+  // The srtp module must register before account.so reads mediaenc= from the accounts file.
+  if (opts.mediaenc) config.splice(config.indexOf('module account.so'), 0, 'module srtp.so');
   if (opts.tls) {
     writeFileSync(join(dir, 'both.pem'), opts.tls.certAndKey);
     writeFileSync(join(dir, 'ca.pem'), opts.tls.ca);
     config.push(`sip_certificate ${join(dir, 'both.pem')}`, `sip_cafile ${join(dir, 'ca.pem')}`);
   }
   writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
-  writeFileSync(join(dir, 'accounts'), `<sip:baresip@127.0.0.1>;regint=0;answermode=auto;audio_codecs=${opts.codec}\n`);
+  writeFileSync(join(dir, 'accounts'), `<sip:baresip@127.0.0.1>;regint=0;answermode=auto;audio_codecs=${opts.codec}${opts.mediaenc ? `;mediaenc=${opts.mediaenc}` : ''}\n`);
   const child: ChildProcess = spawn('baresip', ['-f', dir, ...(opts.commands ?? []).flatMap((c) => ['-e', c])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
@@ -86,6 +98,16 @@ export async function startBaresip(opts: { port: number; codec: string; tls?: { 
         const timer = setTimeout(() => reject(new Error(`baresip never printed ${pattern}:\n${out.slice(-2000)}`)), timeoutMs);
         waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
       }),
+    recording: () => {
+      const name = opts.record ? readdirSync(join(dir, 'dump')).find((f) => f.endsWith('-dec.wav')) : undefined;
+      if (!name) return new Int16Array(0);
+      const wav = readFileSync(join(dir, 'dump', name));
+      // Samples follow the "data" chunk header; its size may not be filled in while the call runs.
+      const at = wav.indexOf('data', 12);
+      if (at < 0) return new Int16Array(0);
+      const data = wav.subarray(at + 8, at + 8 + ((wav.length - at - 8) & ~1));
+      return new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+    },
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

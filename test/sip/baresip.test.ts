@@ -66,7 +66,7 @@ describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow'
   for (const [protocol, bsCodec, ours] of cases) {
     it(`calls baresip over ${protocol.toUpperCase()} with ${ours}: it answers, its 1 kHz tone reaches our line, hold and resume by re-INVITE, our BYE ends it`, async () => {
       const port = await freePort();
-      bs = await startBaresip({ port, codec: bsCodec, tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined });
+      bs = await startBaresip({ port, codec: bsCodec, tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined, ...(protocol === 'tls' ? { mediaenc: 'srtp-mand' as const } : {}) });
       gw = await SipEndpoint.start({
         transport: { protocol, tls: { ca: cert } },
         trunks: [{ name: 'bs', host: '127.0.0.1', port: protocol === 'tls' ? port + 1 : port }],
@@ -105,7 +105,7 @@ describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow'
       });
       const incoming = once(gw, 'incoming') as Promise<[SipCall]>;
       const port = await freePort();
-      bs = await startBaresip({ port, codec: 'PCMU', tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined, commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=${protocol}`] });
+      bs = await startBaresip({ port, codec: 'PCMU', tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined, ...(protocol === 'tls' ? { mediaenc: 'srtp-mand' as const } : {}), commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=${protocol}`] });
       const [call] = await incoming;
       assert.equal(call.to.digits, '2000');
       call.answer();
