@@ -2,6 +2,7 @@
 // the route (DialPlan) with the live state of trunks and lines, creates the
 // other leg and a Call joining them, registers the call with the operator
 // side and writes its CDR when it ends.
+import { join } from 'node:path';
 import type { Tone } from '../analog/tone-zones.js';
 import type { StatusRegistry } from '../ops/status-registry.js';
 import { Call, type CallOptions } from './call.js';
@@ -33,6 +34,8 @@ export interface CallRouterOptions {
   log?: (msg: string, detail?: Record<string, unknown>) => void;
   /** Preempted channel: how long to wait for it to be free again. */
   preemptWaitMs?: number;
+  /** Directory a route's calls are recorded in, when it records them. */
+  recordingDir?: (route: string) => string | undefined;
 }
 
 let nextCall = 1;
@@ -96,6 +99,14 @@ export class CallRouter {
     const calling: PartyNumber = { ...leg.calling, digits: decision.calling };
     const to: PartyNumber = { digits: decision.called };
     const targets = decision.targets.filter((t): t is Extract<Target, { kind: 'trunk' }> => t.kind === 'trunk');
+    const lines = decision.targets.filter((t): t is Extract<Target, { kind: 'line' }> => t.kind === 'line');
+    if (targets.length === 0 && lines.length > 0) {
+      // PSTN -> PSTN: every trunk of the route is down and it fails over to its line group.
+      const call = Call.hairpin(leg, this.nextLine(lines, calling, to), this.callOptions(decision, line));
+      this.track(call);
+      call.start();
+      return;
+    }
     const next = (): SipLeg | null => {
       for (let t = targets.shift(); t; t = targets.shift()) {
         try {
@@ -138,7 +149,19 @@ export class CallRouter {
     const to: PartyNumber = { digits: decision.called };
     const targets = decision.targets.filter((t): t is Extract<Target, { kind: 'line' }> => t.kind === 'line');
     const preempt = decision.preempt;
-    const next = (): PstnLeg | null => {
+    const call = Call.fromSip(leg, this.nextLine(targets, calling, to), this.callOptions(decision, undefined));
+    this.track(call);
+    if (preempt) {
+      // Emergency with every line busy: clear the victim (cause 8), then take its channel once it is free.
+      this.log(`emergency call ${call.id} preempts call ${preempt.callId} on ${preempt.line}`);
+      this.calls.get(preempt.callId)?.hangup(preempt.cause);
+      this.whenFree(preempt.line, () => call.start());
+    } else call.start();
+  }
+
+  /** Line legs from the targets in hunting order, until one has a free channel. */
+  private nextLine(targets: Extract<Target, { kind: 'line' }>[], calling: PartyNumber, to: PartyNumber): () => PstnLeg | null {
+    return () => {
       for (let t = targets.shift(); t; t = targets.shift()) {
         const line = this.options.lines.get(t.line);
         const out = line?.originate(calling, to) ?? null;
@@ -149,14 +172,6 @@ export class CallRouter {
       }
       return null;
     };
-    const call = Call.fromSip(leg, next, this.callOptions(decision, undefined));
-    this.track(call);
-    if (preempt) {
-      // Emergency with every line busy: clear the victim (cause 8), then take its channel once it is free.
-      this.log(`emergency call ${call.id} preempts call ${preempt.callId} on ${preempt.line}`);
-      this.calls.get(preempt.callId)?.hangup(preempt.cause);
-      this.whenFree(preempt.line, () => call.start());
-    } else call.start();
   }
 
   private whenFree(line: string, go: () => void): void {
@@ -170,8 +185,11 @@ export class CallRouter {
 
   private callOptions(decision: Extract<RouteDecision, { action: 'route' }>, line: string | undefined): CallOptions {
     const ringback = line !== undefined ? this.options.ringback?.(line) : undefined;
+    const id = `call-${nextCall++}`;
+    const dir = this.options.recordingDir?.(decision.route);
     return {
-      id: `call-${nextCall++}`,
+      id,
+      ...(dir !== undefined ? { recordTo: join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.wav`) } : {}),
       route: decision.route,
       emergency: decision.emergency,
       calling: decision.calling,

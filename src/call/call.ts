@@ -8,8 +8,10 @@ import type { CallState, CallStatus } from '../ops/status-model.js';
 import type { Cdr, HungUpBy } from './cdr-store.js';
 import { causeToSipStatus, sipStatusToCause, BYE_CAUSE } from './cause-mapping.js';
 import { sipProvisionalToPstn, pstnToSipProvisional } from './progress-mapping.js';
+import { HairpinLeg } from './hairpin-leg.js';
 import type { PstnLeg } from './pstn-leg.js';
 import { Cause, type Q850Cause } from './q850.js';
+import { CallRecording } from '../media/call-recording.js';
 import { Ringback } from './ringback.js';
 import type { SipLeg, SipRelease } from './sip-leg.js';
 
@@ -26,6 +28,8 @@ export interface CallOptions {
   ringback?: Tone;
   /** Wall clock for CDRs (ms since the epoch). */
   now?: () => number;
+  /** Record both directions into this WAV file once media flows. */
+  recordTo?: string;
 }
 
 export interface CallEvents {
@@ -56,6 +60,7 @@ export class Call extends EventEmitter<CallEvents> {
   private noAnswer: NodeJS.Timeout | null = null;
   private ringback: Ringback | null = null;
   private mediaJoined = false;
+  private recording: CallRecording | null = null;
   private ended = false;
   private lastCause: Q850Cause | undefined;
   private lastSip: SipRelease | undefined;
@@ -88,6 +93,19 @@ export class Call extends EventEmitter<CallEvents> {
     c.sip = leg;
     c.watchSip(leg);
     return c;
+  }
+
+  /**
+   * A call offered on a line and routed to another line (SIP trunks down,
+   * route allows PSTN failover): the calling leg plays the SIP side's part.
+   */
+  static hairpin(leg: PstnLeg, next: () => PstnLeg | null, options: CallOptions): Call {
+    return Call.fromSip(new HairpinLeg(leg), next, options);
+  }
+
+  /** The calling line of a hairpin call, or null. */
+  get caller(): PstnLeg | null {
+    return this.sip instanceof HairpinLeg ? this.sip.leg : null;
   }
 
   get state(): CallState {
@@ -222,7 +240,8 @@ export class Call extends EventEmitter<CallEvents> {
     if (!sip) return;
     this.setState('alerting');
     this.sip?.ringing(sip.withSdp);
-    if (sip.withSdp) this.joinMedia();
+    // A hairpin caller hears the far line's in-band progress (ringback, announcements) at once.
+    if (sip.withSdp || this.caller) this.joinMedia();
   }
 
   // ---- both ----
@@ -239,12 +258,28 @@ export class Call extends EventEmitter<CallEvents> {
     const { pstn, sip } = this;
     if (this.mediaJoined || !pstn || !sip) return;
     this.mediaJoined = true;
-    pstn.audio.onFrame((f) => sip.audio.write(f));
+    const rec = this.startRecording();
+    pstn.audio.onFrame((f) => {
+      rec?.pstn(f);
+      sip.audio.write(f);
+    });
     sip.audio.onFrame((f) => {
       // Early media from SIP replaces our ringback (RFC 3398 §8.2.1).
       if (this.ringback?.playing) this.stopRingback();
+      rec?.sip(f);
       pstn.audio.write(f);
     });
+  }
+
+  private startRecording(): CallRecording | null {
+    if (this.options.recordTo === undefined) return null;
+    try {
+      this.recording = new CallRecording(this.options.recordTo);
+    } catch {
+      // The call goes on unrecorded; the CDR then names no file.
+      this.recording = null;
+    }
+    return this.recording;
   }
 
   private startRingback(): void {
@@ -290,6 +325,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.ended = true;
     if (this.noAnswer) clearTimeout(this.noAnswer);
     this.stopRingback();
+    this.recording?.close();
     const cdr: Cdr = {
       callId: this.id,
       direction: this.direction,
@@ -303,6 +339,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.answeredAt !== undefined) cdr.answer = this.answeredAt;
     if (this.options.route !== undefined) cdr.route = this.options.route;
     if (this.options.emergency) cdr.emergency = true;
+    if (this.recording) cdr.recording = this.recording.path;
     if (this.pstn) {
       cdr.line = this.pstn.address.line;
       cdr.channel = this.pstn.address.channel;
@@ -320,6 +357,13 @@ export class Call extends EventEmitter<CallEvents> {
     if (cdr.sipStatus === undefined) delete cdr.sipStatus;
     const sipCause = this.lastSip?.cause ?? (by === 'sip' ? undefined : cause);
     if (sipCause !== undefined) cdr.sipCause = sipCause;
+    if (this.caller) {
+      // Hairpin: no SIP side; the row names the PSTN destination (line, channel) and who hung up.
+      if (by === 'sip') cdr.hungUpBy = 'pstn';
+      delete cdr.trunk;
+      delete cdr.sipStatus;
+      delete cdr.sipCause;
+    }
     this.emit('ended', cdr);
   }
 
@@ -338,7 +382,7 @@ export class Call extends EventEmitter<CallEvents> {
       id: this.id,
       direction: this.direction,
       port: this.pstn ? `${this.pstn.address.line}:${this.pstn.address.channel}` : null,
-      trunk: this.sip?.trunk ?? null,
+      trunk: this.caller ? null : (this.sip?.trunk ?? null),
       calling: this.options.calling,
       called: this.options.called,
       state: this._state,

@@ -167,6 +167,16 @@ export const gatewayConfigSchema = {
               reject: { type: 'integer', minimum: 1, maximum: 127 },
             },
           },
+          recording: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['enabled', 'dir'],
+            properties: {
+              enabled: { type: 'boolean' },
+              dir: { type: 'string', minLength: 1 },
+              format: { enum: ['wav'] },
+            },
+          },
         },
       },
     },

@@ -98,6 +98,8 @@ export interface RouteConfig {
     /** Refuse matching calls with this Q.850 cause (a restriction). */
     reject?: number;
   };
+  /** Regulatory recording of the route's calls: one stereo WAV per call in dir (relative to the config's directory). */
+  recording?: { enabled: boolean; dir: string; format?: 'wav' };
 }
 
 export interface EmergencyConfig {

@@ -3,6 +3,7 @@
 // dial plan, the router and the CDR store, all registered with the operator
 // side. `sipline start` runs it inside the daemon; tests and `sipline demo`
 // call startGateway() directly and drive the emulated cards' far ends.
+import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { FxoPort } from '../analog/fxo-port.js';
 import { FxsPort } from '../analog/fxs-port.js';
@@ -255,6 +256,18 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       noAnswerMs: (config.calls?.noAnswerTimeout ?? 60) * 1000,
       ringback: (line) => toneZone(zoneOf(line)).ringback,
       log,
+      recordingDir: (route) => {
+        const rec = current.routes.find((r, i) => (r.name ?? `routes[${i}]`) === route)?.recording;
+        if (!rec?.enabled) return undefined;
+        const dir = isAbsolute(rec.dir) ? rec.dir : resolve(baseDir, rec.dir);
+        try {
+          mkdirSync(dir, { recursive: true });
+        } catch (err) {
+          log(`route ${route}: recording directory ${dir}: ${(err as Error).message}; the call is not recorded`);
+          return undefined;
+        }
+        return dir;
+      },
     });
     for (const s of spans.values()) s.start();
 

@@ -91,6 +91,19 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
     errors: [[23, 30, "routes[0].match.called[1]: '/(/' is not a valid pattern: bad regular expression (/(/u: Unterminated group)"]],
   },
   {
+    name: 'route recording in a format other than WAV',
+    text: edit(24, 1, '    to: { trunks: [carrier] }', '    recording: { enabled: true, dir: rec, format: mp3 }'),
+    errors: [[25, 51, 'routes[0].recording.format: the string "mp3" is not allowed; expected one of: wav']],
+  },
+  {
+    name: 'route recording without its directory, enabled not a boolean',
+    text: edit(24, 1, '    to: { trunks: [carrier] }', '    recording: { enabled: yes }'),
+    errors: [
+      [25, 16, "routes[0].recording: missing required key 'dir'"],
+      [25, 27, 'routes[0].recording.enabled: expected true or false, got the string "yes"'],
+    ],
+  },
+  {
     name: 'duplicate port',
     text: edit(14, 0, '      - name: fxo2', '        port: 1', '        signalling: fxo'),
     errors: [[15, 15, "cards[0].ports[1].port: duplicate port number on card 'card0': 1 (first at line 12)"]],

@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,7 +55,7 @@ export async function startSipp(run: SippRun): Promise<{ port: number; done: Pro
   const port = run.port ?? (await freePort());
   const args = [
     ...(run.remote ? [run.remote] : []),
-    '-sf', join(scenarioDir, run.scenario),
+    '-sf', isAbsolute(run.scenario) ? run.scenario : join(scenarioDir, run.scenario),
     '-t', run.transport === 'udp' ? 'u1' : 't1',
     '-i', '127.0.0.1', '-p', String(port),
     '-mi', '127.0.0.1', '-mp', String(await freePort()),
