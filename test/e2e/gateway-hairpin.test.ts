@@ -4,23 +4,7 @@ import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
-
-/** Power of one frequency in the samples, relative to the total (Goertzel). */
-function toneShare(samples: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  let total = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    total += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-  return total === 0 ? 0 : (2 * power) / (samples.length * total);
-}
+import { PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 
 async function until(what: string, ok: () => boolean, ms: number, t: TestGateway): Promise<void> {
   const deadline = Date.now() + ms;

@@ -6,23 +6,7 @@ import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { g711Encode } from '../../src/media/g711.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
-
-/** Power of one frequency in the samples, relative to the total (Goertzel). */
-function toneShare(samples: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  let total = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    total += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-  return total === 0 ? 0 : (2 * power) / (samples.length * total);
-}
+import { assertSipp, gatewayYaml, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 
 function soxInfo(flag: string, file: string): string {
   try {
