@@ -4,7 +4,7 @@
 import opusModule from '@discordjs/opus';
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { g711Encode } from '../src/media/g711.js';
+import { g711Encode } from '../src/hw/g711.js';
 
 const { OpusEncoder } = opusModule;
 

@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { AudioFrame } from '../src/media/frame.js';
-import { g711Decode, g711Encode } from '../src/media/g711.js';
+import { g711Decode, g711Encode } from '../src/hw/g711.js';
 import { MediaClock } from '../src/media/media-clock.js';
 import type { NegotiatedMedia, RtpMapEntry } from '../src/media/media-description.js';
 import { MediaSession } from '../src/media/media-session.js';

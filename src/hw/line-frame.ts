@@ -1,7 +1,7 @@
 // Line frames as 16-bit linear samples and back: what an analog channel and
-// the voice modem need. The companding itself is media/g711.ts (ITU-T G.711).
+// the voice modem need. The companding itself is g711.ts beside it (ITU-T G.711).
 import type { AudioFrame } from '../media/frame.js';
-import { g711Decode } from '../media/g711.js';
+import { g711Decode } from './g711.js';
 
 /** A frame's samples as 16-bit linear, or undefined when its length does not fit its encoding. */
 export function decodeG711(frame: AudioFrame): Int16Array | undefined {

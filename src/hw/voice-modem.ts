@@ -15,7 +15,7 @@ import {
   type AtLine, type CallerIdTag, type DleEvent, type FinalResult, type VoiceCompression,
 } from './at-response.js';
 import { Dsp } from './dsp.js';
-import { g711Encode } from '../media/g711.js';
+import { g711Encode } from './g711.js';
 import { decodeG711 } from './line-frame.js';
 
 export interface ModemLog {

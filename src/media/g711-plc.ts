@@ -4,7 +4,7 @@
 // 60 ms, and overlap-add into the first good frame after the erasure.
 // TypeScript rather than spandsp's plc_t: spandsp is reached only from the
 // card thread, and per-packet work stays in TypeScript (DESIGN.md).
-import { g711Decode, g711Encode, type G711Law } from './g711.js';
+import { g711Decode, g711Encode, type G711Law } from '../hw/g711.js';
 
 const PITCH_MIN = 40; // 5 ms at 8 kHz (Appendix I PITCH_MIN)
 const PITCH_MAX = 120; // 15 ms (PITCH_MAX)

@@ -3,7 +3,7 @@
 // law is a 256-entry table; Opus goes through libopus (@discordjs/opus).
 import opusModule from '@discordjs/opus';
 import type { AudioFrame, FrameEncoding } from './frame.js';
-import { g711Decode, g711Encode, g711Silence, g711Transcode, type G711Law } from './g711.js';
+import { g711Decode, g711Encode, g711Silence, g711Transcode, type G711Law } from '../hw/g711.js';
 import { G711Plc } from './g711-plc.js';
 import type { AudioCodecName } from './media-description.js';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
-import { g711Encode } from '../../src/media/g711.js';
+import { g711Encode } from '../../src/hw/g711.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
 import { assertSipp, gatewayYaml, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';

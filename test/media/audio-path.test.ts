@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import type { AudioFrame, FrameEncoding } from '../../src/media/frame.js';
-import { g711Decode, g711Encode } from '../../src/media/g711.js';
+import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import { MediaClock } from '../../src/media/media-clock.js';
 import type { MediaSession } from '../../src/media/media-session.js';
 import { l16Samples } from '../../src/media/transcoder.js';

@@ -7,7 +7,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { g711Decode, g711Encode } from '../../src/media/g711.js';
+import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import { MediaSession } from '../../src/media/media-session.js';
 import { formatSdesCrypto, generateSdesCrypto, parseSdesCrypto } from '../../src/media/sdes-crypto.js';
 import { peakFrequency, rms } from './audio-tools.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CallRecording } from '../../src/media/call-recording.js';
 import type { AudioFrame } from '../../src/media/frame.js';
-import { g711Encode } from '../../src/media/g711.js';
+import { g711Encode } from '../../src/hw/g711.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createSocket, type Socket } from 'node:dgram';
-import { g711Decode } from '../../src/media/g711.js';
+import { g711Decode } from '../../src/hw/g711.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipTrunkPeer } from '../../src/sim/sip-trunk-peer.js';
 import { freePort, startSipp } from '../sip/sipp-peer.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AudioFrame } from '../../src/media/frame.js';
-import { g711Decode } from '../../src/media/g711.js';
+import { g711Decode } from '../../src/hw/g711.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { AudioFrame } from '../../src/media/frame.js';
-import { g711Decode, g711Encode } from '../../src/media/g711.js';
+import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import { formatSdesCrypto, generateSdesCrypto } from '../../src/media/sdes-crypto.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { g711Decode, g711Encode, g711Transcode, type G711Law } from '../../src/media/g711.js';
+import { g711Decode, g711Encode, g711Transcode, type G711Law } from '../../src/hw/g711.js';
 
 const dec = (law: G711Law, c: number): number => g711Decode(law, Uint8Array.of(c), new Int16Array(1))[0]!;
 const enc = (law: G711Law, s: number): number => g711Encode(law, Int16Array.of(s), new Uint8Array(1))[0]!;
