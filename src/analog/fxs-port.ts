@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Channel, ChannelEvent } from '../hw/channel.js';
 import { encodeCallerId, type CallerId, type DspEvent } from '../hw/dsp.js';
-import type { DialState } from '../call/dial-plan.js';
+import type { DialState } from '../call/pstn-leg.js';
 import type { PartyNumber, PstnLine, PstnLineEvents } from '../call/pstn-leg.js';
 import { Cause, type Q850Cause } from '../call/q850.js';
 import { AnalogLeg, silentLog, type AnalogLog } from './analog-leg.js';

@@ -4,7 +4,7 @@
 // side and writes its CDR when it ends.
 import { join } from 'node:path';
 import type { Tone } from '../analog/tone-zones.js';
-import type { StatusRegistry } from '../ops/status-registry.js';
+import type { CallBoard } from './call-status.js';
 import { Call, type CallOptions } from './call.js';
 import type { CdrStore, Cdr } from './cdr-store.js';
 import type { ActiveCall, CallSource, DialPlan, RouteDecision, Target } from './dial-plan.js';
@@ -26,7 +26,7 @@ export interface CallRouterOptions {
   lines: ReadonlyMap<string, PstnLine>;
   sip: SipSide;
   cdr?: CdrStore;
-  registry?: StatusRegistry;
+  registry?: CallBoard;
   /** Ringing time before cause 19 / 480. */
   noAnswerMs: number;
   /** Ringback tone of a line's zone. */

@@ -4,7 +4,7 @@
 // the CDR when the call ends.
 import { EventEmitter } from 'node:events';
 import type { Tone } from '../analog/tone-zones.js';
-import type { CallState, CallStatus } from '../ops/status-model.js';
+import type { CallState, CallStatus } from './call-status.js';
 import type { Cdr, HungUpBy } from './cdr-store.js';
 import { causeToSipStatus, sipStatusToCause, BYE_CAUSE } from './cause-mapping.js';
 import { sipProvisionalToPstn, pstnToSipProvisional } from './progress-mapping.js';

@@ -6,6 +6,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { dialPattern, type DialPattern } from './dial-pattern.js';
 import { DEFAULT_EMERGENCY_NUMBERS, type GatewayConfig, type NumberRewrite, type RouteConfig } from './gateway-config.js';
 import { LineHunt } from './line-hunt.js';
+import type { DialState } from './pstn-leg.js';
 import { Cause, type Q850Cause } from './q850.js';
 
 /** Where a call was offered. */
@@ -53,16 +54,7 @@ export type RouteDecision =
     }
   | { action: 'reject'; route?: string; cause: Q850Cause; reason: string };
 
-/** What the digits dialled so far can become (overlap dialing). */
-export type DialState =
-  /** A route matches and no longer number could match any: dial now. */
-  | 'complete'
-  /** A route matches now, but more digits could match too: dial after the inter-digit timeout. */
-  | 'ambiguous'
-  /** Nothing matches yet; more digits could. */
-  | 'incomplete'
-  /** No number starting with these digits can be routed. */
-  | 'never';
+export type { DialState };
 
 interface CompiledRoute {
   name: string;

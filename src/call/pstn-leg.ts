@@ -92,3 +92,14 @@ export interface PstnLine extends EventEmitter<PstnLineEvents> {
   /** Creates an outgoing leg on a free channel, or returns null when none is free. */
   originate(calling: PartyNumber, called: PartyNumber, channel?: number): PstnLeg | null;
 }
+
+/** What the digits dialled so far can become (overlap dialing). */
+export type DialState =
+  /** A route matches and no longer number could match any: dial now. */
+  | 'complete'
+  /** A route matches now, but more digits could match too: dial after the inter-digit timeout. */
+  | 'ambiguous'
+  /** Nothing matches yet; more digits could. */
+  | 'incomplete'
+  /** No number starting with these digits can be routed. */
+  | 'never';

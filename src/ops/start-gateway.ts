@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { FxoPort } from '../analog/fxo-port.js';
 import { FxsPort } from '../analog/fxs-port.js';
-import { analogPortOptions, callerIdFor } from '../analog/port-config.js';
+import { analogPortOptions, callerIdFor } from './analog-port-config.js';
 import { toneZone } from '../analog/tone-zones.js';
 import { analogDspConfig } from '../analog/zone-dsp.js';
 import { CallRouter } from '../call/call-router.js';

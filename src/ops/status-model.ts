@@ -3,6 +3,10 @@
 // are computed from. The card, ISDN, analog, SIP and call layers fill it in
 // through status providers (status-registry.ts); ops never invents a value.
 
+import type { CallState, CallStatus } from '../call/call-status.js';
+
+export type { CallState, CallStatus };
+
 /** D-channel of a PRI or BRI span; 'none' for spans without one (CAS, analog). */
 export type DChannelState = 'up' | 'down' | 'none';
 
@@ -27,7 +31,6 @@ export interface SpanStatus {
 export type PortKind = 'pri' | 'bri' | 'fxo' | 'fxs' | 'modem';
 /** 'none' for digital channels, which have no hook. */
 export type HookState = 'on-hook' | 'off-hook' | 'ringing' | 'none';
-export type CallState = 'idle' | 'seized' | 'dialing' | 'proceeding' | 'alerting' | 'connected' | 'releasing' | 'blocked';
 
 /** One channel that carries calls: a B-channel of a span, an analog port, a modem. */
 export interface PortStatus {
@@ -62,28 +65,6 @@ export interface TrunkStatus {
   lastError: string | null;
   /** Successful registrations since start. */
   registrations: number;
-}
-
-/** A call through the gateway: a PSTN leg and a SIP leg joined by call/. */
-export interface CallStatus {
-  id: string;
-  direction: 'pstn-to-sip' | 'sip-to-pstn';
-  /** The port carrying the PSTN leg, or null before a channel is picked. */
-  port: string | null;
-  trunk: string | null;
-  calling: string;
-  called: string;
-  state: CallState;
-  /** Codec on the SIP side ('PCMU', 'PCMA', 'opus'), null before SDP is agreed. */
-  codec: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-  /** Seconds since the call started. */
-  durationS: number;
-  /** RTP interarrival jitter, ms (RFC 3550 §6.4.1). */
-  jitterMs: number | null;
-  /** RTP packets lost, percent of expected (RFC 3550 §6.4.1). */
-  lossPct: number | null;
 }
 
 export interface StatusTotals {

@@ -3,7 +3,7 @@
 // entity goes away) and publishes its events here; status, the control
 // socket and the metrics read only this registry.
 import { EventEmitter } from 'node:events';
-import type { Q850Cause } from '../call/q850.js';
+import type { CallEntry } from '../call/call-status.js';
 import type {
   CallStatus,
   EventInput,
@@ -31,11 +31,8 @@ export interface TrunkProvider {
   status(): TrunkStatus;
 }
 
-export interface CallProvider {
-  status(): CallStatus;
-  /** Releases both legs with the cause. */
-  hangup?(cause: Q850Cause): void | Promise<void>;
-}
+/** The call layer's entry for one call (call/call-status.ts). */
+export type CallProvider = CallEntry;
 
 /** A named set of providers of one kind. */
 export class ProviderSet<P> {

@@ -8,7 +8,7 @@ import type { PriCall } from '../isdn/pri-call.js';
 import type { SipCall } from '../sip/sip-call.js';
 import type { CentralOffice } from './central-office.js';
 import type { SimPbx } from './pbx.js';
-import { toneSamples } from './tone.js';
+import { sineSignal } from './sim-signals.js';
 import type { SipTrunkPeer } from './sip-trunk-peer.js';
 
 interface ScriptedCall {
@@ -30,7 +30,7 @@ export const DEMO_CALLS: readonly ScriptedCall[] = [
 ];
 
 /** What the office's caller says on an answered line: a 697 Hz tone at -20 dBm0. */
-const OFFICE_TALK = toneSamples([697], 1000, -20);
+const OFFICE_TALK = sineSignal(697, 1000, -20);
 
 /** Time between the starts of two calls. */
 const START_EVERY_MS = 4000;

@@ -9,7 +9,7 @@ import type { SimCard } from '../hw/sim-card.js';
 import type { PriCall } from '../isdn/pri-call.js';
 import { PriSpan, type PriSpanOptions } from '../isdn/pri-span.js';
 import { SimFramePipe } from '../isdn/channel-frame-pipe.js';
-import { dtmfSamples, toneSamples } from './tone.js';
+import { dtmfSignal, sineSignal } from './sim-signals.js';
 
 export interface SimPbxOptions {
   sim: SimCard;
@@ -31,7 +31,7 @@ export interface SimPbxEvents {
 }
 
 /** What the PBX's phones put on an answered call: a 440 Hz tone at -18 dBm0, repeating. */
-const TALK = toneSamples([440], 1000, -18);
+const TALK = sineSignal(440, 1000, -18);
 const SILENCE = new Int16Array(0);
 
 export class SimPbx extends EventEmitter<SimPbxEvents> {
@@ -94,7 +94,7 @@ export class SimPbx extends EventEmitter<SimPbxEvents> {
 
   /** Sends DTMF in-band on the call's B-channel. */
   sendDigits(call: PriCall, digits: string): void {
-    this.play(call, dtmfSamples(digits), { thenTalk: true });
+    this.play(call, dtmfSignal(digits, 100, 100), { thenTalk: true });
     this.emit('said', `PBX sends DTMF ${digits} on B-channel ${call.channel}`);
   }
 

@@ -10,7 +10,7 @@ import { ControlError } from '../ops/control-protocol.js';
 import type { Gateway } from '../ops/gateway.js';
 import type { SimPbx } from './pbx.js';
 import type { SipTrunkPeer } from './sip-trunk-peer.js';
-import { isDtmfDigits } from './tone.js';
+import { isDtmfDigits } from './sim-signals.js';
 import { decodeWav, WavError } from './wav-file.js';
 
 export interface SimWorld {

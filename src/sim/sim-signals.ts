@@ -45,6 +45,11 @@ export function callerIdSignal(standard: Exclude<CallerIdStandard, 'none'>, call
   }
 }
 
+/** True when every character is a DTMF digit (ITU-T Q.23: 0-9, *, #, A-D). */
+export function isDtmfDigits(digits: string): boolean {
+  return /^[0-9*#A-Da-d]+$/.test(digits);
+}
+
 export function dtmfSignal(digits: string, onMs = 80, offMs = 80): Int16Array {
   const dsp = new Dsp({ dtmfTxOnMs: onMs, dtmfTxOffMs: offMs });
   try {

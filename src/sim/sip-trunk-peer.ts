@@ -10,7 +10,7 @@ import type { AudioFrame } from '../media/frame.js';
 import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
 import type { SipCall } from '../sip/sip-call.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
-import { toneSamples } from './tone.js';
+import { sineSignal } from './sim-signals.js';
 
 export interface SipTrunkPeerOptions {
   /** Where the gateway listens for SIP (host and port), to place calls to its DIDs. */
@@ -43,7 +43,7 @@ export class SipTrunkPeer extends EventEmitter<SipTrunkPeerEvents> {
     private options: SipTrunkPeerOptions,
   ) {
     super();
-    this.#tone = toneSamples([options.toneHz ?? 1004], 1000, -16);
+    this.#tone = sineSignal(options.toneHz ?? 1004, 1000, -16);
     endpoint.on('incoming', (call) => this.#incoming(call));
   }
 

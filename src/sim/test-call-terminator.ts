@@ -8,7 +8,7 @@ import type { PartyNumber } from '../call/pstn-leg.js';
 import type { Card } from '../hw/card.js';
 import type { PriCall } from '../isdn/pri-call.js';
 import type { PriSpan } from '../isdn/pri-span.js';
-import { toneSamples } from './tone.js';
+import { sineSignal } from './sim-signals.js';
 
 export interface TestCallTerminatorOptions {
   card: Card;
@@ -29,7 +29,7 @@ export interface TestCallTerminatorEvents {
 }
 
 const FRAME = 160;
-const TEST_TONE = toneSamples([1004], 1000, -16);
+const TEST_TONE = sineSignal(1004, 1000, -16);
 
 export class TestCallTerminator extends EventEmitter<TestCallTerminatorEvents> {
   readonly #players = new Map<PriCall, NodeJS.Timeout>();

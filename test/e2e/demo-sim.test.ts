@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlClient } from '../../src/ops/control-client.js';
 import type { GatewayEvent } from '../../src/ops/status-model.js';
-import { toneSamples } from '../../src/sim/tone.js';
+import { sineSignal } from '../../src/sim/sim-signals.js';
 import { encodeWav } from '../../src/sim/wav-file.js';
 import { DemoProcess } from './demo-process.js';
 
@@ -73,7 +73,7 @@ describe('sipline sim against a running demo @slow', () => {
 
   it('play: a WAV file goes into the line and the gateway measures its level', async () => {
     const file = join(demo.dir, 'loud.wav');
-    writeFileSync(file, encodeWav(toneSamples([1000], 4000, -6)));
+    writeFileSync(file, encodeWav(sineSignal(1000, 4000, -6)));
     const r = demo.cli(['sim', 'play', port, file]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /playing .*loud\.wav \(4\.0 s\)/);

@@ -1,10 +1,10 @@
 // From an analog port of gateway.yaml to the options of its FXO or FXS port.
 import type { Channel } from '../hw/channel.js';
+import type { AnalogLog } from '../analog/analog-leg.js';
+import type { DisconnectSupervision, FxoPortOptions } from '../analog/fxo-port.js';
+import type { FxsPortOptions } from '../analog/fxs-port.js';
+import { toneZone, type CallerIdStandard, type ToneZone } from '../analog/tone-zones.js';
 import type { PortConfig } from '../call/gateway-config.js';
-import type { AnalogLog } from './analog-leg.js';
-import type { DisconnectSupervision, FxoPortOptions } from './fxo-port.js';
-import type { FxsPortOptions } from './fxs-port.js';
-import { toneZone, type CallerIdStandard, type ToneZone } from './tone-zones.js';
 
 /**
  * The caller ID standard a configured family means in a zone: 'v23' keeps the

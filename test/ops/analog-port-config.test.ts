@@ -2,12 +2,12 @@
 // caller ID variant, the disconnect signs, the answer ring, the destination.
 import assert from 'node:assert/strict';
 import { FxoPort, type FxoLeg } from '../../src/analog/fxo-port.js';
-import { analogPortOptions, callerIdFor, SILENCE_DISCONNECT_MS } from '../../src/analog/port-config.js';
+import { analogPortOptions, callerIdFor, SILENCE_DISCONNECT_MS } from '../../src/ops/analog-port-config.js';
 import { toneZone } from '../../src/analog/tone-zones.js';
 import { Cause } from '../../src/call/q850.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { zoneTone } from '../../src/sim/sim-signals.js';
-import { memoryLog, onePortCard, sleep, until } from './analog-helpers.js';
+import { memoryLog, onePortCard, sleep, until } from '../analog/analog-helpers.js';
 
 describe('analog port configuration', () => {
   it('keeps the zone\'s own V.23 variant and falls back to ETSI before the ring', () => {
