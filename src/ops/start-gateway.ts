@@ -352,6 +352,14 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         for (const [name, text] of before) if (!after.has(name) || JSON.stringify(after.get(name)) !== text) endpoint.removeTrunk(name);
         const nextCodecs = codecs(next.media?.codecs);
         for (const [name, t] of after) if (before.get(name) !== JSON.stringify(t)) await endpoint.addTrunk(trunkOptions(t, nextCodecs));
+        endpoint.policy.setUsers(digestUsers(next), next.security?.realm, next.security?.algorithm);
+        // The listening transport and the RTP port pool are made once.
+        for (const [key, a, b] of [
+          ['sip', current.sip, next.sip],
+          ['media.rtpPorts', current.media?.rtpPorts, next.media?.rtpPorts],
+        ] as const) {
+          if (JSON.stringify(a) !== JSON.stringify(b)) log(`${key} changed; it takes effect at the next restart`);
+        }
         plan = new DialPlan(next);
         router.setPlan(plan);
         current = next;

@@ -30,8 +30,14 @@ export class InboundPolicy {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly allow: Set<string>;
 
-  constructor(private readonly options: InboundPolicyOptions = {}) {
+  constructor(private options: InboundPolicyOptions = {}) {
     this.allow = new Set(options.allowAddresses ?? []);
+  }
+
+  /** New digest users, realm and algorithm (a config reload); nonces already handed out stay valid. */
+  setUsers(users: InboundPolicyOptions['users'], realm?: string, algorithm?: DigestAlgorithm): void {
+    const { users: _u, realm: _r, algorithm: _a, ...rest } = this.options;
+    this.options = { ...rest, ...(users ? { users } : {}), ...(realm ? { realm } : {}), ...(algorithm ? { algorithm } : {}) };
   }
 
   /** Adds a trunk's address to the allow list (IP authentication). */

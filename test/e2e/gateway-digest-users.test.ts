@@ -9,7 +9,7 @@ import type { SipRelease } from '../../src/call/sip-leg.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, gatewayYaml, parseConfig, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 const ha1 = (algorithm: 'md5' | 'sha256', text: string): string => createHash(algorithm).update(text).digest('hex');
 
@@ -62,6 +62,16 @@ describe('gateway.yaml security.users: inbound digest callers (RFC 3261 §22.1, 
       const logged = t.logs.slice(before).join('\n');
       assert.match(logged, /sip: inbound-refused/);
       assert.equal(t.registry.snapshot().calls.length, 0);
+    });
+
+    it('a reload (SIGHUP) replaces the users: the new one gets through, the removed one gets 403', async () => {
+      await t.gw.reload(parseConfig(yaml('security:\n  realm: gw.test\n  users:\n    - { username: dave, password: "dave-secret" }\n')));
+      const dave = await startSipp({ scenario: 'gw-uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'dave', '-ap', 'dave-secret'] });
+      const ring = await answerRing(t, '4321');
+      await t.pbx.waitFor(['disconnect', 'hangup'], { id: ring.id! });
+      assertSipp(await dave.done, "dave's call");
+      const alice = await startSipp({ scenario: 'gw-uac-digest-refused.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'alice', '-ap', 'alice-secret'] });
+      assertSipp(await alice.done, 'alice, removed, gets 403');
     });
   });
 
