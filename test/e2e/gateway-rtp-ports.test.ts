@@ -43,7 +43,10 @@ describe('gateway.yaml media.rtpPorts: RTP ports from the configured range, refu
     trunkPort = await freePort();
     rtp = await freePair();
     // One RTP/RTCP pair: one call at a time.
-    t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], extra: '' }).replace('media:\n  codecs: [pcmu]', `media:\n  codecs: [pcmu]\n  rtpPorts: { min: ${rtp}, max: ${rtp + 1} }`));
+    const routes = `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [carrier] } }
+  - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }
+  - { name: closed, from: sip, match: { called: "_9XXX" }, to: { reject: 17 } }`;
+    t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], routes }).replace('media:\n  codecs: [pcmu]', `media:\n  codecs: [pcmu]\n  rtpPorts: { min: ${rtp}, max: ${rtp + 1} }`));
   });
   after(async () => {
     await t?.close();
@@ -73,7 +76,13 @@ describe('gateway.yaml media.rtpPorts: RTP ports from the configured range, refu
     assertSipp(await uas.done, 'the first call ends with BYE cause 16');
   });
 
-  it('once the first call is gone its port is free again: a SIP -> PSTN call answers with it', async () => {
+  it('an INVITE the dial plan refuses (486) gives back the port it was holding at once', async () => {
+    await sleep(200);
+    const busy = await startSipp({ scenario: 'gw-uac-busy.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '9000', keys: { calling: '3125550199' } });
+    assertSipp(await busy.done, '486 with cause 17, not 503');
+  });
+
+  it('once the earlier calls are gone the port is free again: a SIP -> PSTN call answers with it', async () => {
     await sleep(200);
     const trace = join(dir, 'uac.log');
     const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', keys: { calling: '3125550199' }, extra: ['-trace_msg', '-message_file', trace] });
