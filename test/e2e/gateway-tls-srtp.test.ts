@@ -37,10 +37,10 @@ describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @
   let bs: Baresip | undefined;
 
   /** The fixture's gateway with sip.transport tls and its one trunk on TLS towards `port` with `srtp`. */
-  const yaml = (port: number, srtp: string): string =>
+  const yaml = (port: number, srtp: string, trust = `ca: "${pem.cert}"`): string =>
     gatewayYaml({ trunkPorts: [port] })
       .replace('codecs: [pcmu, telephone-event] }', `codecs: [pcmu, telephone-event], transport: tls, srtp: ${srtp} }`)
-      .replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", transport: tls, tls: { certificate: "${pem.cert}", key: "${pem.key}", ca: "${pem.cert}" } }`);
+      .replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", transport: tls, tls: { certificate: "${pem.cert}", key: "${pem.key}", ${trust} } }`);
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-tls-e2e-'));
@@ -100,6 +100,25 @@ describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @
     const played = bs.recording();
     const last = played.subarray(Math.max(0, played.length - 12000), played.length - 4000);
     assert.ok(toneShare(last, 600) > 0.3, `baresip hears the PBX's 600 Hz (share ${toneShare(last, 600).toFixed(2)} of ${played.length} samples)`);
+  });
+
+  it("without the CA baresip's self-signed certificate is refused; verify: false takes it", async () => {
+    const port = await freePort();
+    bs = await baresip({ port, mediaenc: 'srtp-mand' });
+    t = await startTestGateway(yaml(port + 1, 'mandatory', 'verify: true'));
+    t.pbx.command(`call v1 any 5551234 ${PBX_CALLER}`);
+    await t.pbx.waitFor('proceeding', { id: 'v1' });
+    await sleep(1500);
+    assert.ok(t.logs.includes('sip: connection-error'), `the TLS handshake failed:\n${t.logs.join('\n')}`);
+    assert.doesNotMatch(bs.output(), /^INVITE /m, 'baresip got no INVITE');
+    t.pbx.command('hangup v1 16');
+    await t.close();
+
+    t = await startTestGateway(yaml(port + 1, 'mandatory', 'verify: false'));
+    t.pbx.command(`call v2 any 5551234 ${PBX_CALLER}`);
+    await t.pbx.waitFor('answer', { id: 'v2' }, 8000);
+    t.pbx.command('hangup v2 16');
+    await bs.waitFor(/terminated|session closed/);
   });
 
   it('an offer without keys from the SRTP-mandatory trunk gets 488 and rings no line', async () => {
