@@ -8,7 +8,7 @@ export type CallState = 'idle' | 'seized' | 'dialing' | 'proceeding' | 'alerting
 /** A call through the gateway: a PSTN leg and a SIP leg joined by call/. */
 export interface CallStatus {
   id: string;
-  direction: 'pstn-to-sip' | 'sip-to-pstn';
+  direction: 'pstn-to-sip' | 'sip-to-pstn' | 'pstn-to-pstn';
   /** The port carrying the PSTN leg, or null before a channel is picked. */
   port: string | null;
   trunk: string | null;

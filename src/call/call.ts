@@ -359,6 +359,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (sipCause !== undefined) cdr.sipCause = sipCause;
     if (this.caller) {
       // Hairpin: no SIP side; the row names the PSTN destination (line, channel) and who hung up.
+      cdr.direction = 'pstn-to-pstn';
       if (by === 'sip') cdr.hungUpBy = 'pstn';
       delete cdr.trunk;
       delete cdr.sipStatus;
@@ -380,7 +381,7 @@ export class Call extends EventEmitter<CallEvents> {
     const now = this.now();
     return {
       id: this.id,
-      direction: this.direction,
+      direction: this.caller ? 'pstn-to-pstn' : this.direction,
       port: this.pstn ? `${this.pstn.address.line}:${this.pstn.address.channel}` : null,
       trunk: this.caller ? null : (this.sip?.trunk ?? null),
       calling: this.options.calling,

@@ -9,7 +9,8 @@ export type HungUpBy = 'pstn' | 'sip' | 'gateway';
 export interface Cdr {
   /** The gateway's call id (the bridge's). */
   callId: string;
-  direction: 'pstn-to-sip' | 'sip-to-pstn';
+  /** pstn-to-pstn: a hairpin, a line calling out on another line (trunk failover). */
+  direction: 'pstn-to-sip' | 'sip-to-pstn' | 'pstn-to-pstn';
   start: number;
   answer?: number;
   end: number;
@@ -40,7 +41,7 @@ export interface Cdr {
 
 const COLUMNS = [
   ['call_id', 'callId', 'TEXT NOT NULL UNIQUE'],
-  ['direction', 'direction', "TEXT NOT NULL CHECK (direction IN ('pstn-to-sip', 'sip-to-pstn'))"],
+  ['direction', 'direction', "TEXT NOT NULL CHECK (direction IN ('pstn-to-sip', 'sip-to-pstn', 'pstn-to-pstn'))"],
   ['start_ms', 'start', 'INTEGER NOT NULL'],
   ['answer_ms', 'answer', 'INTEGER'],
   ['end_ms', 'end', 'INTEGER NOT NULL'],
@@ -65,6 +66,14 @@ const COLUMNS = [
 type Row = Record<string, string | number | null>;
 
 /**
+ * PRAGMA user_version of the schema this code writes. 0: the first schema
+ * (directions pstn-to-sip and sip-to-pstn only); 2: pstn-to-pstn allowed.
+ */
+const SCHEMA_VERSION = 2;
+
+const createTable = (name: string): string => `CREATE TABLE ${name} (id INTEGER PRIMARY KEY, ${COLUMNS.map(([c, , t]) => `${c} ${t}`).join(', ')})`;
+
+/**
  * The CDR database. Durability: WAL journal, every record its own
  * transaction, synchronous=NORMAL. When write() returns, the row is in the
  * WAL file (in the kernel's page cache at least), so it survives the process
@@ -84,16 +93,42 @@ export class CdrStore {
     opts: { readonly?: boolean; synchronous?: 'NORMAL' | 'FULL' } = {},
   ) {
     this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    this.db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
-      this.db.exec(`CREATE TABLE IF NOT EXISTS cdr (id INTEGER PRIMARY KEY, ${COLUMNS.map(([c, , t]) => `${c} ${t}`).join(', ')})`);
-      this.db.exec('CREATE INDEX IF NOT EXISTS cdr_start ON cdr (start_ms)');
+      this.migrate();
     }
-    this.db.pragma('busy_timeout = 5000');
     this.insert = opts.readonly
       ? this.db.prepare('SELECT 1')
       : this.db.prepare(`INSERT INTO cdr (${COLUMNS.map(([c]) => c).join(', ')}) VALUES (${COLUMNS.map(([c]) => '@' + c).join(', ')})`);
+  }
+
+  /**
+   * Brings an older database to SCHEMA_VERSION, keeping every row and its id.
+   * SQLite cannot change a CHECK constraint in place, so the rows are copied
+   * into a table of the new schema that then takes the old one's name, all
+   * in one write transaction (a second gateway opening the file waits).
+   */
+  private migrate(): void {
+    this.db
+      .transaction(() => {
+        if ((this.db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) return;
+        const old = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'cdr'").get() as { sql: string } | undefined;
+        if (!old) this.db.exec(createTable('cdr'));
+        else if (!old.sql.includes("'pstn-to-pstn'")) {
+          // Columns the old table lacks stay NULL (or their default) in the copies.
+          const have = new Set((this.db.prepare('PRAGMA table_info(cdr)').all() as { name: string }[]).map((c) => c.name));
+          const cols = ['id', ...COLUMNS.map(([c]) => c).filter((c) => have.has(c))].join(', ');
+          this.db.exec(createTable('cdr_migrating'));
+          this.db.exec(`INSERT INTO cdr_migrating (${cols}) SELECT ${cols} FROM cdr`);
+          this.db.exec('DROP TABLE cdr');
+          this.db.exec('ALTER TABLE cdr_migrating RENAME TO cdr');
+        }
+        this.db.exec('CREATE INDEX IF NOT EXISTS cdr_start ON cdr (start_ms)');
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })
+      .immediate();
   }
 
   /** Writes the record of a finished call; durable when it returns. */

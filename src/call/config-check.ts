@@ -237,6 +237,8 @@ function schemaError(e: ErrorObject, report: Report): void {
       return report(path, `must list at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`);
     case 'uniqueItems':
       return report(path, `items ${String(p.j)} and ${String(p.i)} are the same; list each once`);
+    case 'pattern':
+      return report(path, /ha1Sha256$/.test(e.instancePath) ? 'must be 64 hex digits (a SHA-256 HA1)' : /ha1$/.test(e.instancePath) ? 'must be 32 hex digits (an MD5 HA1)' : `does not match ${String(p.pattern)}`);
     case 'anyOf':
       return report(path, `expected a pattern or a list of patterns, got ${describe(e.data)}${quoteHint(e.data, 'string')}`);
     default:
@@ -325,6 +327,17 @@ function semanticChecks(
     });
   });
 
+  const sip = obj(root.sip);
+  const sipTransport = str(sip?.transport) ?? 'udp';
+  const tls = obj(sip?.tls);
+  if (sipTransport === 'tls') {
+    for (const k of ['certificate', 'key'] as const) {
+      if (tls?.[k] === undefined) report(tls ? ['sip', 'tls'] : ['sip'], `sip.transport tls needs sip.tls.${k} (a PEM file) to accept TLS connections`);
+    }
+  } else if (tls) {
+    report(['sip', 'tls'], `sip.tls is only used with sip.transport: tls (it is ${sipTransport})`, true);
+  }
+
   const trunks = new Set<string>();
   const trunkName = unique('trunk name');
   arr(root.sipTrunks).forEach((t, ti) => {
@@ -346,6 +359,15 @@ function semanticChecks(
         report(['sipTrunks', ti, 'allowedAddresses', ai], `'${a}' is not an IP address or CIDR prefix (like 203.0.113.0/24)`);
       }
     });
+    // The user agent listens on one transport (sip.transport); a trunk's transport must be that one.
+    const tr = str(trunk.transport);
+    if (tr !== undefined && tr !== sipTransport) {
+      report(['sipTrunks', ti, 'transport'], `the gateway's SIP transport is ${sipTransport} (sip.transport); a ${tr} trunk needs sip.transport: ${tr}`);
+    }
+    // RFC 4568 §8.3: SDES keys travel in clear SDP unless the signalling is TLS.
+    if ((trunk.srtp === 'optional' || trunk.srtp === 'mandatory') && sipTransport !== 'tls') {
+      report(['sipTrunks', ti, 'srtp'], `srtp ${String(trunk.srtp)} needs SIP over TLS (sip.transport: tls): SDES keys would travel in clear SDP (RFC 4568 §8.3)`);
+    }
     const proxy = str(trunk.outboundProxy);
     if (proxy !== undefined && proxy.length > 0 && !/^sips?:[^\s@]+$/i.test(proxy) && !isHost(proxy.replace(/:\d+$/, ''))) {
       report(['sipTrunks', ti, 'outboundProxy'], `'${proxy}' is not a SIP URI (sip:host:port) or host`);
@@ -410,6 +432,20 @@ function semanticChecks(
       if (typeof t === 'string' && !trunks.has(t)) report(['emergency', 'trunks', ti], `no SIP trunk is named '${t}'${hintFrom(t, trunks)}`);
     });
   }
+
+  const security = obj(root.security);
+  const algorithm = str(security?.algorithm) ?? 'MD5';
+  const userName = unique('digest user');
+  arr(security?.users).forEach((u, ui) => {
+    const user = obj(u);
+    if (!user) return;
+    userName(user.username, ['security', 'users', ui, 'username']);
+    // HA1 is per algorithm (RFC 7616 §3.4.2): the challenge's algorithm needs its own, or the password.
+    const secret = algorithm === 'SHA-256' ? 'ha1Sha256' : 'ha1';
+    if (user.password === undefined && user[secret] === undefined) {
+      report(['security', 'users', ui], `user ${JSON.stringify(user.username)} needs 'password' or '${secret}' (challenges use ${algorithm})`);
+    }
+  });
 
   const rtp = obj(obj(root.media)?.rtpPorts);
   if (rtp && typeof rtp.min === 'number' && typeof rtp.max === 'number') {

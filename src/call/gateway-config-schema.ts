@@ -134,6 +134,7 @@ export const gatewayConfigSchema = {
           codecs,
           trusted: { type: 'boolean' },
           calledNumber: { enum: ['request-uri', 'to'] },
+          srtp: { enum: ['off', 'optional', 'mandatory'] },
         },
       },
     },
@@ -232,6 +233,22 @@ export const gatewayConfigSchema = {
           },
         },
         reject: { enum: [403, 'silent'] },
+        realm: name,
+        algorithm: { enum: ['MD5', 'SHA-256'] },
+        users: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['username'],
+            properties: {
+              username: name,
+              password: { type: 'string', minLength: 1 },
+              ha1: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
+              ha1Sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+            },
+          },
+        },
       },
     },
     cdr: {
@@ -254,8 +271,13 @@ export const gatewayConfigSchema = {
       additionalProperties: false,
       properties: {
         listen: { anyOf: [{ type: 'string', minLength: 1 }, port] },
-        transport: { enum: ['udp', 'tcp'] },
+        transport: { enum: ['udp', 'tcp', 'tls'] },
         advertisedHost: name,
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { certificate: name, key: name, ca: name, verify: { type: 'boolean' } },
+        },
       },
     },
     calls: {

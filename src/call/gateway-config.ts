@@ -68,6 +68,8 @@ export interface SipTrunkConfig {
   trusted?: boolean;
   /** Where an inbound INVITE's called number is read. */
   calledNumber?: 'request-uri' | 'to';
+  /** SRTP with SDES keys (RFC 4568) on the trunk's calls; needs sip.transport tls. Mandatory by default on TLS, off otherwise. */
+  srtp?: 'off' | 'optional' | 'mandatory';
 }
 
 export interface NumberRewrite {
@@ -125,6 +127,21 @@ export interface SecurityConfig {
   rateLimit?: { callsPerSecond: number; burst?: number };
   /** How a refused SIP request is answered: 403 Forbidden, or not at all. */
   reject?: 403 | 'silent';
+  /** Realm of our digest challenges (RFC 3261 §22.1); "sipline" by default. HA1 values are computed with it. */
+  realm?: string;
+  /** Algorithm of our challenges (RFC 7616 §3.3); MD5 by default. */
+  algorithm?: 'MD5' | 'SHA-256';
+  /** Callers admitted from any address with digest credentials: a password, or HA1 = H(username:realm:password). */
+  users?: DigestUserConfig[];
+}
+
+export interface DigestUserConfig {
+  username: string;
+  password?: string;
+  /** MD5 HA1, hex. */
+  ha1?: string;
+  /** SHA-256 HA1, hex (RFC 7616). */
+  ha1Sha256?: string;
 }
 
 export interface GatewayConfig {
@@ -140,7 +157,13 @@ export interface GatewayConfig {
   cdr?: { database: string };
   recording?: { enabled?: boolean; directory?: string; format?: 'wav' | 'pcap' };
   /** Where the gateway's SIP user agent listens: "host:port" or a port (on 127.0.0.1). */
-  sip?: { listen?: string | number; transport?: 'udp' | 'tcp'; advertisedHost?: string };
+  sip?: {
+    listen?: string | number;
+    transport?: 'udp' | 'tcp' | 'tls';
+    advertisedHost?: string;
+    /** PEM files (relative to the config's directory) for sip.transport tls; verify (true by default) checks the peers' certificates against ca. */
+    tls?: { certificate?: string; key?: string; ca?: string; verify?: boolean };
+  };
   /** Seconds a call may ring before it is released with cause 19 (480 towards SIP); 60 by default. */
   calls?: { noAnswerTimeout?: number };
   /** The daemon's sections (src/ops/daemon-config.ts reads them). */

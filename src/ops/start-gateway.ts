@@ -3,7 +3,7 @@
 // dial plan, the router and the CDR store, all registered with the operator
 // side. `sipline start` runs it inside the daemon; tests and `sipline demo`
 // call startGateway() directly and drive the emulated cards' far ends.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { FxoPort } from '../analog/fxo-port.js';
 import { FxsPort } from '../analog/fxs-port.js';
@@ -24,7 +24,10 @@ import type { SimCard } from '../hw/sim-card.js';
 import type { Span } from '../hw/span.js';
 import { ChannelFramePipe } from '../isdn/channel-frame-pipe.js';
 import { PriSpan } from '../isdn/pri-span.js';
+import { PortRangeExhaustedError, RtpPortPool } from '../media/rtp-port-pool.js';
 import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
+import type { SipMediaFactory } from '../sip/sip-media.js';
+import type { InboundPolicyOptions } from '../sip/inbound-policy.js';
 import type { AudioCodecName } from '../sip/sdp-negotiation.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
@@ -84,7 +87,45 @@ function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | unde
   if (t.keepalive) o.keepalive = { intervalMs: t.keepalive.interval * 1000, downAfter: t.keepalive.failures ?? 3 };
   const c = codecs(t.codecs) ?? fallbackCodecs;
   if (c) o.codecs = c;
+  // RFC 4568: gateway.yaml says mandatory where the SIP layer says required.
+  if (t.srtp) o.srtp = t.srtp === 'mandatory' ? 'required' : t.srtp;
   return o;
+}
+
+/** Reads a PEM file of sip.tls (relative to the config's directory); the error names the key and the file. */
+function pemFile(baseDir: string, key: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  const path = isAbsolute(file) ? file : resolve(baseDir, file);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`sip.tls.${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The digest users of security.users for the inbound policy (RFC 3261 §22.1, RFC 7616). */
+function digestUsers(config: GatewayConfig): InboundPolicyOptions['users'] {
+  return (config.security?.users ?? []).map((u) => ({
+    username: u.username,
+    ...(u.password !== undefined ? { password: u.password } : {}),
+    ha1: { ...(u.ha1 ? { MD5: u.ha1 } : {}), ...(u.ha1Sha256 ? { 'SHA-256': u.ha1Sha256 } : {}) },
+  }));
+}
+
+/** RTP sessions from the media.rtpPorts pool; an exhausted range is logged and the call refused (cause 47). */
+function mediaFactory(config: GatewayConfig, host: string, log: (msg: string, detail?: Record<string, unknown>) => void): SipMediaFactory {
+  const address = host === '0.0.0.0' ? '0.0.0.0' : host;
+  const range = config.media?.rtpPorts;
+  const ports = new RtpPortPool(address, range);
+  const open = rtpMediaFactory({ lineEncoding: 'L16', address, ports }, config.sip?.advertisedHost);
+  return async () => {
+    try {
+      return await open();
+    } catch (err) {
+      if (err instanceof PortRangeExhaustedError) log(`media: RTP port range ${range ? `${range.min}-${range.max}` : '(ephemeral)'} exhausted; call refused`, { error: err.message });
+      throw err;
+    }
+  };
 }
 
 /** Alarms and line error counters of a card span, as the status shows them (RED, YELLOW, ...). */
@@ -213,14 +254,33 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
 
     const listen = config.sip?.listen !== undefined ? parseListenAddress(String(config.sip.listen), 'sip.listen') : { host: '127.0.0.1', port: 0 };
     const mediaCodecs = codecs(config.media?.codecs);
+    const tls = config.sip?.tls;
     sip = await SipEndpoint.start({
-      transport: { protocol: config.sip?.transport ?? 'udp', address: listen.host, port: listen.port, ...(config.sip?.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}) },
+      transport: {
+        protocol: config.sip?.transport ?? 'udp',
+        address: listen.host,
+        port: listen.port,
+        ...(config.sip?.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}),
+        ...(config.sip?.transport === 'tls'
+          ? {
+              tls: {
+                cert: pemFile(baseDir, 'certificate', tls?.certificate),
+                key: pemFile(baseDir, 'key', tls?.key),
+                ca: pemFile(baseDir, 'ca', tls?.ca),
+                rejectUnauthorized: tls?.verify ?? true,
+              },
+            }
+          : {}),
+      },
       trunks: (config.sipTrunks ?? []).map((t) => trunkOptions(t, mediaCodecs)),
       inbound: {
         unknownSource: config.security?.reject === 'silent' ? 'silence' : 'reject',
         ...(config.security?.rateLimit ? { ratePerSecond: config.security.rateLimit.callsPerSecond, ...(config.security.rateLimit.burst ? { burst: config.security.rateLimit.burst } : {}) } : {}),
+        users: digestUsers(config),
+        ...(config.security?.realm ? { realm: config.security.realm } : {}),
+        ...(config.security?.algorithm ? { algorithm: config.security.algorithm } : {}),
       },
-      media: rtpMediaFactory({ lineEncoding: 'L16', address: listen.host === '0.0.0.0' ? '0.0.0.0' : listen.host }, config.sip?.advertisedHost),
+      media: mediaFactory(config, listen.host, log),
       ...(mediaCodecs ? { codecs: mediaCodecs } : {}),
       ...(config.media?.ptime ? { ptime: config.media.ptime } : {}),
       log: (event, detail) => log(`sip: ${event}`, detail),
@@ -292,6 +352,14 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         for (const [name, text] of before) if (!after.has(name) || JSON.stringify(after.get(name)) !== text) endpoint.removeTrunk(name);
         const nextCodecs = codecs(next.media?.codecs);
         for (const [name, t] of after) if (before.get(name) !== JSON.stringify(t)) await endpoint.addTrunk(trunkOptions(t, nextCodecs));
+        endpoint.policy.setUsers(digestUsers(next), next.security?.realm, next.security?.algorithm);
+        // The listening transport and the RTP port pool are made once.
+        for (const [key, a, b] of [
+          ['sip', current.sip, next.sip],
+          ['media.rtpPorts', current.media?.rtpPorts, next.media?.rtpPorts],
+        ] as const) {
+          if (JSON.stringify(a) !== JSON.stringify(b)) log(`${key} changed; it takes effect at the next restart`);
+        }
         plan = new DialPlan(next);
         router.setPlan(plan);
         current = next;

@@ -133,6 +133,8 @@ export interface DigestInput {
   username: string;
   realm: string;
   password: string;
+  /** H(username:realm:password) stored instead of the password (RFC 7616 §3.4.2); used when given. */
+  ha1?: string;
   method: string;
   uri: string;
   nonce: string;
@@ -143,7 +145,7 @@ export interface DigestInput {
 
 /** The request-digest (RFC 2617 §3.2.2.1, RFC 7616 §3.4.1). */
 export function digestResponse(d: DigestInput): string {
-  let ha1 = hash(d.algorithm, `${d.username}:${d.realm}:${d.password}`);
+  let ha1 = d.ha1?.toLowerCase() ?? hash(d.algorithm, `${d.username}:${d.realm}:${d.password}`);
   // RFC 7616 §3.4.2: for -sess, A1 = H(user:realm:pass):nonce:cnonce
   if (d.algorithm.endsWith('-sess')) ha1 = hash(d.algorithm, `${ha1}:${d.nonce}:${d.cnonce ?? ''}`);
   // RFC 2617 §3.2.2.3: A2 = Method ":" digest-uri-value (qop auth)
@@ -187,8 +189,8 @@ export function formatChallenge(c: DigestChallenge): string {
 }
 
 /** Checks credentials against a password in constant time (RFC 2617 §3.2.2). */
-export function verifyDigest(c: DigestCredentials, password: string, method: string): boolean {
-  const expected = digestResponse({ ...c, password, method });
+export function verifyDigest(c: DigestCredentials, secret: string | { ha1: string }, method: string): boolean {
+  const expected = digestResponse({ ...c, ...(typeof secret === 'string' ? { password: secret } : { password: '', ha1: secret.ha1 }), method });
   const a = Buffer.from(expected, 'utf8');
   const b = Buffer.from(c.response.toLowerCase(), 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);

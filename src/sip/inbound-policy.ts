@@ -9,8 +9,8 @@ import { headerValue, type RawSipMessage } from './sip-message.js';
 export interface InboundPolicyOptions {
   /** Source addresses whose INVITEs are accepted without credentials (IP-authenticated trunks). */
   allowAddresses?: string[];
-  /** Users who may call in with digest credentials. */
-  users?: { username: string; password: string }[];
+  /** Users who may call in with digest credentials: a password, or HA1 per algorithm (RFC 7616 §3.4.2) computed with our realm. */
+  users?: { username: string; password?: string; ha1?: { MD5?: string; 'SHA-256'?: string } }[];
   realm?: string;
   /** Digest algorithm of our challenges (RFC 7616 §3.3); MD5 by default for old peers. */
   algorithm?: DigestAlgorithm;
@@ -30,8 +30,14 @@ export class InboundPolicy {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly allow: Set<string>;
 
-  constructor(private readonly options: InboundPolicyOptions = {}) {
+  constructor(private options: InboundPolicyOptions = {}) {
     this.allow = new Set(options.allowAddresses ?? []);
+  }
+
+  /** New digest users, realm and algorithm (a config reload); nonces already handed out stay valid. */
+  setUsers(users: InboundPolicyOptions['users'], realm?: string, algorithm?: DigestAlgorithm): void {
+    const { users: _u, realm: _r, algorithm: _a, ...rest } = this.options;
+    this.options = { ...rest, ...(users ? { users } : {}), ...(realm ? { realm } : {}), ...(algorithm ? { algorithm } : {}) };
   }
 
   /** Adds a trunk's address to the allow list (IP authentication). */
@@ -103,7 +109,10 @@ export class InboundPolicy {
       const challenge = formatChallenge({ realm, nonce: this.nonce(), algorithm: this.options.algorithm ?? 'MD5', qop: ['auth'], stale: true });
       return { accept: false, status: 401, reason: 'Unauthorized', headers: [`WWW-Authenticate: ${challenge}`] };
     }
-    if (!verifyDigest(c, user.password, request.method)) return refuse(`wrong password for ${JSON.stringify(c.username)}`);
+    const ha1 = user.ha1?.[c.algorithm.startsWith('SHA-256') ? 'SHA-256' : 'MD5'];
+    const secret = user.password ?? (ha1 !== undefined ? { ha1 } : undefined);
+    if (secret === undefined) return refuse(`no ${c.algorithm} secret for ${JSON.stringify(c.username)}`);
+    if (!verifyDigest(c, secret, request.method)) return refuse(`wrong password for ${JSON.stringify(c.username)}`);
     return { accept: true };
   }
 }

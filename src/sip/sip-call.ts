@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { Invitation, Inviter, SessionState, type Session } from 'sip.js';
 import type { IncomingResponse } from 'sip.js/lib/core/messages/incoming-response.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
-import type { Q850Cause } from '../call/q850.js';
+import { Cause, type Q850Cause } from '../call/q850.js';
+import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import type { SipLeg, SipLegEvents, SipRelease } from '../call/sip-leg.js';
 import type { AudioFrame, AudioPath } from '../media/frame.js';
 import { NodeSessionDescriptionHandler } from './session-description-handler.js';
@@ -131,7 +132,8 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
           onRedirect: (r: IncomingResponse) => this.rejected(r),
         },
       })
-      .catch((err: Error) => this.finish({ by: 'local', reason: `INVITE failed: ${err.message}` }));
+      // No RTP port for the offer: Q.850 cause 47, resource unavailable (RFC 3398 §7.2.4.1 would send 503).
+      .catch((err: Error) => this.finish({ by: 'local', ...(err instanceof PortRangeExhaustedError ? { cause: Cause.RESOURCE_UNAVAILABLE } : {}), reason: `INVITE failed: ${err.message}` }));
   }
 
   private rejected(r: IncomingResponse): void {

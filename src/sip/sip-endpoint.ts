@@ -4,16 +4,19 @@
 import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Invitation, Inviter, Registerer, RegistererState, UserAgent, type Session, type URI } from 'sip.js';
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type URI } from 'sip.js';
 import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
+import { Cause } from '../call/q850.js';
+import { formatReason } from '../call/reason-header.js';
+import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
 import { NodeTransport, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
 import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
 import { SipCall } from './sip-call.js';
-import type { SipMediaFactory } from './sip-media.js';
+import type { SipMediaFactory, SipMediaSession } from './sip-media.js';
 import { TrunkAuthenticator } from './trunk-authenticator.js';
 import type { TrunkOptions } from './trunk-options.js';
 import { parseVia } from './via.js';
@@ -64,6 +67,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly calls = new WeakMap<Session, SipCall>();
   /** Live calls by Call-ID, for requests sip.js does not route to them (UPDATE). */
   private readonly callsById = new Map<string, SipCall>();
+  /** Media opened for an INVITE before it was admitted, until its description handler takes it. */
+  private readonly preopened = new WeakMap<Session, Promise<SipMediaSession>>();
 
   private constructor(private readonly options: SipEndpointOptions) {
     super();
@@ -167,8 +172,10 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
     const trunk = [...this.trunks.values()].find((t) => session.remoteIdentity?.uri.host === t.options.host);
     const srtp = this.srtpPolicy(trunk?.options);
+    const pre = this.preopened.get(session);
+    this.preopened.delete(session);
     return new NodeSessionDescriptionHandler(
-      this.options.media,
+      pre ? () => pre : this.options.media,
       trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS,
       this.options.ptime,
       (_n, media) => this.calls.get(session)?.mediaReady(media),
@@ -365,9 +372,31 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       trusted,
     );
     const to: PartyNumber = { digits: user(req.ruri) || user(invitation.localIdentity.uri) };
-    const call = new SipCall(invitation, 'incoming', trunk, from, to);
-    this.track(invitation, call);
-    this.emit('incoming', call);
+    // Media first: an INVITE we could not give RTP ports must not ring a line.
+    const media = this.options.media();
+    this.preopened.set(invitation, media);
+    invitation.stateChange.addListener((state) => {
+      // Refused before a description handler took the media: its ports go back.
+      if (state === SessionState.Terminated && this.preopened.get(invitation) === media) {
+        this.preopened.delete(invitation);
+        void media.then((m) => m.close(), () => undefined);
+      }
+    });
+    media.then(
+      () => {
+        if (invitation.state !== SessionState.Initial) return; // CANCELled meanwhile
+        const call = new SipCall(invitation, 'incoming', trunk, from, to);
+        this.track(invitation, call);
+        this.emit('incoming', call);
+      },
+      (err: Error) => {
+        this.preopened.delete(invitation);
+        // RFC 3398 §7.2.4.1: cause 47 (resource unavailable) -> 503, with the cause in Reason (RFC 3326).
+        const exhausted = err instanceof PortRangeExhaustedError;
+        this.log('inbound-rejected-media', { source, status: exhausted ? 503 : 500, error: err.message });
+        void invitation.reject({ statusCode: exhausted ? 503 : 500, ...(exhausted ? { extraHeaders: [`Reason: ${formatReason(Cause.RESOURCE_UNAVAILABLE)}`] } : {}) }).catch(() => undefined);
+      },
+    );
   }
 
   private track(session: Session, call: SipCall): void {

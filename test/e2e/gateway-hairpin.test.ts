@@ -65,6 +65,7 @@ cdr: { database: cdr.sqlite }
     assert.equal(calls.length, 1);
     assert.equal(calls[0]!.port, 'co1:1', 'the call holds the office line');
     assert.equal(calls[0]!.trunk, null);
+    assert.equal(calls[0]!.direction, 'pstn-to-pstn');
     await sleep(300); // the office's tones are over
 
     // Audio: 1000 Hz from the PBX's B-channel reaches the office; 600 Hz from the office reaches the PBX.
@@ -103,6 +104,7 @@ cdr: { database: cdr.sqlite }
     }
     const [row] = rows;
     assert.ok(row, 'a CDR row');
+    assert.equal(row.direction, 'pstn-to-pstn');
     assert.equal(row.route, 'pbx-out');
     assert.equal(row.caller, PBX_CALLER);
     assert.equal(row.callee, '5553000');

@@ -50,7 +50,7 @@ export interface Baresip {
  * mediaenc: baresip's srtp module with SDES keys (RFC 4568); "srtp-mand" offers and
  * demands RTP/SAVP, "srtp" offers RTP/AVP with a=crypto (best effort).
  */
-export async function startBaresip(opts: { port: number; codec: string; tls?: { certAndKey: string; ca: string }; commands?: string[]; mediaenc?: 'srtp' | 'srtp-mand'; record?: boolean }): Promise<Baresip> {
+export async function startBaresip(opts: { port: number; codec: string; tls?: { certAndKey: string; ca: string }; commands?: string[]; mediaenc?: 'srtp' | 'srtp-mand'; record?: boolean; sipTrace?: boolean; user?: string }): Promise<Baresip> {
   requireBaresip();
   const dir = mkdtempSync(join(tmpdir(), 'sipline-baresip-'));
   const opus = opts.codec.toLowerCase().startsWith('opus');
@@ -79,8 +79,8 @@ export async function startBaresip(opts: { port: number; codec: string; tls?: { 
     config.push(`sip_certificate ${join(dir, 'both.pem')}`, `sip_cafile ${join(dir, 'ca.pem')}`);
   }
   writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
-  writeFileSync(join(dir, 'accounts'), `<sip:baresip@127.0.0.1>;regint=0;answermode=auto;audio_codecs=${opts.codec}${opts.mediaenc ? `;mediaenc=${opts.mediaenc}` : ''}\n`);
-  const child: ChildProcess = spawn('baresip', ['-f', dir, ...(opts.commands ?? []).flatMap((c) => ['-e', c])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(join(dir, 'accounts'), `<sip:${opts.user ?? 'baresip'}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=${opts.codec}${opts.mediaenc ? `;mediaenc=${opts.mediaenc}` : ''}\n`);
+  const child: ChildProcess = spawn('baresip', ['-f', dir, ...(opts.sipTrace ? ['-s'] : []), ...(opts.commands ?? []).flatMap((c) => ['-e', c])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const feed = (d: Buffer): void => {
