@@ -42,6 +42,8 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 /** HEP3 "Protocol type" table: 0x01 SIP. It has no entry for Q.931 or LAPD. */
 export const HEP_PROTO_SIP = 0x01;
+/** Milliseconds of sends without an ICMP error before a collector that was down counts as back. */
+const RECOVERY_MS = 1000;
 /** The 16-bit total length bounds a packet. */
 const LARGEST_PACKET = 0xffff;
 
@@ -69,7 +71,10 @@ export interface HepPacket {
  */
 export function encodeHep3(p: HepPacket): Buffer | undefined {
   const chunks: Buffer[] = [];
+  let length = HEP3_HEADER_LENGTH;
   const chunk = (type: number, value: Buffer): void => {
+    length += HEP3_CHUNK_HEADER_LENGTH + value.length;
+    if (length > LARGEST_PACKET) return;
     const head = Buffer.alloc(HEP3_CHUNK_HEADER_LENGTH);
     head.writeUInt16BE(VENDOR_GENERIC, 0);
     head.writeUInt16BE(type, 2);
@@ -102,7 +107,6 @@ export function encodeHep3(p: HepPacket): Buffer | undefined {
   if (p.authKey !== undefined) chunk(HepChunk.AUTH_KEY, Buffer.from(p.authKey, 'utf8'));
   chunk(HepChunk.PAYLOAD, Buffer.from(p.payload));
   if (p.correlationId !== undefined) chunk(HepChunk.CORRELATION_ID, Buffer.from(p.correlationId, 'utf8'));
-  const length = HEP3_HEADER_LENGTH + chunks.reduce((n, c) => n + c.length, 0);
   if (length > LARGEST_PACKET) return undefined;
   const header = Buffer.alloc(HEP3_HEADER_LENGTH);
   header.write(HEP3_ID, 0, 'latin1');
@@ -133,6 +137,8 @@ export interface HepExporterOptions {
 /** Sends HEP3 packets over UDP; a collector that is down loses them and never stops a call. */
 export class HepExporter {
   private failing = false;
+  /** After a failure: runs while sends go out without an error coming back; when it fires the collector is back. */
+  private recovery: NodeJS.Timeout | null = null;
   sent = 0;
   lost = 0;
 
@@ -145,6 +151,18 @@ export class HepExporter {
   static async open(options: HepExporterOptions): Promise<HepExporter> {
     const address = isIP(options.host) ? options.host : (await lookup(options.host)).address;
     const socket = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+    // Connected, so that the collector's ICMP port unreachable comes back as
+    // ECONNREFUSED on the next send: a collector that is down shows in the log.
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(options.port, address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    }).catch((err: Error) => {
+      socket.close();
+      throw err;
+    });
     const exporter = new HepExporter(socket, address, options);
     socket.on('error', (err) => exporter.failed(err));
     socket.unref();
@@ -165,24 +183,32 @@ export class HepExporter {
       this.lost++;
       return;
     }
-    this.socket.send(packet, this.options.port, this.address, (err) => {
+    this.socket.send(packet, (err) => {
       if (err) return this.failed(err);
       this.sent++;
-      if (this.failing) {
-        this.failing = false;
-        this.options.log?.(`HEP export to ${this.collector} works again`);
+      // UDP has no answer: the collector is back once sends stop bouncing for a while.
+      if (this.failing && !this.recovery) {
+        this.recovery = setTimeout(() => {
+          this.recovery = null;
+          this.failing = false;
+          this.options.log?.(`HEP export to ${this.collector} works again`);
+        }, RECOVERY_MS);
+        this.recovery.unref();
       }
     });
   }
 
   private failed(err: Error): void {
     this.lost++;
+    if (this.recovery) clearTimeout(this.recovery);
+    this.recovery = null;
     if (this.failing) return;
     this.failing = true;
     this.options.log?.(`HEP export to ${this.collector} failed: ${err.message}; traces to the collector are lost until it is reachable, calls go on`);
   }
 
   close(): Promise<void> {
+    if (this.recovery) clearTimeout(this.recovery);
     return new Promise((resolve) => {
       try {
         this.socket.close(() => resolve());
