@@ -364,20 +364,27 @@ export class NodeTransport implements Transport {
   }
 
   private traceUdp(direction: 'in' | 'out', data: Buffer, remote: { address: string; port: number }): void {
-    const trace = this.options.trace;
-    if (!trace) return;
+    if (!this.options.trace) return;
     // A socket bound to a wildcard address has no one local address; the advertised one is what peers see.
     const bound = this.address;
     const local = bound === '0.0.0.0' || bound === '::' ? this.advertisedHost : bound;
-    trace({ direction, protocol: 'udp', local: { address: local, port: this.boundPort }, remote, data, at: performance.timeOrigin + performance.now() });
+    this.traced({ direction, protocol: 'udp', local: { address: local, port: this.boundPort }, remote, data, at: performance.timeOrigin + performance.now() });
+  }
+
+  /** A trace that fails loses its message, never the message itself. */
+  private traced(packet: SipWirePacket): void {
+    try {
+      this.options.trace?.(packet);
+    } catch (err) {
+      this.log('trace-error', { error: (err as Error).message });
+    }
   }
 
   private traceStream(direction: 'in' | 'out', socket: TcpSocket, text: string): void {
-    const trace = this.options.trace;
-    if (!trace) return;
+    if (!this.options.trace) return;
     const at = performance.timeOrigin + performance.now();
     const emit = (): void =>
-      trace({
+      this.traced({
         direction,
         protocol: this.options.protocol,
         local: { address: socket.localAddress ?? this.address, port: socket.localPort ?? 0 },
