@@ -3,6 +3,7 @@
 // D-channel) writes through it with its own link type. Records wait in memory
 // and leave in batches on the event loop's I/O, never with a synchronous
 // write per message: a trace must not slow a call down.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 
 /*
@@ -61,6 +62,8 @@ export class RotatingPcap {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The file of an earlier run is a pcap of our link type: the first batch appends to it. */
+  private resume = false;
 
   constructor(opts: RotatingPcapOptions) {
     this.path = opts.path;
@@ -74,6 +77,16 @@ export class RotatingPcap {
       throw new RangeError(`${this.name} ${opts.path}: maxBytes ${this.maxBytes} leaves no room for a record`);
     }
     if (!Number.isInteger(this.keep) || this.keep < 0) throw new RangeError(`${this.name} ${opts.path}: keep ${this.keep} is not a count`);
+    // A restart keeps the last run's trace: the same kind of pcap goes on, anything else rotates away.
+    const earlier = readHeader(this.path);
+    if (earlier && earlier.size > 0) {
+      if (earlier.header?.readUInt32LE(0) === PCAP_MAGIC && earlier.header.readUInt32LE(20) === this.linkType) {
+        this.resume = true;
+        this.size = earlier.size;
+      } else {
+        this.queue.push(ROTATE);
+      }
+    }
   }
 
   /**
@@ -165,6 +178,11 @@ export class RotatingPcap {
   }
 
   private async openFile(): Promise<FileHandle> {
+    if (this.resume) {
+      this.resume = false;
+      this.file = await open(this.path, 'a');
+      return this.file;
+    }
     const file = await open(this.path, 'w');
     const header = Buffer.alloc(PCAP_FILE_HEADER_LENGTH);
     header.writeUInt32LE(PCAP_MAGIC, 0);
@@ -192,6 +210,7 @@ export class RotatingPcap {
 
   private async rotate(): Promise<void> {
     await this.closeFile();
+    this.resume = false;
     if (this.keep === 0) {
       await rm(this.path, { force: true });
       return;
@@ -207,5 +226,24 @@ async function renameIfThere(from: string, to: string): Promise<void> {
     await rename(from, to);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/** Size and file header of an existing file (once, at start); undefined when there is none. */
+function readHeader(path: string): { size: number; header: Buffer | undefined } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const header = Buffer.alloc(PCAP_FILE_HEADER_LENGTH);
+    const n = readSync(fd, header, 0, header.length, 0);
+    return { size: n === 0 ? 0 : fstatSync(fd).size, header: n === header.length ? header : undefined };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }

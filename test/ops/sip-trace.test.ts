@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LINKTYPE_RAW, SipTrace } from '../../src/ops/sip-trace.js';
@@ -129,6 +129,22 @@ describe('SIP trace of the transport decoded by tshark @slow', function () {
       `2001:db8::1|||5060|2001:db8::2||${1 + a}|${1 + 2 * r}||200|`,
       '|192.0.2.1|5060|||192.0.2.9||||200|',
     ]);
+  });
+
+  it('a restart goes on with the last run\'s sip.pcap; a file of another kind there is rotated away, not overwritten', async () => {
+    const path = join(dir, 'sip.pcap');
+    const send = (trace: SipTrace, id: string): void =>
+      trace.packet({ direction: 'out', protocol: 'udp', local: { address: '192.0.2.2', port: 5060 }, remote: { address: '192.0.2.1', port: 5060 }, data: Buffer.from(`OPTIONS sip:a@192.0.2.1 SIP/2.0\r\nCall-ID: ${id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`), at: Date.now() });
+    writeFileSync(path, 'not a pcap\n');
+    const first = new SipTrace({ path });
+    send(first, 'run1-a');
+    send(first, 'run1-b');
+    await first.close();
+    const second = new SipTrace({ path });
+    send(second, 'run2');
+    await second.close();
+    assert.equal(readFileSync(`${path}.1`, 'utf8'), 'not a pcap\n');
+    assert.deepEqual(tshark(['-r', path, '-Y', 'sip', '-T', 'fields', '-e', 'sip.Call-ID']).trim().split('\n'), ['run1-a', 'run1-b', 'run2']);
   });
 
   it('rotates by size: every file a pcap of its own, at most maxFiles of them, the newest messages kept', async () => {
