@@ -447,6 +447,14 @@ function semanticChecks(
     }
   });
 
+  const collector = str(obj(obj(root.traces)?.hep)?.collector);
+  if (collector !== undefined && collector.length > 0) {
+    const m = /^(?:udp:)?(\[[^\]]*\]|[^:]+):(\d{1,5})$/.exec(collector);
+    if (!m || !isHost(m[1]!) || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      report(['traces', 'hep', 'collector'], `'${collector}' is not host:port of a HEP collector (like 10.0.0.5:9060 or [2001:db8::5]:9060)`);
+    }
+  }
+
   const rtp = obj(obj(root.media)?.rtpPorts);
   if (rtp && typeof rtp.min === 'number' && typeof rtp.max === 'number') {
     // RFC 3550 §11: RTP on an even port, RTCP on the next odd one.

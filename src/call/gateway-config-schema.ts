@@ -302,5 +302,26 @@ export const gatewayConfigSchema = {
       additionalProperties: false,
       properties: { level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
     },
+    traces: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        directory: name,
+        maxFileSize: { type: 'integer', minimum: 4096 },
+        maxFiles: { type: 'integer', minimum: 1, maximum: 1000 },
+        sip: { type: 'boolean' },
+        dchannel: { type: 'boolean' },
+        hep: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['collector'],
+          properties: {
+            collector: name,
+            captureId: { type: 'integer', minimum: 0, maximum: 4294967295 },
+            password: { type: 'string' },
+          },
+        },
+      },
+    },
   },
 } as const;

@@ -170,6 +170,23 @@ export interface GatewayConfig {
   control?: { socket?: string };
   metrics?: { listen?: string | number | false };
   log?: { level?: string };
+  /** SIP and D-channel traces as pcap files, and SIP to a Homer collector (HEP v3). */
+  traces?: TracesConfig;
+}
+
+export interface TracesConfig {
+  /** Where the pcap files go (relative to the config's directory); "traces" by default. */
+  directory?: string;
+  /** Octets a file may reach before it rotates; 10 MiB by default. */
+  maxFileSize?: number;
+  /** Files kept per trace, the one being written included; 5 by default. */
+  maxFiles?: number;
+  /** sip.pcap: every SIP message sent and received; on by default. */
+  sip?: boolean;
+  /** dchannel-<span>.pcap: every Q.921 frame of each PRI span; on by default. */
+  dchannel?: boolean;
+  /** Every SIP message also to a HEP v3 collector (Homer) over UDP. */
+  hep?: { collector: string; captureId?: number; password?: string };
 }
 
 /** Emergency numbers routable whatever else the configuration says. */

@@ -1,14 +1,12 @@
 // D-channel trace: every Q.921 frame of a span written to a pcap file with
 // link type LINUX_LAPD (177), the form tshark/Wireshark decode as LAPD and
-// Q.931. Files rotate by size, like logrotate: trace.pcap, trace.pcap.1, ...
-import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+// Q.931. Files rotate by size (src/ops/rotating-pcap.ts): trace.pcap, trace.pcap.1, ...
+import { EventEmitter } from 'node:events';
+import { PCAP_FILE_HEADER_LENGTH, PCAP_RECORD_HEADER_LENGTH, PCAP_SNAPLEN, RotatingPcap } from '../ops/rotating-pcap.js';
+import type { FramePipe, FramePipeEvents } from './frame-pipe.js';
 
 /*
- * pcap file header (libpcap format, written little-endian):
- *   magic 0xa1b2c3d4 | version 2.4 | thiszone | sigfigs | snaplen | network
- * per frame:
- *   ts_sec | ts_usec | incl_len | orig_len | LAPD pseudo-header | Q.921 frame
- *
+ * Per frame, after the pcap record header: LAPD pseudo-header | Q.921 frame
  * LINKTYPE_LINUX_LAPD pseudo-header (16 octets, big-endian, sll-like):
  *      0        2        4        6                        14       16
  *   +--------+--------+--------+------------------------+--------+
@@ -18,13 +16,7 @@ import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from '
  *   +--------+--------+--------+------------------------+--------+
  * The dissector reads C/R (Q.921 clause 3.3.2) from pkttype and the side.
  */
-const PCAP_MAGIC = 0xa1b2c3d4;
-const PCAP_VERSION_MAJOR = 2;
-const PCAP_VERSION_MINOR = 4;
-const PCAP_SNAPLEN = 65535;
 export const LINKTYPE_LINUX_LAPD = 177;
-const FILE_HEADER_LENGTH = 24;
-const RECORD_HEADER_LENGTH = 16;
 const LAPD_HEADER_LENGTH = 16;
 const PKTTYPE_OFFSET = 0;
 const HATYPE_OFFSET = 2;
@@ -51,103 +43,84 @@ export interface DChannelTraceOptions {
   maxBytes?: number;
   /** Rotated files kept besides the current one. Default 5. */
   keep?: number;
+  /** Called once when writing starts to fail, and again only after a write succeeded. */
+  onError?: (err: Error) => void;
 }
 
 /**
- * A rotating pcap writer for one span's D-channel. Writes are synchronous:
- * D-channel frames come a few per call, and a trace that survives a crash
- * is worth more than the microseconds an async queue would save.
+ * A rotating pcap trace of one span's D-channel. Frames are queued and
+ * written in batches; a failing disk never stops the D-channel (see
+ * lastError and onError).
  */
 export class DChannelTrace {
   readonly path: string;
   private readonly network: boolean;
-  private readonly maxBytes: number;
-  private readonly keep: number;
-  private fd: number | null = null;
-  private size = 0;
-  /** The last write failure (disk full, no permission), until a write succeeds again. */
-  lastError: Error | null = null;
+  private readonly pcap: RotatingPcap;
 
   constructor(opts: DChannelTraceOptions) {
     this.path = opts.path;
     this.network = opts.side === 'network';
-    this.maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
-    this.keep = opts.keep ?? 5;
-    const smallest = FILE_HEADER_LENGTH + RECORD_HEADER_LENGTH + LAPD_HEADER_LENGTH + LARGEST_FRAME;
-    if (!Number.isInteger(this.maxBytes) || this.maxBytes < smallest) {
-      throw new RangeError(`D-channel trace ${opts.path}: maxBytes ${this.maxBytes} is below ${smallest}, the size of one largest frame`);
+    const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
+    const smallest = PCAP_FILE_HEADER_LENGTH + PCAP_RECORD_HEADER_LENGTH + LAPD_HEADER_LENGTH + LARGEST_FRAME;
+    if (!Number.isInteger(maxBytes) || maxBytes < smallest) {
+      throw new RangeError(`D-channel trace ${opts.path}: maxBytes ${maxBytes} is below ${smallest}, the size of one largest frame`);
     }
-    if (!Number.isInteger(this.keep) || this.keep < 0) throw new RangeError(`D-channel trace ${opts.path}: keep ${this.keep} is not a count`);
+    this.pcap = new RotatingPcap({
+      path: opts.path,
+      name: 'D-channel trace',
+      linkType: LINKTYPE_LINUX_LAPD,
+      maxBytes,
+      ...(opts.keep !== undefined ? { keep: opts.keep } : {}),
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    });
+  }
+
+  /** The last write failure (disk full, no permission), until a write succeeds again. */
+  get lastError(): Error | null {
+    return this.pcap.lastError;
   }
 
   /**
-   * Appends one Q.921 frame (address, control, information; no flags or FCS).
-   * `at` is the capture time in milliseconds since the epoch. A trace never
-   * stops the D-channel: a failed write returns false and sets lastError, and
-   * the next write tries again. A frame longer than the snap length (a broken
-   * peer) is cut there, its original length kept.
+   * Queues one Q.921 frame (address, control, information; no flags or FCS).
+   * `at` is the capture time in milliseconds since the epoch. A frame longer
+   * than the snap length (a broken peer) is cut there, its original length kept.
    */
-  write(frame: Uint8Array, direction: FrameDirection, at: number = Date.now()): boolean {
+  write(frame: Uint8Array, direction: FrameDirection, at: number = Date.now()): void {
     const captured = frame.subarray(0, PCAP_SNAPLEN - LAPD_HEADER_LENGTH);
-    const record = Buffer.alloc(RECORD_HEADER_LENGTH + LAPD_HEADER_LENGTH + captured.length);
-    const micros = Math.round(at * 1000);
-    record.writeUInt32LE(Math.floor(micros / 1e6), 0);
-    record.writeUInt32LE(micros % 1e6, 4);
-    record.writeUInt32LE(LAPD_HEADER_LENGTH + captured.length, 8);
-    record.writeUInt32LE(LAPD_HEADER_LENGTH + frame.length, 12);
-    const h = RECORD_HEADER_LENGTH;
-    record.writeUInt16BE(direction === 'tx' ? PACKET_OUTGOING : PACKET_HOST, h + PKTTYPE_OFFSET);
-    record.writeUInt16BE(ARPHRD_LAPD, h + HATYPE_OFFSET);
-    record.writeUInt16BE(1, h + HALEN_OFFSET);
-    record.writeUInt8(this.network ? 1 : 0, h + ADDR_OFFSET);
-    record.writeUInt16BE(ETH_P_LAPD, h + PROTOCOL_OFFSET);
-    record.set(captured, h + LAPD_HEADER_LENGTH);
-    try {
-      if (this.fd !== null && this.size + record.length > this.maxBytes) this.rotate();
-      const fd = this.fd ?? this.open();
-      writeSync(fd, record);
-      this.size += record.length;
-      this.lastError = null;
-      return true;
-    } catch (e) {
-      this.lastError = new Error(`D-channel trace ${this.path}: ${(e as Error).message}`);
-      this.close();
-      return false;
-    }
+    const data = Buffer.alloc(LAPD_HEADER_LENGTH + captured.length);
+    data.writeUInt16BE(direction === 'tx' ? PACKET_OUTGOING : PACKET_HOST, PKTTYPE_OFFSET);
+    data.writeUInt16BE(ARPHRD_LAPD, HATYPE_OFFSET);
+    data.writeUInt16BE(1, HALEN_OFFSET);
+    data.writeUInt8(this.network ? 1 : 0, ADDR_OFFSET);
+    data.writeUInt16BE(ETH_P_LAPD, PROTOCOL_OFFSET);
+    data.set(captured, LAPD_HEADER_LENGTH);
+    this.pcap.write(data, at, LAPD_HEADER_LENGTH + frame.length);
   }
 
-  close(): void {
-    const fd = this.fd;
-    this.fd = null;
-    if (fd !== null) closeSync(fd);
+  /** Resolves once the frames written so far are on disk (or lost, see lastError). */
+  flush(): Promise<void> {
+    return this.pcap.flush();
   }
 
-  private open(): number {
-    const fd = openSync(this.path, 'w');
-    const header = Buffer.alloc(FILE_HEADER_LENGTH);
-    header.writeUInt32LE(PCAP_MAGIC, 0);
-    header.writeUInt16LE(PCAP_VERSION_MAJOR, 4);
-    header.writeUInt16LE(PCAP_VERSION_MINOR, 6);
-    header.writeInt32LE(0, 8);
-    header.writeUInt32LE(0, 12);
-    header.writeUInt32LE(PCAP_SNAPLEN, 16);
-    header.writeUInt32LE(LINKTYPE_LINUX_LAPD, 20);
-    writeSync(fd, header);
-    this.fd = fd;
-    this.size = FILE_HEADER_LENGTH;
-    return fd;
+  close(): Promise<void> {
+    return this.pcap.close();
   }
+}
 
-  private rotate(): void {
-    this.close();
-    if (this.keep === 0) {
-      rmSync(this.path, { force: true });
-      return;
-    }
-    rmSync(`${this.path}.${this.keep}`, { force: true });
-    for (let i = this.keep - 1; i >= 1; i--) {
-      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
-    }
-    renameSync(this.path, `${this.path}.1`);
-  }
+/**
+ * The span's D-channel with every frame, both ways, copied to the trace:
+ * received frames before the Q.921 link sees them, sent ones as they leave.
+ */
+export function tracedFramePipe(pipe: FramePipe, trace: DChannelTrace): FramePipe {
+  const traced = new EventEmitter<FramePipeEvents>() as FramePipe;
+  pipe.on('frame', (frame) => {
+    trace.write(frame, 'rx');
+    traced.emit('frame', frame);
+  });
+  pipe.on('close', () => traced.emit('close'));
+  traced.send = (frame) => {
+    trace.write(frame, 'tx');
+    pipe.send(frame);
+  };
+  return traced;
 }

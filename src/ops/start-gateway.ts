@@ -4,7 +4,7 @@
 // side. `sipline start` runs it inside the daemon; tests and `sipline demo`
 // call startGateway() directly and drive the emulated cards' far ends.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { FxoPort } from '../analog/fxo-port.js';
 import { FxsPort } from '../analog/fxs-port.js';
 import { analogPortOptions, callerIdFor } from './analog-port-config.js';
@@ -23,15 +23,19 @@ import { openProfile, type OpenedProfile } from '../hw/open-profile.js';
 import type { SimCard } from '../hw/sim-card.js';
 import type { Span } from '../hw/span.js';
 import { ChannelFramePipe } from '../isdn/channel-frame-pipe.js';
+import { DChannelTrace, tracedFramePipe } from '../isdn/d-channel-trace.js';
 import { PriSpan } from '../isdn/pri-span.js';
 import { PortRangeExhaustedError, RtpPortPool } from '../media/rtp-port-pool.js';
 import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
 import type { SipMediaFactory } from '../sip/sip-media.js';
 import type { InboundPolicyOptions } from '../sip/inbound-policy.js';
 import type { AudioCodecName } from '../sip/sdp-negotiation.js';
+import type { SipWirePacket } from '../sip/node-transport.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
 import { parseListenAddress } from './daemon-config.js';
+import { HepExporter, sipCallId } from './hep-exporter.js';
+import { SipTrace } from './sip-trace.js';
 import type { StatusRegistry } from './status-registry.js';
 
 export interface StartGatewayOptions {
@@ -134,9 +138,58 @@ function spanAlarms(span: Span): { alarms: string[]; counters: Record<string, nu
   return { alarms: st.alarmNames.map((a) => a.toUpperCase()), counters: { bpv: st.bpvCount, crc4: st.crc4Count, ebit: st.ebitCount, fas: st.fasCount } };
 }
 
+/** The traces of gateway.yaml's traces section: pcap files and the HEP exporter; none when it is absent. */
+async function openTraces(config: GatewayConfig, baseDir: string, log: (msg: string) => void) {
+  const t = config.traces;
+  if (!t) return undefined;
+  const dir = resolve(baseDir, t.directory ?? 'traces');
+  const files = { ...(t.maxFileSize !== undefined ? { maxBytes: t.maxFileSize } : {}), keep: (t.maxFiles ?? 5) - 1 };
+  // A trace never stops calls: a directory or disk problem is logged once and the gateway runs on.
+  let writable = true;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    log(`traces: directory ${dir}: ${(err as Error).message}; no pcap traces are written`);
+    writable = false;
+  }
+  const onError = (err: Error): void => log(`traces: ${err.message}; the trace loses messages until the disk takes them again, calls go on`);
+  const sip = writable && t.sip !== false ? new SipTrace({ path: join(dir, 'sip.pcap'), ...files, onError }) : undefined;
+  let hep: HepExporter | undefined;
+  if (t.hep) {
+    const m = /^(?:udp:)?(?:\[([^\]]*)\]|([^:]+)):(\d+)$/.exec(t.hep.collector);
+    try {
+      if (!m) throw new Error('not host:port');
+      hep = await HepExporter.open({
+        host: m[1] ?? m[2]!,
+        port: Number(m[3]),
+        ...(t.hep.captureId !== undefined ? { captureAgentId: t.hep.captureId } : {}),
+        ...(t.hep.password !== undefined ? { authKey: t.hep.password } : {}),
+        log: (msg) => log(`traces: ${msg}`),
+      });
+    } catch (err) {
+      log(`traces: HEP collector ${t.hep.collector}: ${(err as Error).message}; no HEP export`);
+    }
+  }
+  const dchannels: DChannelTrace[] = [];
+  return {
+    sip,
+    hep,
+    dchannel(span: string, side: 'user' | 'network'): DChannelTrace | undefined {
+      if (!writable || t.dchannel === false) return undefined;
+      const trace = new DChannelTrace({ path: join(dir, `dchannel-${span}.pcap`), side, ...files, onError });
+      dchannels.push(trace);
+      return trace;
+    },
+    async close(): Promise<void> {
+      await Promise.all([sip?.close(), hep?.close(), ...dchannels.map((d) => d.close())]);
+    },
+  };
+}
+
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const log = options.log ?? (() => undefined);
   const baseDir = options.baseDir ?? process.cwd();
+  const traces = await openTraces(config, baseDir, log);
   const cards = new Map<string, OpenedProfile>();
   const spans = new Map<string, PriSpan>();
   const lines = new Map<string, PstnLine>();
@@ -151,6 +204,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     for (const s of spans.values()) s.close();
     for (const c of cards.values()) c.close();
     cdr?.close();
+    void traces?.close();
   };
   let hwProfiles: HwProfile[] | undefined;
   // The dial plan is asked while digits arrive (overlap receiving, FXS digit collection); a reload replaces it.
@@ -216,7 +270,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         const d = channels.find((c) => c.mode === 'hdlc');
         if (!d) throw new Error(`card ${card.name}: span ${s.span} of ${card.profile} has no D-channel (not PRI)`);
         const bySlot = (n: number): Channel | undefined => channels[n - 1];
-        const pri = new PriSpan(new ChannelFramePipe(d), {
+        const dTrace = traces?.dchannel(s.name, s.side);
+        const dPipe = dTrace ? tracedFramePipe(new ChannelFramePipe(d), dTrace) : new ChannelFramePipe(d);
+        const pri = new PriSpan(dPipe, {
           name: s.name,
           side: s.side,
           switchVariant: s.switchType,
@@ -271,6 +327,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
               },
             }
           : {}),
+        ...(traces?.sip || traces?.hep ? { trace: sipTraceSink(traces.sip, traces.hep) } : {}),
       },
       trunks: (config.sipTrunks ?? []).map((t) => trunkOptions(t, mediaCodecs)),
       inbound: {
@@ -376,6 +433,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         for (const s of spans.values()) s.close();
         for (const c of cards.values()) c.close();
         cdr?.close();
+        await traces?.close();
       },
     };
     return running;
@@ -384,4 +442,22 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     undo();
     throw err;
   }
+}
+
+/** The transport's trace hook: each message to the pcap file and, as HEP v3, to the collector. */
+function sipTraceSink(pcap: SipTrace | undefined, hep: HepExporter | undefined): (p: SipWirePacket) => void {
+  return (p) => {
+    pcap?.packet(p);
+    if (hep) {
+      const callId = sipCallId(p.data);
+      hep.send({
+        transport: p.protocol === 'udp' ? 'udp' : 'tcp',
+        src: p.direction === 'out' ? p.local : p.remote,
+        dst: p.direction === 'out' ? p.remote : p.local,
+        at: p.at,
+        payload: p.data,
+        ...(callId ? { correlationId: callId } : {}),
+      });
+    }
+  };
 }

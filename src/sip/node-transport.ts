@@ -22,6 +22,17 @@ export interface SipSource {
   protocol: SipTransportProtocol;
 }
 
+/** One message as it crossed the wire (for TLS: the SIP inside), for traces. */
+export interface SipWirePacket {
+  direction: 'in' | 'out';
+  protocol: SipTransportProtocol;
+  local: { address: string; port: number };
+  remote: { address: string; port: number };
+  data: Buffer;
+  /** Milliseconds since the epoch, with fractions. */
+  at: number;
+}
+
 /** What the inbound screen decides for one request before sip.js sees it. */
 export type ScreenVerdict = { accept: true } | { accept: false; status?: number; reason?: string; headers?: string[] };
 
@@ -43,6 +54,8 @@ export interface NodeTransportOptions {
   screen?: (request: RawSipMessage, source: SipSource) => ScreenVerdict;
   /** One line per notable event: refused requests, unparsable messages, connection errors. */
   log?: (event: string, detail: Record<string, unknown>) => void;
+  /** Every message sent or received, retransmissions included; must not throw. */
+  trace?: (packet: SipWirePacket) => void;
 }
 
 /** Parses host and port out of a SIP URI (RFC 3261 §19.1.1); the port defaults per §19.1.2. */
@@ -120,7 +133,10 @@ export class NodeTransport implements Transport {
     if (protocol === 'udp') {
       const udp = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
       this.udp = udp;
-      udp.on('message', (data, rinfo) => this.received(data.toString('utf8'), { address: rinfo.address, port: rinfo.port, protocol }));
+      udp.on('message', (data, rinfo) => {
+        this.traceUdp('in', data, { address: rinfo.address, port: rinfo.port });
+        this.received(data.toString('utf8'), { address: rinfo.address, port: rinfo.port, protocol });
+      });
       udp.on('error', (err) => this.log('udp-error', { error: err.message }));
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
@@ -168,6 +184,7 @@ export class NodeTransport implements Transport {
           socket.destroy();
           return;
         }
+        this.traceStream('in', socket, out.message);
         this.received(out.message, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, protocol: this.options.protocol }, socket);
       }
     });
@@ -306,7 +323,7 @@ export class NodeTransport implements Transport {
       this.sendUdp(text, to);
       this.retransmission?.requestSent(msg, text, to);
     } else {
-      this.stream(to).write(text);
+      this.writeStream(this.stream(to), text);
     }
   }
 
@@ -333,15 +350,56 @@ export class NodeTransport implements Transport {
     const branch = via.params.get('branch') ?? '';
     // RFC 3261 §18.2.2: over a stream, answer on the connection the request came in on.
     const path = this.responsePaths.get(branch);
-    if (path && !path.destroyed) path.write(text);
-    else this.stream(target).write(text);
+    if (path && !path.destroyed) this.writeStream(path, text);
+    else this.writeStream(this.stream(target), text);
     if (msg.status >= 200) this.responsePaths.delete(branch);
   }
 
   private sendUdp(text: string, to: Destination): void {
-    this.udp?.send(Buffer.from(text, 'utf8'), to.port, to.host, (err) => {
+    const data = Buffer.from(text, 'utf8');
+    if (this.udp) this.traceUdp('out', data, { address: to.host, port: to.port });
+    this.udp?.send(data, to.port, to.host, (err) => {
       if (err) this.log('send-error', { to: `${to.host}:${to.port}`, error: err.message });
     });
+  }
+
+  private traceUdp(direction: 'in' | 'out', data: Buffer, remote: { address: string; port: number }): void {
+    if (!this.options.trace) return;
+    // A socket bound to a wildcard address has no one local address; the advertised one is what peers see.
+    const bound = this.address;
+    const local = bound === '0.0.0.0' || bound === '::' ? this.advertisedHost : bound;
+    this.traced({ direction, protocol: 'udp', local: { address: local, port: this.boundPort }, remote, data, at: performance.timeOrigin + performance.now() });
+  }
+
+  /** A trace that fails loses its message, never the message itself. */
+  private traced(packet: SipWirePacket): void {
+    try {
+      this.options.trace?.(packet);
+    } catch (err) {
+      this.log('trace-error', { error: (err as Error).message });
+    }
+  }
+
+  private traceStream(direction: 'in' | 'out', socket: TcpSocket, text: string): void {
+    if (!this.options.trace) return;
+    const at = performance.timeOrigin + performance.now();
+    const emit = (): void =>
+      this.traced({
+        direction,
+        protocol: this.options.protocol,
+        local: { address: socket.localAddress ?? this.address, port: socket.localPort ?? 0 },
+        remote: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+        data: Buffer.from(text, 'utf8'),
+        at,
+      });
+    // A new outbound connection knows its own port only once it is connected.
+    if (socket.localPort === undefined && socket.connecting) socket.once('connect', emit);
+    else emit();
+  }
+
+  private writeStream(socket: TcpSocket, text: string): void {
+    socket.write(text);
+    this.traceStream('out', socket, text);
   }
 
   /** An open connection to the destination, or a new one (RFC 3261 §18.1.1: reuse connections). */
@@ -370,6 +428,7 @@ export class NodeTransport implements Transport {
           socket.destroy();
           return;
         }
+        this.traceStream('in', socket, out.message);
         this.received(out.message, { address: to.host, port: to.port, protocol: this.options.protocol }, socket);
       }
     });

@@ -182,7 +182,7 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
   {
     name: 'misspelt top-level key',
     text: edit(25, 0, 'tonezone: us'),
-    errors: [[25, 1, "tonezone: unknown key 'tonezone' (did you mean 'toneZone'?); expected one of: version, toneZone, cards, lineGroups, sipTrunks, routes, emergency, media, security, cdr, recording, sip, calls, control, metrics, log"]],
+    errors: [[25, 1, "tonezone: unknown key 'tonezone' (did you mean 'toneZone'?); expected one of: version, toneZone, cards, lineGroups, sipTrunks, routes, emergency, media, security, cdr, recording, sip, calls, control, metrics, log, traces"]],
   },
   {
     name: 'FXO setting on an FXS port',
@@ -200,6 +200,14 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
     errors: [
       [25, 24, "emergency.numbers[0]: '9-1-1' is not a number (digits 0-9, *, #, a leading +)"],
       [26, 11, 'security: expected a mapping (key: value lines), got a list'],
+    ],
+  },
+  {
+    name: 'traces: no files kept, a HEP collector without a port',
+    text: edit(25, 0, 'traces: { maxFiles: 0, hep: { collector: homer } }'),
+    errors: [
+      [25, 21, 'traces.maxFiles: 0 is out of range: must be >= 1'],
+      [25, 42, "traces.hep.collector: 'homer' is not host:port of a HEP collector (like 10.0.0.5:9060 or [2001:db8::5]:9060)"],
     ],
   },
 ];

@@ -46,7 +46,7 @@ interface Step {
 }
 
 /** Writes the steps as I-frames seen from our (user) side and returns the file. */
-function writeCall(dir: string, steps: Step[], variant: SwitchVariant): string {
+async function writeCall(dir: string, steps: Step[], variant: SwitchVariant): Promise<string> {
   const path = join(dir, 'd-channel.pcap');
   const trace = new DChannelTrace({ path, side: 'user' });
   const seq = { user: 0, network: 0 };
@@ -63,7 +63,7 @@ function writeCall(dir: string, steps: Step[], variant: SwitchVariant): string {
     const nr = s.fromNetwork ? seq.user : seq.network;
     trace.write(iFrame(s.fromNetwork, ns % 128, nr % 128, encodeMessage(msg, s.variant ?? variant)), s.fromNetwork ? 'rx' : 'tx', (t += 20));
   }
-  trace.close();
+  await trace.close();
   return path;
 }
 
@@ -82,8 +82,8 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
 
   const speech: InformationElement = { kind: 'bearer-capability', codingStandard: 0, transferCapability: 0, transferMode: 0, transferRate: 0x10, layer1Protocol: 2 };
 
-  it('decodes a whole NI-2 call, SETUP to RELEASE COMPLETE, with no malformed frame', () => {
-    const file = writeCall(
+  it('decodes a whole NI-2 call, SETUP to RELEASE COMPLETE, with no malformed frame', async () => {
+    const file = await writeCall(
       dir,
       [
         { fromNetwork: false, messageType: MessageType.SETUP, ies: [speech, bChannel(1, true), ...callingNameIes('ACME', 'national'), callingPartyNumberFor('2125551212', 'national'), calledPartyNumberFor('3125551234', 'national')] },
@@ -115,8 +115,8 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
     );
   });
 
-  it('decodes every other message type the codec sends, including restart and ETSI E1 channels', () => {
-    const file = writeCall(
+  it('decodes every other message type the codec sends, including restart and ETSI E1 channels', async () => {
+    const file = await writeCall(
       dir,
       [
         { fromNetwork: true, messageType: MessageType.RESTART, global: true, ies: [bChannel(17, true), { kind: 'restart-indicator', restartClass: 0 }] },
@@ -151,7 +151,7 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
     assert.match(text, /Restart indicator: Indicated channels/);
   });
 
-  it('decodes a SETUP of every switch variant: typed display, codeset 6 name, NFAS interface, QSIG facility', () => {
+  it('decodes a SETUP of every switch variant: typed display, codeset 6 name, NFAS interface, QSIG facility', async () => {
     const steps: Step[] = SWITCH_VARIANTS.map((v) => ({
       fromNetwork: false,
       messageType: MessageType.SETUP,
@@ -165,7 +165,7 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
         ...callingNameIes('ACME', v).filter((ie) => ie.kind === 'shift' || ie.kind === 'opaque'),
       ],
     }));
-    const file = writeCall(dir, steps, 'national');
+    const file = await writeCall(dir, steps, 'national');
     const text = tsharkVerbose(file);
     assert.doesNotMatch(text, /Malformed|Expert Info \(Error/);
     assert.deepEqual(messageTypes(text), SWITCH_VARIANTS.map(() => 'SETUP'));
@@ -180,7 +180,7 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
     assert.match(text, /namePresentationAllowedSimple: ACME$/m);
   });
 
-  it('decodes SERVICE / SERVICE ACKNOWLEDGE of AT&T switches (discriminator 0x03) and carries NI-2 ones (0x43) unmangled', () => {
+  it('decodes SERVICE / SERVICE ACKNOWLEDGE of AT&T switches (discriminator 0x03) and carries NI-2 ones (0x43) unmangled', async () => {
     const service = (v: SwitchVariant, messageType: number, fromNetwork: boolean): Step => ({
       fromNetwork,
       variant: v,
@@ -189,7 +189,7 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
       messageType,
       ies: [{ kind: 'change-status', channel: true, status: 2 }, bChannel(3, true)],
     });
-    const file = writeCall(
+    const file = await writeCall(
       dir,
       [
         service('5ess', MaintenanceMessageType.SERVICE, false),
@@ -209,14 +209,14 @@ describe('D-channel pcap trace decoded by tshark @slow', function () {
 });
 
 describe('D-channel trace rotation', () => {
-  it('rotates by size, keeps the configured number of files, and every file starts with a LAPD pcap header', () => {
+  it('rotates by size, keeps the configured number of files, and every file starts with a LAPD pcap header', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipline-drotate-'));
     try {
       const path = join(dir, 'span1.pcap');
       const trace = new DChannelTrace({ path, side: 'network', maxBytes: 1000, keep: 2 });
       const frame = new Uint8Array(100).fill(0x41);
       for (let i = 0; i < 40; i++) trace.write(frame, i % 2 ? 'rx' : 'tx', 1_700_000_000_000 + i);
-      trace.close();
+      await trace.close();
       assert.deepEqual(readdirSync(dir).sort(), ['span1.pcap', 'span1.pcap.1', 'span1.pcap.2']);
       for (const f of readdirSync(dir)) {
         const b = readFileSync(join(dir, f));
@@ -231,26 +231,31 @@ describe('D-channel trace rotation', () => {
     }
   });
 
-  it('never throws when the file cannot be written: write reports false and the error names the file', () => {
+  it('never throws when the file cannot be written: the error names the file and is reported once, not per frame', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipline-dfail-'));
     try {
       const path = join(dir, 'missing-dir', 'span1.pcap');
-      const trace = new DChannelTrace({ path, side: 'user' });
-      assert.equal(trace.write(new Uint8Array([0, 1, 3]), 'rx'), false);
+      const errors: Error[] = [];
+      const trace = new DChannelTrace({ path, side: 'user', onError: (e) => errors.push(e) });
+      trace.write(new Uint8Array([0, 1, 3]), 'rx');
+      await trace.flush();
+      trace.write(new Uint8Array([0, 1, 3]), 'tx');
+      await trace.close();
       assert.match(trace.lastError?.message ?? '', /D-channel trace .*missing-dir\/span1\.pcap: ENOENT/);
-      trace.close();
+      assert.equal(errors.length, 1, errors.map((e) => e.message).join('\n'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('keeps a frame longer than Q.921 allows (a broken peer) instead of refusing it', () => {
+  it('keeps a frame longer than Q.921 allows (a broken peer) instead of refusing it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipline-dlong-'));
     try {
       const path = join(dir, 'span1.pcap');
       const trace = new DChannelTrace({ path, side: 'network' });
-      assert.equal(trace.write(new Uint8Array(300).fill(7), 'rx', 0), true);
-      trace.close();
+      trace.write(new Uint8Array(300).fill(7), 'rx', 0);
+      await trace.close();
+      assert.equal(trace.lastError, null);
       const b = readFileSync(path);
       assert.equal(b.length, 24 + 16 + 16 + 300);
       assert.equal(b.readUInt32LE(24 + 12), 316);
