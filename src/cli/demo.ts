@@ -16,7 +16,7 @@ export function registerDemo(program: Command): void {
     .option('--no-calls', 'place no calls by script; drive the lines with `sipline sim` instead')
     .action(async (opts: { socket?: string; calls: boolean }) => {
       const out = (line: string): void => void process.stdout.write(`${line}\n`);
-      out('sipline demo: the gateway on the emulated card sim-mixed (one T1 PRI span, 4 FXO ports); no hardware, no trunk.');
+      out('sipline demo: the gateway on the emulated cards sim-mixed (one T1 PRI span, 4 FXO ports) and sim-fxs4 (2 FXS ports with phones); no hardware, no trunk.');
       const demo = await startDemo({
         version: packageVersion(),
         ...(opts.socket === undefined ? {} : { socket: opts.socket }),
@@ -26,7 +26,7 @@ export function registerDemo(program: Command): void {
       out(`control socket: ${demo.socket}`);
       out(`in another terminal: sipline status --watch --socket ${demo.socket}`);
       out(`  (from this checkout: node dist/src/cli/main.js status --watch --socket ${demo.socket})`);
-      out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm ...`);
+      out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm ... (ports: pri1:N, fxo1-fxo4, fxs1-fxs2)`);
       out(`config: ${demo.configPath}; gateway log (JSON lines): ${demo.logPath}`);
       out(`SIP trunk peer: sip:127.0.0.1:${demo.sipPeerPort} (UDP), stands in for the carrier: answers, plays a tone, sends DTMF, calls the PBX's DIDs`);
       for (const n of NOT_WIRED) out(`not yet wired: ${n}`);

@@ -28,6 +28,7 @@ import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
 import type { AudioCodecName } from '../sip/sdp-negotiation.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
+import { analogPortStatus } from './analog-port-status.js';
 import { parseListenAddress } from './daemon-config.js';
 import type { StatusRegistry } from './status-registry.js';
 
@@ -147,23 +148,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         lines.set(p.name, line);
         ports.set(p.name, line);
         if (opened.sim) simPorts.set(p.name, { sim: opened.sim, channel: channel.number });
-        if (options.registry) {
+        const registry = options.registry;
+        if (registry) {
           unregister.push(
-            options.registry.ports.add(p.name, {
-              status: () => ({
-                name: p.name,
-                kind: p.signalling,
-                span: null,
-                channel: channel.number,
-                hook: 'none',
-                signalling: p.signalling === 'fxo' ? 'fxo-loopstart' : 'fxs-loopstart',
-                signallingState: line.freeChannels() > 0 ? 'idle' : 'busy',
-                callState: line.freeChannels() > 0 ? 'idle' : 'connected',
-                blocked: false,
-                callId: null,
-                levelRxDbm0: null,
-                levelTxDbm0: null,
-              }),
+            registry.ports.add(p.name, {
+              status: () => analogPortStatus(p.name, p.signalling, line as FxoPort | FxsPort, registry),
             }),
           );
         }
