@@ -90,6 +90,11 @@ describe('sipline sim on the FXO and FXS ports of a running demo @slow', functio
     assert.equal(p.signallingState, 'answered');
     // The trunk peer plays 1004 Hz at -16 dBm0 (the milliwatt test tone level).
     assert.ok(Math.abs(p.levelTxDbm0! - -16) < 2, `tx ${p.levelTxDbm0}`);
+    assert.equal(p.call?.calling, '5551234');
+    assert.equal(p.call?.codec, 'PCMU');
+    const q = await demo.until('fxo1 jitter and loss measured', (x) => (port(x, 'fxo1').call?.jitterMs ?? null) !== null, 8000);
+    assert.ok(port(q, 'fxo1').call!.jitterMs! < 20, 'loopback jitter is small');
+    assert.equal(port(q, 'fxo1').call!.lossPct, 0, 'no loss on loopback');
   });
 
   it('play and dial on fxo1: the office\'s WAV is measured from the line, its DTMF reaches the SIP peer as RFC 4733', async () => {
