@@ -30,6 +30,7 @@ import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
 import { analogPortStatus } from './analog-port-status.js';
 import { parseListenAddress } from './daemon-config.js';
+import { registerSpanStatus } from './span-status.js';
 import type { StatusRegistry } from './status-registry.js';
 
 export interface StartGatewayOptions {
@@ -195,6 +196,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
             }),
           );
         }
+        // Each B-channel is a row of its own (Q.931 state, the call on it, levels from the card's power meter).
+        if (options.registry) {
+          unregister.push(
+            registerSpanStatus({ registry: options.registry, card: opened.card, spanNumber: s.span, firstChannel: channels[0]!.number, pri, framing: s.framing ?? '', lineCoding: s.coding ?? '', spanProvider: false }),
+          );
+        }
         pri.signalling.on('up', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-up', span: s.name, text: `span ${s.name}: D-channel up` }));
         pri.signalling.on('down', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-down', span: s.name, text: `span ${s.name}: D-channel down` }));
       }
@@ -217,7 +224,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     const endpoint = sip;
     if (options.registry) {
       const registered = new Map<string, number>();
-      endpoint.on('registration', (t, ok) => ok && registered.set(t, (registered.get(t) ?? 0) + 1));
+      endpoint.on('registration', (t, ok) => {
+        if (!ok) return;
+        registered.set(t, (registered.get(t) ?? 0) + 1);
+        options.registry?.publish({ kind: 'trunk', name: t, type: 'registered', trunk: t, text: `trunk ${t} registered` });
+      });
       for (const t of config.sipTrunks ?? []) {
         unregister.push(
           options.registry.trunks.add(t.name, {

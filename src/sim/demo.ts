@@ -21,7 +21,6 @@ import { SimPbx } from './pbx.js';
 import { Phone } from './phone.js';
 import { SipTrunkPeer } from './sip-trunk-peer.js';
 import { registerSimMethods } from './sim-methods.js';
-import { registerSpanStatus } from './span-status.js';
 
 export interface DemoOptions {
   version: string;
@@ -131,9 +130,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
     const access = running.simSpan(SPAN)!;
     const pri = running.spans.get(SPAN)!;
-    const card = running.cards.get('sim')!.card;
     const firstChannel = access.bChannel(1);
-    cleanups.push(registerSpanStatus({ registry: gateway.registry, card, spanNumber: 1, firstChannel, pri, framing: 'ESF', lineCoding: 'B8ZS', spanProvider: false }));
 
     const pbx = new SimPbx({ sim: access.sim, firstChannel, dchannel: access.dChannel, answerAfterMs: auto ? 2500 * pace : null });
     cleanups.push(() => pbx.close());
