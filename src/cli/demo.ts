@@ -1,7 +1,7 @@
 // `sipline demo`: the gateway on the simulated card, with a simulated PBX,
 // a SIP trunk peer on loopback and calls both ways, until Ctrl-C.
 import type { Command } from 'commander';
-import { NOT_WIRED, startDemo } from '../sim/demo.js';
+import { startDemo } from '../sim/demo.js';
 import { packageVersion } from './package-version.js';
 
 function clock(): string {
@@ -29,7 +29,6 @@ export function registerDemo(program: Command): void {
       out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm ... (ports: pri1:N, fxo1-fxo4, fxs1-fxs2)`);
       out(`config: ${demo.configPath}; gateway log (JSON lines): ${demo.logPath}`);
       out(`SIP trunk peer: sip:127.0.0.1:${demo.sipPeerPort} (UDP), stands in for the carrier: answers, plays a tone, sends DTMF, calls the PBX's DIDs`);
-      for (const n of NOT_WIRED) out(`not yet wired: ${n}`);
       out(opts.calls ? 'calls: the PBX calls out through the gateway to the SIP trunk, the trunk calls the PBX\'s DIDs, on a loop. Ctrl-C stops.' : 'no scripted calls (--no-calls). Ctrl-C stops.');
 
       await new Promise<void>((resolve) => {

@@ -34,9 +34,6 @@ export interface DemoOptions {
   pace?: number;
 }
 
-/** Parts of the chain that are not in this build yet, said plainly at start. */
-export const NOT_WIRED: string[] = [];
-
 export interface Demo {
   socket: string;
   configPath: string;
