@@ -84,7 +84,8 @@ describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp
   });
 
   it('shows a call from the PBX while it talks (busy channel, connected call, jitter and loss on its channel) and counts it by direction', async () => {
-    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, keys: { called: '5551234', calling: PBX_CALLER, cause: '16' } });
+    // SIPp echoes the gateway's RTP: the receiver statistics are of real packets.
+    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, keys: { called: '5551234', calling: PBX_CALLER, cause: '16' }, extra: ['-rtp_echo'] });
     t.pbx.command(`call m1 any 5551234 ${PBX_CALLER}`);
     await t.pbx.waitFor('answer', { id: 'm1' });
     const port = t.registry.snapshot().calls[0]!.port!;
@@ -95,6 +96,10 @@ describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp
     const jitter = sample(text, `sipline_port_jitter_ms{port="${port}"}`);
     assert.ok(jitter !== undefined && jitter >= 0 && jitter < 30, `jitter of ${port}: ${jitter}`);
     assert.equal(sample(text, `sipline_port_loss_percent{port="${port}"}`), 0, 'no loss on loopback');
+    for (const direction of ['rx', 'tx']) {
+      const level = sample(text, `sipline_port_level_dbm0{port="${port}",direction="${direction}"}`);
+      assert.ok(level !== undefined && level <= 3.17, `${direction} level of the talking channel from the card's power meter: ${level}`);
+    }
     assert.equal(sample(text, 'sipline_calls_total{direction="pstn-to-sip"}'), 1);
     t.pbx.command('hangup m1 16');
     assertSipp(await uas.done, 'BYE with cause 16');
