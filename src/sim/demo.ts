@@ -168,7 +168,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
 
     if (auto) {
-      const script = new DemoCallScript({ pbx, peer, offices, say, pace });
+      const script = new DemoCallScript({ pbx, peer, offices, phones, say, pace });
       // Runs first on stop (cleanups run in reverse): no new call once stopping.
       cleanups.push(() => script.stop());
       script.start();

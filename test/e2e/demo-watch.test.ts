@@ -81,6 +81,13 @@ describe('sipline demo watched with sipline status --watch in tmux @slow', () =>
     40_000);
     const fxo = /^fxo\d +fxo +off-hook .* (-\d+\.\d) +█+░* +(-\d+\.\d) /m.exec(screen)!;
     assert.ok(Number(fxo[1]) > -40 && Number(fxo[2]) > -40, `non-silent levels both ways: rx ${fxo[1]}, tx ${fxo[2]}`);
+    // The trunk calls a phone on an FXS port: the row shows the phone ringing, then off hook talking both ways.
+    await tmux.until('d:watch', 'an FXS port ringing its phone', (s) => /^fxs\d +fxs +ringing +fxs-loopstart ringing +alerting +2125550188 -> 5550201/m.test(s), 40_000);
+    screen = await tmux.until('d:watch', 'an FXS port off hook talking with levels both ways', (s) =>
+      /^fxs\d +fxs +off-hook +fxs-loopstart call +connected +2125550188 -> 5550201 +PCMU +\d+:\d\d +█+░* +-\d+\.\d +█+░* +-\d+\.\d/m.test(s),
+    20_000);
+    const fxs = /^fxs\d +fxs +off-hook .* (-\d+\.\d) +█+░* +(-\d+\.\d) /m.exec(screen)!;
+    assert.ok(Number(fxs[1]) > -40 && Number(fxs[2]) > -40, `non-silent levels both ways: rx ${fxs[1]}, tx ${fxs[2]}`);
     await tmux.until('d:watch', 'a call hung up', (s) => /calls \d+ \(\d+ connected, [1-9]\d* ended\)/.test(s));
   });
 
