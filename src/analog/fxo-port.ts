@@ -313,6 +313,18 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
     return this.#leg || this.#ring.bursts > 0 || this.channel.closed ? 0 : 1;
   }
 
+  /** The line as the operator sees it: ringing while the office rings it, off hook while a leg holds the loop. */
+  get hookState(): 'on-hook' | 'off-hook' | 'ringing' {
+    const leg = this.#leg;
+    if (leg && leg.state !== 'ringing' && leg.state !== 'idle') return 'off-hook';
+    return leg || this.#ring.bursts > 0 || this.#ring.burstStart > 0 ? 'ringing' : 'on-hook';
+  }
+
+  /** Loop-start state: the leg's (ringing, seized, dialing, waiting, answered), else ringing or idle. */
+  get signallingState(): string {
+    return this.#leg?.state ?? (this.#ring.bursts > 0 || this.#ring.burstStart > 0 ? 'ringing' : 'idle');
+  }
+
   originate(calling: PartyNumber, called: PartyNumber): FxoLeg | null {
     if (this.freeChannels() === 0) return null;
     const leg = new FxoLeg(this, 'outgoing', calling, called, this.channel, this.log);

@@ -153,6 +153,11 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
     return this.#state;
   }
 
+  /** The phone's hook as the operator sees it; ringing while we ring an on-hook phone. */
+  get hookState(): 'on-hook' | 'off-hook' | 'ringing' {
+    return this.#offhook ? 'off-hook' : this.#state === 'ringing' ? 'ringing' : 'on-hook';
+  }
+
   freeChannels(): number {
     return this.#state === 'idle' && !this.#offhook && !this.channel.closed ? 1 : 0;
   }

@@ -1,7 +1,7 @@
 // `sipline demo`: the gateway on the simulated card, with a simulated PBX,
 // a SIP trunk peer on loopback and calls both ways, until Ctrl-C.
 import type { Command } from 'commander';
-import { NOT_WIRED, startDemo } from '../sim/demo.js';
+import { startDemo } from '../sim/demo.js';
 import { packageVersion } from './package-version.js';
 
 function clock(): string {
@@ -16,7 +16,7 @@ export function registerDemo(program: Command): void {
     .option('--no-calls', 'place no calls by script; drive the lines with `sipline sim` instead')
     .action(async (opts: { socket?: string; calls: boolean }) => {
       const out = (line: string): void => void process.stdout.write(`${line}\n`);
-      out('sipline demo: the gateway on the emulated card sim-mixed (one T1 PRI span, 4 FXO ports); no hardware, no trunk.');
+      out('sipline demo: the gateway on the emulated cards sim-mixed (one T1 PRI span, 4 FXO ports) and sim-fxs4 (2 FXS ports with phones); no hardware, no trunk.');
       const demo = await startDemo({
         version: packageVersion(),
         ...(opts.socket === undefined ? {} : { socket: opts.socket }),
@@ -26,10 +26,9 @@ export function registerDemo(program: Command): void {
       out(`control socket: ${demo.socket}`);
       out(`in another terminal: sipline status --watch --socket ${demo.socket}`);
       out(`  (from this checkout: node dist/src/cli/main.js status --watch --socket ${demo.socket})`);
-      out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm ...`);
+      out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm ... (ports: pri1:N, fxo1-fxo4, fxs1-fxs2)`);
       out(`config: ${demo.configPath}; gateway log (JSON lines): ${demo.logPath}`);
       out(`SIP trunk peer: sip:127.0.0.1:${demo.sipPeerPort} (UDP), stands in for the carrier: answers, plays a tone, sends DTMF, calls the PBX's DIDs`);
-      for (const n of NOT_WIRED) out(`not yet wired: ${n}`);
       out(opts.calls ? 'calls: the PBX calls out through the gateway to the SIP trunk, the trunk calls the PBX\'s DIDs, on a loop. Ctrl-C stops.' : 'no scripted calls (--no-calls). Ctrl-C stops.');
 
       await new Promise<void>((resolve) => {

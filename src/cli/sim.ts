@@ -1,5 +1,6 @@
 // `sipline sim ...`: acts on the simulated far end of a gateway running on
-// a sim card (`sipline demo`): ring a port, pick up, dial, play a WAV file,
+// a sim card (`sipline demo`): the PBX on the span, the central office on
+// FXO ports, the phones on FXS ports: ring, pick up, dial, play a WAV file,
 // hang up, raise or clear a span alarm. Each is one control socket request.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -31,34 +32,43 @@ export function registerSim(program: Command): void {
   addTargetOptions(
     sim
       .command('ring')
-      .description('the simulated PBX calls the gateway: a port of the span rings with this caller ID')
-      .argument('<calling>', 'calling number (caller ID)')
-      .argument('<called>', 'called number (a DID of the gateway)')
+      .description('ring the gateway: `ring CALLING CALLED` has the simulated PBX call on a B-channel of the span; `ring fxo1 --caller N` has the central office ring an FXO port with that caller ID')
+      .argument('<calling-or-port>', 'calling number (PBX call), or an FXO port name')
+      .argument('[called]', 'called number (a DID of the gateway), for a PBX call')
+      .option('--caller <number>', 'caller ID the central office sends (FXO port)')
       .option('--name <name>', 'caller name')
       .option('--span <span>', 'span to call on', 'pri1'),
-  ).action((calling: string, called: string, opts: TargetOptions & { name?: string; span: string }) =>
-    run(opts, 'sim.ring', { calling, called, span: opts.span, ...(opts.name ? { name: opts.name } : {}) }, (r) => `ringing on ${String(r.port)}: ${calling} -> ${called}`),
-  );
+  ).action((first: string, called: string | undefined, opts: TargetOptions & { name?: string; span: string; caller?: string }) => {
+    const name = opts.name ? { name: opts.name } : {};
+    if (called === undefined) {
+      // An analog port: the office rings it.
+      return run(opts, 'sim.ring', { port: first, ...(opts.caller ? { calling: opts.caller } : {}), ...name }, (r) => `ringing ${String(r.port)}${opts.caller ? ` with caller ID ${opts.caller}` : ' without caller ID'}`);
+    }
+    return run(opts, 'sim.ring', { calling: first, called, span: opts.span, ...name }, (r) => `ringing on ${String(r.port)}: ${first} -> ${called}`);
+  });
 
   addTargetOptions(
-    sim.command('pickup').description('answer the call ringing on a port (at the PBX, or at the gateway end)').argument('<port>', 'port, e.g. pri1:23'),
-  ).action((port: string, opts: TargetOptions) => run(opts, 'sim.pickup', { port }, () => `picked up ${port}`));
+    sim
+      .command('pickup')
+      .description('answer the call ringing on a port (at the PBX, the office or the SIP trunk); on an FXS port the phone goes off hook')
+      .argument('<port>', 'port, e.g. pri1:23, fxo1, fxs1'),
+  ).action((port: string, opts: TargetOptions) => run(opts, 'sim.pickup', { port }, (r) => `picked up ${port} (${String(r.by)})`));
 
   addTargetOptions(
-    sim.command('dial').description('the PBX sends DTMF digits on the call on a port').argument('<port>', 'port, e.g. pri1:23').argument('<digits>', 'DTMF digits 0-9 * # A-D'),
+    sim.command('dial').description('DTMF digits on a port: the PBX or the office into the call, or the phone on an FXS port dialling').argument('<port>', 'port, e.g. pri1:23, fxo1, fxs1').argument('<digits>', 'DTMF digits 0-9 * # A-D'),
   ).action((port: string, digits: string, opts: TargetOptions) => run(opts, 'sim.dial', { port, digits }, () => `dialled ${digits} on ${port}`));
 
   addTargetOptions(
-    sim.command('play').description('the PBX plays a WAV file (8000 Hz, 16-bit PCM or mu-law) into the call on a port').argument('<port>', 'port, e.g. pri1:23').argument('<file>', 'WAV file'),
+    sim.command('play').description('the far end (PBX, office or phone) plays a WAV file (8000 Hz, 16-bit PCM or mu-law) into the line of a port').argument('<port>', 'port, e.g. pri1:23, fxo1, fxs1').argument('<file>', 'WAV file'),
   ).action((port: string, file: string, opts: TargetOptions) =>
     run(opts, 'sim.play', { port, file: resolve(file) }, (r) => `playing ${file} (${Number(r.seconds).toFixed(1)} s) on ${port}`),
   );
 
   addTargetOptions(
-    sim.command('hangup').description('the simulated end hangs up the call on a port').argument('<port>', 'port, e.g. pri1:23').option('--cause <n>', 'Q.850 cause (default 16)'),
+    sim.command('hangup').description('the simulated end hangs up the call on a port (an office drops loop current, a phone goes on hook)').argument('<port>', 'port, e.g. pri1:23, fxo1, fxs1').option('--cause <n>', 'Q.850 cause, PRI only (default 16)'),
   ).action((port: string, opts: TargetOptions & { cause?: string }) => {
     const c = cause(opts.cause);
-    return run(opts, 'sim.hangup', { port, ...(c === undefined ? {} : { cause: c }) }, (r) => `hung up ${port} (cause ${String(r.cause)})`);
+    return run(opts, 'sim.hangup', { port, ...(c === undefined ? {} : { cause: c }) }, (r) => `hung up ${port} (${r.cause !== undefined ? `cause ${Number(r.cause)}` : typeof r.signal === 'string' ? r.signal : 'cleared'})`);
   });
 
   addTargetOptions(

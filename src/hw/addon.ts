@@ -185,6 +185,8 @@ export interface Addon {
   Dsp: new (config: object) => AddonDsp;
   encodeCallerId(standard: string, callerId: object): Uint8Array;
   decodeCallerId(standard: string, bytes: Uint8Array): { callerId?: unknown; error?: string };
+  /** One datagram to an AF_UNIX socket (an absolute path, or '@name' in the abstract namespace); throws with the errno name as code. */
+  notifySocket(path: string, message: string): void;
 }
 
 /** The native DSP handle, untyped beyond its shape (see src/hw/dsp.ts). */

@@ -6,6 +6,7 @@ import { Gateway } from './gateway.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { GatewayConfig } from '../call/gateway-config.js';
 import { loadConfigFile } from './daemon-config.js';
+import { ServiceNotify } from './service-notify.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
 
 export interface DaemonOptions {
@@ -67,6 +68,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     await options.onGateway?.(running);
   }
   if (options.pidFile !== undefined) await writePidFile(options.pidFile);
+  // systemd Type=notify: READY=1 once spans and trunks are up, STOPPING=1 on shutdown.
+  const notify = new ServiceNotify({ registry: gateway.registry, onError: (err) => log.warn({ err }, `systemd notification not sent: ${err.message}`) });
 
   // Signals are handled from before the control socket opens, so that a
   // SIGHUP or SIGTERM sent as soon as the daemon says "started" is never lost.
@@ -96,6 +99,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         log.warn(`${signal} again: exiting without finishing the shutdown`);
         process.exit(1);
       });
+      notify.stopping();
       log.info(`${signal}: shutting down`);
       void gateway
         .shutdown()
@@ -105,10 +109,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     process.on('SIGHUP', onHup);
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
-    gateway.start().catch(async (err: unknown) => {
-      removeHandlers();
-      if (options.pidFile !== undefined) await removePidFile(options.pidFile, log);
-      reject(err instanceof Error ? err : new Error(String(err)));
-    });
+    gateway
+      .start()
+      .then(async () => {
+        if (await notify.ready()) log.info({ watchdogMs: notify.watchdogMs }, 'told systemd the gateway is ready');
+      })
+      .catch(async (err: unknown) => {
+        removeHandlers();
+        if (options.pidFile !== undefined) await removePidFile(options.pidFile, log);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
   });
 }

@@ -53,11 +53,12 @@ export class GatewayMetrics {
         if (p.levelTxDbm0 !== null) g.set({ port: p.name, direction: 'tx' }, p.levelTxDbm0);
       }
     });
+    // RFC 3550 §6.4.1 figures of the call on each channel, labelled like the channel's row.
     gauge('sipline_port_jitter_ms', 'RTP interarrival jitter of the call on a channel, ms', ['port'], (g, s) => {
-      for (const c of s.calls) if (c.port !== null && c.jitterMs !== null) g.set({ port: c.port }, c.jitterMs);
+      for (const p of s.ports) if (p.call && p.call.jitterMs !== null) g.set({ port: p.name }, p.call.jitterMs);
     });
     gauge('sipline_port_loss_percent', 'RTP packet loss of the call on a channel, percent', ['port'], (g, s) => {
-      for (const c of s.calls) if (c.port !== null && c.lossPct !== null) g.set({ port: c.port }, c.lossPct);
+      for (const p of s.ports) if (p.call && p.call.lossPct !== null) g.set({ port: p.name }, p.call.lossPct);
     });
     gauge('sipline_trunk_up', 'SIP trunk registered or up (1), else 0', ['trunk'], (g, s) => {
       for (const t of s.trunks) g.set({ trunk: t.name }, t.state === 'registered' || t.state === 'up' ? 1 : 0);
@@ -68,7 +69,7 @@ export class GatewayMetrics {
       for (const [state, n] of by) g.set({ state }, n);
     });
 
-    const calls = new Counter({ name: 'sipline_calls_total', help: 'Calls started', labelNames: ['port'], registers: [this.prom] });
+    const calls = new Counter({ name: 'sipline_calls_total', help: 'Calls started, by direction', labelNames: ['direction'], registers: [this.prom] });
     const ended = new Counter({
       name: 'sipline_calls_ended_total',
       help: 'Calls ended, by Q.850 cause',
@@ -83,7 +84,8 @@ export class GatewayMetrics {
       registers: [this.prom],
     });
     registry.on('event', (e) => {
-      if (e.kind === 'call' && e.type === 'started') calls.inc({ port: e.port ?? '' });
+      // The router announces every call as 'incoming' right after registering it, so its direction is known.
+      if (e.kind === 'call' && e.type === 'incoming') calls.inc({ direction: callDirection(registry, e.name) });
       else if (e.kind === 'call' && e.type === 'released' && e.cause !== undefined) {
         ended.inc({ cause: String(e.cause), cause_name: causeName(e.cause) });
       } else if (e.kind === 'span' && e.type === 'alarm') alarms.inc({ span: e.name });
@@ -133,5 +135,13 @@ export class GatewayMetrics {
     if (!s) return;
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}
+
+function callDirection(registry: StatusRegistry, id: string): string {
+  try {
+    return registry.calls.get(id)?.status().direction ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
 }

@@ -33,9 +33,11 @@ import type { AudioCodecName } from '../sip/sdp-negotiation.js';
 import type { SipWirePacket } from '../sip/node-transport.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
+import { analogPortStatus } from './analog-port-status.js';
 import { parseListenAddress } from './daemon-config.js';
 import { HepExporter, sipCallId } from './hep-exporter.js';
 import { SipTrace } from './sip-trace.js';
+import { registerSpanStatus } from './span-status.js';
 import type { StatusRegistry } from './status-registry.js';
 
 export interface StartGatewayOptions {
@@ -242,23 +244,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         lines.set(p.name, line);
         ports.set(p.name, line);
         if (opened.sim) simPorts.set(p.name, { sim: opened.sim, channel: channel.number });
-        if (options.registry) {
+        const registry = options.registry;
+        if (registry) {
           unregister.push(
-            options.registry.ports.add(p.name, {
-              status: () => ({
-                name: p.name,
-                kind: p.signalling,
-                span: null,
-                channel: channel.number,
-                hook: 'none',
-                signalling: p.signalling === 'fxo' ? 'fxo-loopstart' : 'fxs-loopstart',
-                signallingState: line.freeChannels() > 0 ? 'idle' : 'busy',
-                callState: line.freeChannels() > 0 ? 'idle' : 'connected',
-                blocked: false,
-                callId: null,
-                levelRxDbm0: null,
-                levelTxDbm0: null,
-              }),
+            registry.ports.add(p.name, {
+              status: () => analogPortStatus(p.name, p.signalling, line as FxoPort | FxsPort, registry),
             }),
           );
         }
@@ -303,6 +293,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
             }),
           );
         }
+        // Each B-channel is a row of its own (Q.931 state, the call on it, levels from the card's power meter).
+        if (options.registry) {
+          unregister.push(
+            registerSpanStatus({ registry: options.registry, card: opened.card, spanNumber: s.span, firstChannel: channels[0]!.number, pri, framing: s.framing ?? '', lineCoding: s.coding ?? '', spanProvider: false }),
+          );
+        }
         pri.signalling.on('up', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-up', span: s.name, text: `span ${s.name}: D-channel up` }));
         pri.signalling.on('down', () => options.registry?.publish({ kind: 'span', name: s.name, type: 'dchannel-down', span: s.name, text: `span ${s.name}: D-channel down` }));
       }
@@ -345,7 +341,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     const endpoint = sip;
     if (options.registry) {
       const registered = new Map<string, number>();
-      endpoint.on('registration', (t, ok) => ok && registered.set(t, (registered.get(t) ?? 0) + 1));
+      endpoint.on('registration', (t, ok) => {
+        if (!ok) return;
+        registered.set(t, (registered.get(t) ?? 0) + 1);
+        options.registry?.publish({ kind: 'trunk', name: t, type: 'registered', trunk: t, text: `trunk ${t} registered` });
+      });
       for (const t of config.sipTrunks ?? []) {
         unregister.push(
           options.registry.trunks.add(t.name, {

@@ -53,7 +53,12 @@ export interface PortStatus {
   levelRxDbm0: number | null;
   /** Audio level sent to the line, dBm0; null while no audio flows. */
   levelTxDbm0: number | null;
+  /** The call on the channel as its row shows it; the registry's snapshot joins it from `calls` (providers leave it out). */
+  call?: PortCall | null;
 }
+
+/** The parts of a call a channel's row shows (schemas/status.schema.json#/definitions/portCall). */
+export type PortCall = Pick<CallStatus, 'id' | 'calling' | 'called' | 'state' | 'codec' | 'durationS' | 'jitterMs' | 'lossPct'>;
 
 export type TrunkState = 'registered' | 'registering' | 'unregistered' | 'up' | 'down';
 

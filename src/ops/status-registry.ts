@@ -9,6 +9,7 @@ import type {
   EventInput,
   GatewayEvent,
   PortStatus,
+  PortCall,
   SpanStatus,
   StatusTotals,
   TrunkStatus,
@@ -122,9 +123,9 @@ export class StatusRegistry extends EventEmitter<RegistryEvents> {
 
   snapshot(): Snapshot {
     const spans = this.#collect(this.spans);
-    const ports = this.#collect(this.ports);
     const trunks = this.#collect(this.trunks);
     const calls = this.#collect(this.calls);
+    const ports = joinCalls(this.#collect(this.ports), calls);
     return {
       spans,
       ports,
@@ -157,4 +158,18 @@ export class StatusRegistry extends EventEmitter<RegistryEvents> {
     }
     return out;
   }
+}
+
+/** Each channel's row gets the call on it: by the row's callId, else by the call's port (`name` or `name:1` of an analog line). */
+function joinCalls(ports: PortStatus[], calls: CallStatus[]): PortStatus[] {
+  const byId = new Map(calls.map((c) => [c.id, c]));
+  const byPort = new Map<string, CallStatus>();
+  for (const c of calls) if (c.port !== null) byPort.set(c.port, c);
+  return ports.map((p) => {
+    const c = (p.callId !== null ? byId.get(p.callId) : undefined) ?? byPort.get(p.name) ?? (p.span === null ? byPort.get(`${p.name}:1`) : undefined);
+    const call: PortCall | null = c
+      ? { id: c.id, calling: c.calling, called: c.called, state: c.state, codec: c.codec, durationS: c.durationS, jitterMs: c.jitterMs, lossPct: c.lossPct }
+      : null;
+    return { ...p, call };
+  });
 }

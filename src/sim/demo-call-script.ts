@@ -1,24 +1,27 @@
 // The demo's calls, on a loop with pauses: the PBX calls out through the
 // gateway to the SIP trunk with caller ID and sends DTMF; the trunk calls the
-// PBX's DIDs through the gateway; each side hangs up in turn. Two or three
+// PBX's DIDs and the phones on the FXS ports through the gateway; the central
+// office rings the FXO ports; each side hangs up in turn. Two or three
 // calls overlap, so the watch screen has lines ringing, talking and hanging
 // up at the same time.
 import type { PartyNumber } from '../call/pstn-leg.js';
 import type { PriCall } from '../isdn/pri-call.js';
 import type { SipCall } from '../sip/sip-call.js';
 import type { CentralOffice } from './central-office.js';
+import type { Phone } from './phone.js';
 import type { SimPbx } from './pbx.js';
 import { sineSignal } from './sim-signals.js';
 import type { SipTrunkPeer } from './sip-trunk-peer.js';
 
 interface ScriptedCall {
-  /** 'out': the PBX calls out to the trunk; 'in': the trunk calls a DID of the PBX; 'office': the central office rings an FXO port. */
-  way: 'out' | 'in' | 'office';
+  /** 'out': the PBX calls out to the trunk; 'in': the trunk calls a DID of the PBX; 'office': the central office rings an FXO port; 'phone': the trunk calls a phone on an FXS port. */
+  way: 'out' | 'in' | 'office' | 'phone';
   calling: PartyNumber;
   called: string;
   /** DTMF the caller sends once the call is up. */
   dtmf?: string;
   talkMs: number;
+  /** 'pbx': the line side (the PBX, or the phone) hangs up. */
   hangupBy: 'pbx' | 'trunk';
 }
 
@@ -27,10 +30,16 @@ export const DEMO_CALLS: readonly ScriptedCall[] = [
   { way: 'in', calling: { digits: '2125550142' }, called: '5551234', dtmf: '9', talkMs: 7000, hangupBy: 'trunk' },
   { way: 'out', calling: { digits: '5551001', name: 'Accounts' }, called: '2125550177', dtmf: '42', talkMs: 11000, hangupBy: 'trunk' },
   { way: 'office', calling: { digits: '2125550123', name: 'Office Line' }, called: '5550100', talkMs: 8000, hangupBy: 'trunk' },
+  { way: 'phone', calling: { digits: '2125550188', name: 'Carrier Test' }, called: '5550201', talkMs: 7000, hangupBy: 'pbx' },
 ];
 
 /** What the office's caller says on an answered line: a 697 Hz tone at -20 dBm0. */
 const OFFICE_TALK = sineSignal(697, 1000, -20);
+
+/** What a phone's user says: an 852 Hz tone at -18 dBm0. */
+const PHONE_TALK_HZ = 852;
+/** The phone is picked up this long after the call was placed (a ring or two). */
+const PHONE_PICKUP_MS = 3000;
 
 /** Time between the starts of two calls. */
 const START_EVERY_MS = 4000;
@@ -40,6 +49,8 @@ export interface DemoCallScriptOptions {
   peer: SipTrunkPeer;
   /** The central office on each FXO port, by port name. */
   offices: ReadonlyMap<string, CentralOffice>;
+  /** The phone on each FXS port, by port name. */
+  phones?: ReadonlyMap<string, Phone>;
   say: (line: string) => void;
   pace: number;
 }
@@ -77,7 +88,41 @@ export class DemoCallScript {
     this.#later(this.#next % DEMO_CALLS.length === 0 ? START_EVERY_MS * 2.5 : START_EVERY_MS, () => this.#place());
     if (s.way === 'out') this.#fromPbx(s);
     else if (s.way === 'in') this.#fromTrunk(s);
+    else if (s.way === 'phone') this.#toPhone(s);
     else this.#fromOffice(s);
+  }
+
+  /** The trunk calls a phone's DID; the phone that rings is picked up, talks and hangs up. */
+  #toPhone(s: ScriptedCall): void {
+    const phones = [...(this.o.phones ?? new Map<string, Phone>()).entries()];
+    if (phones.length === 0) return;
+    const placed = Date.now();
+    let call: SipCall;
+    try {
+      call = this.o.peer.call(s.called, s.calling);
+    } catch (err) {
+      this.o.say(`SIP trunk: cannot call ${s.called}: ${(err as Error).message}`);
+      return;
+    }
+    this.#later(PHONE_PICKUP_MS, () => {
+      const ringing = phones.find(([, p]) => !p.isOffhook && p.rings.some((r) => r.on && r.at >= placed));
+      if (!ringing) return;
+      const [port, phone] = ringing;
+      this.o.say(`phone on ${port} picks up the call from ${s.calling.digits}`);
+      phone.offhook();
+      phone.say(sineSignal(PHONE_TALK_HZ, s.talkMs, -18));
+      this.#later(s.talkMs, () => {
+        if (!phone.isOffhook) return;
+        if (s.hangupBy === 'trunk' && this.o.peer.calls.includes(call)) {
+          this.#trunkHangup(call);
+          // The user puts the handset down once the line has gone quiet.
+          this.#later(1000, () => phone.onhook());
+          return;
+        }
+        this.o.say(`phone on ${port} hangs up`);
+        phone.onhook();
+      });
+    });
   }
 
   #fromOffice(s: ScriptedCall): void {

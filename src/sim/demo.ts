@@ -1,9 +1,10 @@
 // `sipline demo`: the gateway (startGateway, with a generated gateway.yaml)
-// on the emulated card sim-mixed (one T1 PRI span and four FXO ports), with
-// no hardware and no trunk. A simulated legacy PBX sits on the user side of
-// the span (our Q.931 stack in the user role over the card's far-end
-// D-channel), a simulated central office on the FXO ports, and a SIP trunk
-// peer on loopback stands in for the carrier. A call script places calls both
+// on the emulated cards sim-mixed (one T1 PRI span and four FXO ports) and
+// sim-fxs4 (two of its FXS ports used), with no hardware and no trunk. A
+// simulated legacy PBX sits on the user side of the span (our Q.931 stack in
+// the user role over the card's far-end D-channel), a simulated central
+// office on the FXO ports, a simulated phone on each FXS port, and a SIP
+// trunk peer on loopback stands in for the carrier. A call script places calls both
 // ways with caller ID and DTMF, so that `sipline status --watch` has lines
 // ringing, talking and hanging up.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,9 +18,9 @@ import { startGateway } from '../ops/start-gateway.js';
 import { CentralOffice } from './central-office.js';
 import { DemoCallScript } from './demo-call-script.js';
 import { SimPbx } from './pbx.js';
+import { Phone } from './phone.js';
 import { SipTrunkPeer } from './sip-trunk-peer.js';
 import { registerSimMethods } from './sim-methods.js';
-import { registerSpanStatus } from './span-status.js';
 
 export interface DemoOptions {
   version: string;
@@ -33,11 +34,6 @@ export interface DemoOptions {
   pace?: number;
 }
 
-/** Parts of the chain that are not in this build yet, said plainly at start. */
-export const NOT_WIRED = [
-  'sipline sim on FXO ports: the sim commands act on the PRI span only; the call script rings the FXO ports from the central office',
-];
-
 export interface Demo {
   socket: string;
   configPath: string;
@@ -49,8 +45,9 @@ export interface Demo {
 
 export const SPAN = 'pri1';
 const FXO_PORTS = ['fxo1', 'fxo2', 'fxo3', 'fxo4'];
+export const FXS_PORTS = ['fxs1', 'fxs2'];
 
-/** The generated gateway.yaml: the PBX's calls go to the trunk; the trunk's calls to 5551xxx go to the PBX. */
+/** The generated gateway.yaml: the PBX's and the phones' calls go to the trunk; the trunk's calls to 5551xxx go to the PBX, to 55502xx to the phones. */
 export function demoConfigYaml(socket: string, trunkPort: number): string {
   return `# written by sipline demo: the emulated card sim-mixed, a SIP trunk peer on loopback
 version: 1
@@ -64,14 +61,20 @@ cards:
       - { name: ${SPAN}, span: 1, signalling: pri, side: network, switchType: national, framing: esf, coding: b8zs }
     ports:
 ${FXO_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxo, destination: "5550100", callerId: bell202, answerOnRing: 2 }`).join('\n')}
+  - name: phones
+    profile: sim-fxs4
+    ports:
+${FXS_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxs, callerId: bell202 }`).join('\n')}
 lineGroups:
   - { name: pbx, lines: [${SPAN}] }
   - { name: office, lines: [${FXO_PORTS.join(', ')}] }
+  - { name: phones, lines: [${FXS_PORTS.join(', ')}] }
 sipTrunks:
   - { name: trunk, host: 127.0.0.1, port: ${trunkPort}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
 routes:
   - { name: to-trunk, from: pstn, to: { trunks: [trunk] } }
   - { name: did-pbx, from: sip, match: { called: "_5551XXX" }, to: { lineGroup: pbx } }
+  - { name: did-phones, from: sip, match: { called: "_55502XX" }, to: { lineGroup: phones } }
   - { name: out-office, from: sip, match: { called: "_NXXNXXXXXX" }, to: { lineGroup: office } }
 emergency:
   lineGroup: office
@@ -124,9 +127,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
     const access = running.simSpan(SPAN)!;
     const pri = running.spans.get(SPAN)!;
-    const card = running.cards.get('sim')!.card;
     const firstChannel = access.bChannel(1);
-    cleanups.push(registerSpanStatus({ registry: gateway.registry, card, spanNumber: 1, firstChannel, pri, framing: 'ESF', lineCoding: 'B8ZS', spanProvider: false }));
 
     const pbx = new SimPbx({ sim: access.sim, firstChannel, dchannel: access.dChannel, answerAfterMs: auto ? 2500 * pace : null });
     cleanups.push(() => pbx.close());
@@ -149,7 +150,16 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       }),
     );
 
-    registerSimMethods(gateway, { sim: access.sim, spanName: SPAN, spanNumber: 1, pbx, peer });
+    const phones = new Map(
+      FXS_PORTS.map((p) => {
+        const at = running.simPort(p)!;
+        const phone = new Phone(at.sim, at.channel);
+        cleanups.push(() => phone.close());
+        return [p, phone] as const;
+      }),
+    );
+
+    registerSimMethods(gateway, { sim: access.sim, spanName: SPAN, spanNumber: 1, pbx, peer, offices, phones });
     await gateway.start();
     cleanups.push(async () => {
       await gateway.shutdown();
@@ -158,7 +168,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
 
     if (auto) {
-      const script = new DemoCallScript({ pbx, peer, offices, say, pace });
+      const script = new DemoCallScript({ pbx, peer, offices, phones, say, pace });
       // Runs first on stop (cleanups run in reverse): no new call once stopping.
       cleanups.push(() => script.stop());
       script.start();

@@ -19,13 +19,13 @@ describe('bash scripts/demo, the first command of the README @slow', () => {
     const lines = demo.output.split('\n');
     const first = lines.findIndex((l) => l.startsWith('sipline demo:'));
     assert.ok(first >= 0, demo.output);
-    assert.equal(lines[first], 'sipline demo: the gateway on the emulated card sim-mixed (one T1 PRI span, 4 FXO ports); no hardware, no trunk.');
+    assert.equal(lines[first], 'sipline demo: the gateway on the emulated cards sim-mixed (one T1 PRI span, 4 FXO ports) and sim-fxs4 (2 FXS ports with phones); no hardware, no trunk.');
     assert.match(lines[first + 1]!, /^\d\d:\d\d:\d\d span pri1: D-channel up between the gateway \(network side\) and the simulated PBX \(user side\)$/);
     assert.match(lines[first + 2]!, /^control socket: /);
     await demo.waitFor(/Ctrl-C stops\./);
     assert.ok(demo.output.includes(`in another terminal: sipline status --watch --socket ${m[1]}`), demo.output);
     assert.ok(m[1]!.startsWith(demo.dir), 'the socket is under $XDG_RUNTIME_DIR');
-    assert.match(demo.output, /^not yet wired: /m, 'says plainly what is not wired');
+    assert.match(demo.output, /^ {2}and: sipline sim --socket \S+ ring\|pickup\|dial\|play\|hangup\|alarm \.\.\. \(ports: pri1:N, fxo1-fxo4, fxs1-fxs2\)$/m, 'names the ports sipline sim acts on');
   });
 
   it('places calls both ways between the PBX and the SIP trunk through the gateway, with caller ID and DTMF, that connect and end', async function () {

@@ -61,6 +61,11 @@ describe('sipline sim against a running demo @slow', () => {
     assert.equal(p.signallingState, 'N10');
     assert.equal(s.calls.find((c) => c.port === port)?.codec, 'PCMU');
     assert.ok(p.levelTxDbm0 !== null && Math.abs(p.levelTxDbm0 - -16) < 2, `tx ${p.levelTxDbm0}`);
+    // The B-channel's own row carries its call: caller, callee, codec, duration, jitter and loss.
+    assert.equal(p.call?.calling, '5551000');
+    assert.equal(p.call?.called, '2125550199');
+    assert.equal(p.call?.codec, 'PCMU');
+    assert.ok(p.call.durationS > 0);
   });
 
   it('dial: the DTMF digits of the PBX reach the SIP trunk as RFC 4733 events', async () => {

@@ -119,9 +119,8 @@ export interface TestGateway {
 }
 
 /** Starts the gateway and the PBX far end; resolves once the D-channel is up and restarted. */
-export async function startTestGateway(yaml: string): Promise<TestGateway> {
+export async function startTestGateway(yaml: string, registry = new StatusRegistry()): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
-  const registry = new StatusRegistry();
   const logs: string[] = [];
   const gw = await startGateway(parseConfig(yaml), { baseDir: dir, registry, log: (m) => logs.push(m) });
   const access = gw.simSpan('pbx');

@@ -102,7 +102,7 @@ export function addFixture(gateway: Gateway): Fixture {
   });
   reg.publish({ kind: 'trunk', name: 'carrier', type: 'registered', trunk: 'carrier', text: 'trunk carrier registered' });
   reg.publish({ kind: 'span', name: 'span2', type: 'alarm', span: 'span2', text: 'span span2 RED alarm' });
-  reg.publish({ kind: 'call', name: 'c1', type: 'started', call: 'c1', port: 'span1:1', span: 'span1', text: 'call c1 from 5551234 to 18005550100' });
+  reg.publish({ kind: 'call', name: 'c1', type: 'incoming', call: 'c1', port: 'span1:1', span: 'span1', text: 'call c1 from 5551234 to 18005550100' });
   reg.publish({ kind: 'call', name: 'c1', type: 'answered', call: 'c1', port: 'span1:1', span: 'span1', text: 'call c1 answered' });
 
   gateway.onReload((next) => gateway.log.info({ logLevel: next.logLevel }, 'fixture: reload hook ran'));

@@ -188,7 +188,7 @@ describe('ops gateway: status registry behind the control socket', () => {
     const recent = await t.client.request('events.recent', { port: 'span1:1' });
     assert.deepEqual(
       recent.map((e) => e.type),
-      ['started', 'answered', 'released'],
+      ['incoming', 'answered', 'released'],
     );
   });
 
@@ -209,7 +209,7 @@ describe('ops gateway: status registry behind the control socket', () => {
       'sipline_trunk_up{trunk="backup"} 0',
       'sipline_trunk_registrations_total{trunk="carrier"} 1',
       'sipline_span_alarms_total{span="span2"} 1',
-      'sipline_calls_total{port="span1:1"} 1',
+      'sipline_calls_total{direction="pstn-to-sip"} 1',
       'sipline_calls_ended_total{cause="16",cause_name="NORMAL_CLEARING"} 1',
     ]) {
       assert.ok(text.split('\n').includes(line), `metrics lack ${line}`);

@@ -11,8 +11,13 @@ function setting(key: string): string[] {
 }
 
 describe('systemd unit scripts/sipline.service', () => {
-  it('runs sipline start in the foreground, restarts it on failure and reloads with SIGHUP', () => {
-    assert.deepEqual(setting('Type'), ['simple']);
+  it('runs sipline start in the foreground as a notify service (READY=1, STOPPING=1, watchdog), restarts it on failure and reloads with SIGHUP', () => {
+    assert.deepEqual(setting('Type'), ['notify']);
+    assert.deepEqual(setting('NotifyAccess'), ['main'], 'the daemon itself sends the notifications');
+    const watchdog = Number(setting('WatchdogSec')[0]);
+    const start = Number(setting('TimeoutStartSec')[0]);
+    assert.ok(watchdog >= 10, 'a watchdog long enough for a busy machine');
+    assert.ok(start > 20, 'the start timeout leaves room for the 20 s the daemon waits for spans and trunks before READY=1');
     assert.deepEqual(setting('Restart'), ['on-failure']);
     assert.match(setting('ExecStart')[0] ?? '', /sipline start --config \S+\.yaml$/);
     assert.deepEqual(setting('ExecReload'), ['/bin/kill -HUP $MAINPID']);

@@ -7,8 +7,8 @@ import type { Card } from '../hw/card.js';
 import { CallState } from '../isdn/call-state.js';
 import type { PriCall } from '../isdn/pri-call.js';
 import type { PriSpan } from '../isdn/pri-span.js';
-import type { StatusRegistry } from '../ops/status-registry.js';
-import type { CallState as LineCallState, PortStatus, SpanStatus } from '../ops/status-model.js';
+import type { StatusRegistry } from './status-registry.js';
+import type { CallState as LineCallState, PortStatus, SpanStatus } from './status-model.js';
 
 export interface SpanStatusOptions {
   registry: StatusRegistry;
