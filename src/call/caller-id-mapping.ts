@@ -99,7 +99,7 @@ export function callerIdToSip(calling: PartyNumber, host: string, assertIdentity
  * The PSTN calling party for an INVITE from SIP. From a trusted trunk the
  * asserted identity wins over From (RFC 3325 §9.1); Privacy "id", "user" or
  * "header" (RFC 3323 §4.2) or an anonymous From makes the presentation
- * restricted; no number at all makes it unavailable.
+ * restricted; no number at all makes it unavailable, unless Privacy asked to withhold it.
  */
 export function callerIdFromSip(h: SipCallerId, trusted: boolean): PartyNumber {
   const from = parseNameAddr(h.from);
@@ -110,11 +110,12 @@ export function callerIdFromSip(h: SipCallerId, trusted: boolean): PartyNumber {
     .toLowerCase()
     .split(/[;,\s]+/)
     .filter((t) => t.length > 0);
-  const hidden = privacy.some((t) => t === 'id' || t === 'user' || t === 'header') || /anonymous/i.test(from?.uri ?? '');
-  const party: PartyNumber = {
-    digits,
-    presentation: digits.length === 0 ? 'unavailable' : hidden ? 'restricted' : 'allowed',
-  };
+  const asked = privacy.some((t) => t === 'id' || t === 'user' || t === 'header');
+  const hidden = asked || /anonymous/i.test(from?.uri ?? '');
+  // A caller who asked for privacy is restricted even when no number reached us (RFC 3323 §4.2):
+  // the line shows "private" (GR-30-CORE "P"), not "unavailable" ("O"), which says the network has no number.
+  const presentation = digits.length === 0 ? (asked ? 'restricted' : 'unavailable') : hidden ? 'restricted' : 'allowed';
+  const party: PartyNumber = { digits, presentation };
   if (digits.startsWith('+')) party.typeOfNumber = 'international';
   const name = source?.display;
   if (name && !/^anonymous$/i.test(name)) party.name = name;
