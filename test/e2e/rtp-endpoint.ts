@@ -9,7 +9,18 @@ export interface RtpArrival {
   at: number;
   payloadType: number;
   marker: boolean;
+  timestamp: number;
   payload: Buffer;
+}
+
+/** One RFC 4733 event as its packets told it: the event code, its end and its length. */
+export interface TelephoneEvent {
+  event: number;
+  timestamp: number;
+  /** Packets with the E bit set (RFC 4733 §2.5.1.4 sends the end three times). */
+  endPackets: number;
+  /** Duration of the last packet, in timestamp units (1/8000 s). */
+  duration: number;
 }
 
 /** Payload of an RTP packet (RFC 3550 §5.1: CSRCs, header extension and padding skipped), or null. */
@@ -23,7 +34,7 @@ function parse(msg: Buffer, at: number): RtpArrival | null {
   let end = msg.length;
   if (msg[0]! & 0x20) end -= msg[msg.length - 1]!;
   if (end < offset) return null;
-  return { at, payloadType: msg[1]! & 0x7f, marker: (msg[1]! & 0x80) !== 0, payload: msg.subarray(offset, end) };
+  return { at, payloadType: msg[1]! & 0x7f, marker: (msg[1]! & 0x80) !== 0, timestamp: msg.readUInt32BE(4), payload: msg.subarray(offset, end) };
 }
 
 export class RtpEndpoint {
@@ -58,6 +69,23 @@ export class RtpEndpoint {
       at += p.length;
     }
     return out;
+  }
+
+  /**
+   * The telephone-events (RFC 4733 §2.3: event, E bit, volume, duration) of
+   * payload type `pt`, one per RTP timestamp (an event keeps the timestamp of
+   * its start, §2.5.1.1), in order of arrival.
+   */
+  events(pt: number): TelephoneEvent[] {
+    const byTimestamp = new Map<number, TelephoneEvent>();
+    for (const p of this.packets) {
+      if (p.payloadType !== pt || p.payload.length < 4) continue;
+      const e = byTimestamp.get(p.timestamp) ?? { event: p.payload[0]!, timestamp: p.timestamp, endPackets: 0, duration: 0 };
+      if (p.payload[1]! & 0x80) e.endPackets++;
+      e.duration = Math.max(e.duration, p.payload.readUInt16BE(2));
+      byTimestamp.set(p.timestamp, e);
+    }
+    return [...byTimestamp.values()];
   }
 
   /** Waits until the gateway has sent something, so that we know where its RTP comes from. */
