@@ -4,10 +4,11 @@
 // PBX is measured with its zone's frequencies and cadence.
 import assert from 'node:assert/strict';
 import { toneZone } from '../../src/analog/tone-zones.js';
+import { Phone } from '../../src/sim/phone.js';
 import { requireTool, soxTones } from '../hw/signals.js';
 import { freePort, startSipp } from '../sip/sipp-peer.js';
 import { BChannelTap, blockShare, toneRuns } from './b-channel-tap.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 const B_CHANNELS = Array.from({ length: 23 }, (_, i) => i + 1);
@@ -152,6 +153,75 @@ describe('call progress end to end: early media both ways, ringback of the zone 
       const tone = audio.subarray(start, start + burst.ms * 8);
       for (const hz of [440, 480]) assert.ok(blockShare(tone, hz, toneShare) > 0.3, `${hz} Hz is ${(blockShare(tone, hz, toneShare) * 100).toFixed(0)}% of the burst`);
       for (const hz of [400, 425, 450]) assert.ok(blockShare(tone, hz, toneShare) < 0.15, `${hz} Hz (another zone's) is ${(blockShare(tone, hz, toneShare) * 100).toFixed(0)}% of the burst`);
+    });
+  });
+
+  describe('FXS phone in zone de', () => {
+    let a: Awaited<ReturnType<typeof startAnalogGateway>>;
+    let trunkPort: number;
+    let phone: Phone;
+    before(async () => {
+      trunkPort = await freePort();
+      a = await startAnalogGateway({
+        profile: 'sim-fxs4',
+        ports: '      - { name: phone1, port: 1, signalling: fxs, toneZone: de }',
+        trunkPort,
+        routes: '  - { name: out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [pbx] } }',
+      });
+      const port = a.gw.simPort('phone1')!;
+      phone = new Phone(port.sim, port.channel);
+    });
+    after(async () => {
+      phone?.close();
+      await a?.close();
+    });
+
+    it('PSTN -> SIP: the phone hears the SIP side\'s early media from a 183, and no ringback of ours over it', async () => {
+      const rtp = await RtpEndpoint.open();
+      try {
+        const uas = await startSipp({ scenario: 'gw-uas-early-media.xml', transport: 'udp', port: trunkPort, keys: { rtp: String(rtp.port) } });
+        phone.offhook();
+        await sleep(300);
+        phone.dial('5551234');
+        await rtp.heard(8000);
+        const playedAt = Date.now();
+        await rtp.play(soxTones([{ hz: SIP_EARLY_HZ, dbm0: -10 }], 1200));
+        const heard = phone.heard(playedAt);
+        const answered = a.registry.snapshot().calls[0]?.state === 'connected';
+        await sleep(2000);
+        phone.onhook();
+        assertSipp(await uas.done, '183 with SDP, 200, BYE with cause 16');
+        assert.equal(answered, false, 'measured before the 200');
+        const share = blockShare(heard, SIP_EARLY_HZ, toneShare);
+        assert.ok(share > 0.5, `the SIP side's early media (${SIP_EARLY_HZ} Hz) is ${(share * 100).toFixed(0)}% of what the phone heard`);
+        assert.ok(blockShare(heard, 425, toneShare) < 0.05, 'no de ringback (425 Hz) mixed into it');
+      } finally {
+        rtp.close();
+      }
+    });
+
+    it('PSTN -> SIP: a 180 without SDP gives the phone de ringback (425 Hz, 1 s on, 4 s off)', async () => {
+      const uas = await startSipp({ scenario: 'gw-uas-ringing.xml', transport: 'udp', port: trunkPort, timeoutS: 20 });
+      phone.offhook();
+      await sleep(300);
+      phone.dial('5552345');
+      // de dial tone is 425 Hz too: listen from after it stopped at the first digit.
+      await sleep(300);
+      const from = Date.now();
+      await sleep(6800);
+      const heard = phone.heard(from);
+      phone.onhook();
+      assertSipp(await uas.done, '180 without SDP, then CANCEL when the phone hangs up');
+      const runs = toneRuns(heard, (b) => toneShare(b, 425));
+      const firstOn = runs.findIndex((r) => r.on);
+      assert.ok(firstOn >= 0, `no ringback: ${JSON.stringify(runs)}`);
+      const [burst, gap] = [runs[firstOn]!, runs[firstOn + 1]];
+      assert.ok(Math.abs(burst.ms - 1000) <= 150, `on for ${burst.ms} ms, the zone says 1000 (${JSON.stringify(runs)})`);
+      assert.ok(gap && !gap.on && Math.abs(gap.ms - 4000) <= 250, `then off for ${gap?.ms} ms, the zone says 4000 (${JSON.stringify(runs)})`);
+      assert.ok(runs[firstOn + 2]?.on, `and on again (${JSON.stringify(runs)})`);
+      const start = runs.slice(0, firstOn).reduce((n, r) => n + r.ms, 0) * 8;
+      const tone = heard.subarray(start, start + burst.ms * 8);
+      assert.ok(blockShare(tone, 425, toneShare) > 0.6, `425 Hz is ${(blockShare(tone, 425, toneShare) * 100).toFixed(0)}% of the burst`);
     });
   });
 
