@@ -160,8 +160,11 @@ export class Call extends EventEmitter<CallEvents> {
       if (!p) return;
       if (p.event === 'alerting' || p.event === 'progress') {
         this.setState('alerting');
-        // The PstnLeg has one progress action: alert, with in-band audio when the far end sends it or we play ringback.
-        this.pstn.alert(true);
+        // 180: alerting, with in-band audio (the far end's or our ringback). 183 with SDP:
+        // progress with in-band audio, the callee is not said to ring (RFC 3398 §8.2.1,
+        // Q.931 clause 5.1.6); a leg without progress is alerted instead.
+        if (p.event === 'progress' && early && this.pstn.progress) this.pstn.progress(true);
+        else this.pstn.alert(true);
         if (early) {
           this.stopRingback();
           this.joinMedia();

@@ -110,14 +110,16 @@ describe('call progress end to end: early media both ways, ringback of the zone 
       }
     });
 
-    it('PSTN -> SIP: a 183 with SDP is ALERTING with progress indicator 8 to the PBX, which hears the SIP side\'s early media on its B-channel', async () => {
+    it('PSTN -> SIP: a 183 with SDP is PROGRESS with progress indicator 8 to the PBX (not ALERTING), which hears the SIP side\'s early media on its B-channel', async () => {
       const rtp = await RtpEndpoint.open();
       const tap = new BChannelTap(t.gw.simSpan('pbx')!, B_CHANNELS);
       try {
         const uas = await startSipp({ scenario: 'gw-uas-early-media.xml', transport: 'udp', port: trunkPort, keys: { rtp: String(rtp.port) } });
         t.pbx.command(`call e1 any 5551234 ${PBX_CALLER}`);
-        const ringing = await t.pbx.waitFor(['ringing', 'progress'], { id: 'e1' });
-        assert.equal(Number(ringing.fields.mask) & 8, 8, `${ringing.line}: in-band information available (Q.931 clause 4.5.23)`);
+        const progress = await t.pbx.waitFor(['ringing', 'progress'], { id: 'e1' });
+        // RFC 3398 §8.2.1: 183 is progress, not the callee ringing; Q.931 clause 5.1.6 PROGRESS.
+        assert.equal(progress.name, 'progress', `${progress.line}: PROGRESS, the callee is not said to be alerted`);
+        assert.equal(Number(progress.fields.mask) & 8, 8, `${progress.line}: in-band information available (Q.931 clause 4.5.23)`);
         const channel = await channelOfCall(t);
         await rtp.heard();
         const playedAt = Date.now();
