@@ -1,8 +1,8 @@
-// Release causes from SIP to the line (issue #7): SIPp refuses calls the
+// Release causes before answer, both ways (issue #7). SIPp refuses calls the
 // PBX places through the gateway; the PBX (libpri) reads the Q.850 cause of
-// the DISCONNECT: the RFC 3398 §8.2.6.1 table for the status, or the
-// Reason header's cause when there is one (RFC 3326). (Line to SIP, with
-// Reason, is in gateway-calls.test.ts.)
+// the DISCONNECT: the RFC 3398 §8.2.6.1 table for the status, or the Reason
+// header's cause when there is one (RFC 3326). The PBX refuses calls from
+// SIPp; SIPp checks the status (RFC 3398 §7.2.4.1) and the Reason cause.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
-describe('release causes from SIP to the PBX: status -> Q.850 cause, Reason header first (issue #7) @slow', function () {
+describe('release causes both ways between SIP and the PBX: status <-> Q.850 cause with Reason (issue #7) @slow', function () {
   this.timeout(30000);
   let t: TestGateway;
   let trunkPort: number;
@@ -26,19 +26,20 @@ describe('release causes from SIP to the PBX: status -> Q.850 cause, Reason head
   });
 
   /** SIPp reads a response's status code when it loads the scenario, so each status gets its own copy. */
-  function scenarioFor(file: string, status: number): string {
-    const path = join(dir, `${status}-${file}`);
-    writeFileSync(path, readFileSync(join(scenarioDir, file), 'utf8').replaceAll('[status]', String(status)));
+  function scenarioFor(file: string, status: number, cause?: number): string {
+    const path = join(dir, `${status}-${cause ?? ''}-${file}`);
+    let text = readFileSync(join(scenarioDir, file), 'utf8').replaceAll('[status]', String(status));
+    if (cause !== undefined) text = text.replaceAll('[cause]', String(cause));
+    writeFileSync(path, text);
     return path;
   }
 
   /** The cause the PBX is cleared with when SIPp refuses its call with `status` (and a Reason cause). */
   async function refusedWith(id: string, status: number, reasonCause?: number): Promise<string | undefined> {
     const uas = await startSipp({
-      scenario: scenarioFor(reasonCause === undefined ? 'gw-uas-refuse.xml' : 'gw-uas-refuse-reason.xml', status),
+      scenario: scenarioFor(reasonCause === undefined ? 'gw-uas-refuse.xml' : 'gw-uas-refuse-reason.xml', status, reasonCause),
       transport: 'udp',
       port: trunkPort,
-      keys: reasonCause === undefined ? {} : { cause: String(reasonCause) },
     });
     t.pbx.command(`call ${id} any 5551234 ${PBX_CALLER}`);
     const cleared = await t.pbx.waitFor(['disconnect', 'hangup'], { id }).catch(async (err: Error) => {
@@ -70,4 +71,21 @@ describe('release causes from SIP to the PBX: status -> Q.850 cause, Reason head
   it('486 with Reason Q.850 cause 21 -> cause 21: the far switch\'s own cause wins (RFC 3326)', async () => {
     assert.equal(await refusedWith('r486', 486, 21), '21');
   });
+
+  // The other way, RFC 3398 §7.2.4.1: the PBX refuses a call from SIP with a cause; SIPp checks the status and the Reason.
+  const back: [number, number][] = [
+    [1, 404],
+    [28, 484],
+    [27, 502],
+    [41, 503],
+  ];
+  for (const [cause, status] of back) {
+    it(`the PBX's cause ${cause} -> ${status} with Reason Q.850 cause ${cause}`, async () => {
+      const called = `46${String(cause).padStart(2, '0')}`;
+      const uac = await startSipp({ scenario: scenarioFor('gw-uac-refused.xml', status, cause), transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: called, keys: { calling: '3125550199' } });
+      const ring = await t.pbx.waitFor('ring', { called });
+      t.pbx.command(`hangup ${ring.fields.id} ${cause}`);
+      assertSipp(await uac.done, `${status} with Reason cause ${cause}`);
+    });
+  }
 });
