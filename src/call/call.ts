@@ -168,7 +168,11 @@ export class Call extends EventEmitter<CallEvents> {
         if (early) {
           this.stopRingback();
           this.joinMedia();
-        } else if (p.event === 'alerting') this.startRingback();
+        } else {
+          // No early media from SIP (180, or 181-183 without SDP): the line hears the zone's
+          // ringback from us (RFC 3398 §8.2.1, RFC 3960 §3), not silence behind an in-band indication.
+          this.startRingback();
+        }
       }
     });
     leg.on('answered', () => {

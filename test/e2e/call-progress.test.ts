@@ -156,6 +156,24 @@ describe('call progress end to end: early media both ways, ringback of the zone 
       for (const hz of [440, 480]) assert.ok(blockShare(tone, hz, toneShare) > 0.3, `${hz} Hz is ${(blockShare(tone, hz, toneShare) * 100).toFixed(0)}% of the burst`);
       for (const hz of [400, 425, 450]) assert.ok(blockShare(tone, hz, toneShare) < 0.15, `${hz} Hz (another zone's) is ${(blockShare(tone, hz, toneShare) * 100).toFixed(0)}% of the burst`);
     });
+    it('PSTN -> SIP: a 183 without SDP (no early media) also gives the PBX our ringback, not silence behind PI 8', async () => {
+      const uas = await startSipp({ scenario: 'gw-uas-progress-no-sdp.xml', transport: 'udp', port: trunkPort, timeoutS: 20 });
+      const tap = new BChannelTap(t.gw.simSpan('pbx')!, B_CHANNELS);
+      try {
+        t.pbx.command(`call n1 any 5553333 ${PBX_CALLER}`);
+        const told = await t.pbx.waitFor(['ringing', 'progress'], { id: 'n1' });
+        const channel = await channelOfCall(t);
+        await sleep(1500);
+        const heard = tap.audio(channel);
+        t.pbx.command('hangup n1 16');
+        assertSipp(await uas.done, '183 without SDP, then CANCEL');
+        assert.equal(Number(told.fields.mask) & 8, 8, `${told.line}: in-band information`);
+        const on = toneRuns(heard, ringbackShare('us')).filter((r) => r.on).reduce((n, r) => n + r.ms, 0);
+        assert.ok(on >= 1000, `${on} ms of us ringback in the first 1.5 s (${JSON.stringify(toneRuns(heard, ringbackShare('us')))})`);
+      } finally {
+        tap.stop();
+      }
+    });
   });
 
   describe('FXS phone in zone de', () => {
