@@ -1,7 +1,7 @@
-// Call progress end to end (issue #7): libpri as the PBX on a PRI span,
-// SIPp as the trunk, the test's RTP endpoint as the trunk's media. Early
-// media both ways is measured as a tone; ringback the gateway plays to the
-// PBX is measured with its zone's frequencies and cadence.
+// Call progress end to end (issue #7): libpri as the PBX on a PRI span (and
+// a phone on an FXS port), SIPp as the trunk, the test's RTP endpoint as the
+// trunk's media. Early media both ways is measured as a tone; ringback the
+// gateway plays to the line is measured with its zone's frequencies and cadence.
 import assert from 'node:assert/strict';
 import { toneZone } from '../../src/analog/tone-zones.js';
 import { Phone } from '../../src/sim/phone.js';
@@ -85,6 +85,29 @@ describe('call progress end to end: early media both ways, ringback of the zone 
         assert.ok(early.length >= 8000 * 0.8, `${early.length} samples of early media before the 200`);
         const share = toneShare(early, ANNOUNCEMENT_HZ);
         assert.ok(share > 0.5, `the announcement (${ANNOUNCEMENT_HZ} Hz) is ${(share * 100).toFixed(0)}% of the early media`);
+      } finally {
+        rtp.close();
+      }
+    });
+
+    it('SIP -> PSTN: ALERTING with in-band information (the PBX plays its own ringback) is a 183 with SDP carrying that ringback', async () => {
+      const rtp = await RtpEndpoint.open();
+      try {
+        const uac = await startSipp({ scenario: 'gw-uac-early-media.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4403', keys: { calling: '3125550199', rtp: String(rtp.port) } });
+        const ring = await t.pbx.waitFor('ring', { called: '4403' });
+        const id = ring.fields.id!;
+        const access = t.gw.simSpan('pbx')!;
+        // ALERTING with progress indicator 8 (Q.931 clause 4.5.23).
+        t.pbx.command(`alert ${id} inband`);
+        access.sim.sendAudio(access.bChannel(Number(ring.fields.channel)), soxTones([{ hz: 440, dbm0: -16 }, { hz: 480, dbm0: -16 }], 1500));
+        await rtp.heard();
+        await sleep(1500);
+        const beforeAnswer = Date.now();
+        t.pbx.command(`answer ${id}`);
+        assertSipp(await uac.done, '183 with SDP before 200');
+        const early = rtp.audio(0, beforeAnswer);
+        assert.ok(early.length >= 8000 * 0.8, `${early.length} samples of early media before the 200`);
+        for (const hz of [440, 480]) assert.ok(blockShare(early, hz, toneShare) > 0.25, `the PBX's ringback (${hz} Hz) is ${(blockShare(early, hz, toneShare) * 100).toFixed(0)}% of the early media`);
       } finally {
         rtp.close();
       }
