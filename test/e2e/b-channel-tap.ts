@@ -70,14 +70,22 @@ export function toneRuns(samples: Int16Array, share: (block: Int16Array) => numb
 }
 
 /**
- * Mean share of `hz` in 100 ms blocks (10 Hz apart is told apart, e.g. 440
- * from 450): over blocks, so that a frame late under load, whose phase jumps,
- * costs one block and not the whole measure.
+ * Mean share of `hz` in the 100 ms blocks that carry sound (10 Hz apart is
+ * told apart, e.g. 440 from 450): over blocks, so that a frame late under
+ * load, whose phase jumps, costs one block and not the whole measure, and
+ * silence before or after a tone does not dilute it.
  */
 export function blockShare(samples: Int16Array, hz: number, share: (block: Int16Array, hz: number) => number): number {
   const block = 800;
   let sum = 0;
   let n = 0;
-  for (let i = 0; i + block <= samples.length; i += block, n++) sum += share(samples.subarray(i, i + block), hz);
+  for (let i = 0; i + block <= samples.length; i += block) {
+    const b = samples.subarray(i, i + block);
+    let energy = 0;
+    for (const x of b) energy += x * x;
+    if (Math.sqrt(energy / block) < 100) continue;
+    sum += share(b, hz);
+    n++;
+  }
   return n === 0 ? 0 : sum / n;
 }
