@@ -77,12 +77,15 @@ function quoteDisplay(name: string): string {
  * restricted: From is anonymous (RFC 3323 §4.1.1.3), Privacy: id, and the
  *   real identity goes in P-Asserted-Identity for the trusted trunk, whose
  *   edge removes it (RFC 3325 §7, RFC 3323 §5.1 "id").
- * unavailable or no digits: From anonymous, no asserted identity.
+ * unavailable or no digits: From anonymous, no asserted identity; Privacy: id
+ *   when the caller withheld it (restricted without digits).
  * `assertIdentity` false leaves out P-Asserted-Identity (a trunk outside the trust domain).
  */
 export function callerIdToSip(calling: PartyNumber, host: string, assertIdentity = true): SipCallerId {
   const presentation: Presentation = calling.digits.length === 0 ? 'unavailable' : (calling.presentation ?? 'allowed');
-  if (presentation === 'unavailable') return { from: ANONYMOUS_FROM };
+  // A caller who withheld the number (analog "P", Q.931 restricted without digits) still asks for
+  // privacy (RFC 3323 §4.2): the far side tells "private" from "unavailable" by it.
+  if (presentation === 'unavailable') return calling.presentation === 'restricted' ? { from: ANONYMOUS_FROM, privacy: 'id' } : { from: ANONYMOUS_FROM };
   const display = calling.name ? quoteDisplay(calling.name) + ' ' : '';
   const identity = `${display}<sip:${encodeURIComponent(calling.digits).replace(/%2B/g, '+')}@${host};user=phone>`;
   if (presentation === 'restricted') {

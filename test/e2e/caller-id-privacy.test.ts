@@ -2,8 +2,10 @@
 // restricted (Q.931 clause 4.5.10) reaches SIP anonymous with the identity
 // asserted only to a trusted trunk (RFC 3323, RFC 3325); a SIP caller with
 // Privacy: id reaches the PBX restricted with the number kept, and an FXS
-// phone as "P" (private) in the caller ID message minimodem decodes.
+// phone as "P" (private) in the caller ID message minimodem decodes; a
+// private caller on an FXO line reaches SIP with Privacy: id.
 import assert from 'node:assert/strict';
+import { CentralOffice } from '../../src/sim/central-office.js';
 import { Phone } from '../../src/sim/phone.js';
 import { minimodemReceive, requireTool } from '../hw/signals.js';
 import { freePort, startSipp } from '../sip/sipp-peer.js';
@@ -33,7 +35,7 @@ function presentation(pres: string | undefined): string {
   return p === 0 ? 'allowed' : p === 1 ? 'restricted' : p === 2 ? 'unavailable' : `pres=${pres}`;
 }
 
-describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Privacy: id, FXS caller ID "P" (issue #7) @slow', function () {
+describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Privacy: id, FXS and FXO caller ID "P" (issue #7) @slow', function () {
   this.timeout(30000);
 
   describe('PRI span, a trusted and an untrusted trunk', () => {
@@ -120,6 +122,26 @@ describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Priv
       assert.ok(!decoded.toString('latin1').includes('3125550199'), 'the number is not on the line');
     } finally {
       phone.close();
+      await a.close();
+    }
+  });
+
+  it('FXO -> SIP: the office\'s caller ID "P" (private) leaves as From anonymous with Privacy: id, so the far side can tell it from unavailable', async () => {
+    const trunkPort = await freePort();
+    const a = await startAnalogGateway({
+      profile: 'sim-fxo4',
+      ports: '      - { name: line1, port: 1, signalling: fxo, destination: "5552000", callerId: bell202 }',
+      trunkPort,
+      routes: '  - { name: lines-to-pbx, from: pstn, to: { trunks: [pbx] } }',
+    });
+    const port = a.gw.simPort('line1')!;
+    const co = new CentralOffice(port.sim, port.channel, { zone: 'us' });
+    try {
+      const uas = await startSipp({ scenario: 'gw-uas-privacy-untrusted.xml', transport: 'udp', port: trunkPort, timeoutS: 15 });
+      co.ring({ numberAbsence: 'P', nameAbsence: 'P', dateTime: '11291200' }, { maxRings: 3 });
+      assertSipp(await uas.done, 'From anonymous, Privacy: id, no number');
+    } finally {
+      co.close();
       await a.close();
     }
   });
