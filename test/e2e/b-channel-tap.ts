@@ -28,10 +28,10 @@ export class BChannelTap {
     }
   }
 
-  /** Audio the gateway sent on B-channel `n` since the tap was made (or since `since`, a Date.now() value). */
-  audio(n: number, since = 0): Int16Array {
+  /** Audio the gateway sent on B-channel `n` since the tap was made (or in [since, until), Date.now() values). */
+  audio(n: number, since = 0, until = Infinity): Int16Array {
     this.poll();
-    return concatSamples((this.heard.get(n) ?? []).filter((p) => p.at >= since).map((p) => p.samples));
+    return concatSamples((this.heard.get(n) ?? []).filter((p) => p.at >= since && p.at < until).map((p) => p.samples));
   }
 
   stop(): void {
