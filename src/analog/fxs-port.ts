@@ -66,10 +66,14 @@ export class FxsLeg extends AnalogLeg {
     this.after(this.port.noAnswerMs, () => this.port.legEnded(this, Cause.NO_ANSWER, `no answer within ${this.port.noAnswerMs} ms`));
   }
 
-  /** Ringback to the phone that dialled. */
-  alert(): void {
+  /**
+   * Ringback to the phone that dialled. With inbandAudio the call brings the
+   * audio (the far end's early media, or the call's own ringback): a tone of
+   * ours would be mixed over it (RFC 3398 §8.2.1: the early media replaces ringback).
+   */
+  alert(inbandAudio = false): void {
     if (this.direction !== 'incoming' || this.state !== 'dialed' || this.released) return;
-    this.port.tone('ringback');
+    if (!inbandAudio) this.port.tone('ringback');
   }
 
   answer(): void {

@@ -191,15 +191,23 @@ const zones: readonly ToneZone[] = [
 ];
 
 const byCode = new Map(zones.map((z) => [z.code, z]));
+/** Names people write for a zone besides its ISO 3166 code ("uk" is reserved in ISO 3166 for GB). */
+const aliases: Readonly<Record<string, string>> = { uk: 'gb' };
 
 /** Codes of every zone sipline knows, in table order. */
 export function toneZoneCodes(): string[] {
   return zones.map((z) => z.code);
 }
 
-/** The zone for an ISO country code; the error lists the known codes. */
+/** Codes and aliases a configuration may name. */
+export function toneZoneNames(): string[] {
+  return [...toneZoneCodes(), ...Object.keys(aliases)];
+}
+
+/** The zone for an ISO country code (or an alias); the error lists the known codes. */
 export function toneZone(code: string): ToneZone {
-  const zone = byCode.get(code.toLowerCase());
+  const lower = code.toLowerCase();
+  const zone = byCode.get(aliases[lower] ?? lower);
   if (!zone) throw new RangeError(`unknown tone zone '${code}' (known: ${toneZoneCodes().join(', ')})`);
   return zone;
 }

@@ -160,12 +160,19 @@ export class Call extends EventEmitter<CallEvents> {
       if (!p) return;
       if (p.event === 'alerting' || p.event === 'progress') {
         this.setState('alerting');
-        // The PstnLeg has one progress action: alert, with in-band audio when the far end sends it or we play ringback.
-        this.pstn.alert(true);
+        // 180: alerting, with in-band audio (the far end's or our ringback). 183 with SDP:
+        // progress with in-band audio, the callee is not said to ring (RFC 3398 §8.2.1,
+        // Q.931 clause 5.1.6); a leg without progress is alerted instead.
+        if (p.event === 'progress' && early && this.pstn.progress) this.pstn.progress(true);
+        else this.pstn.alert(true);
         if (early) {
           this.stopRingback();
           this.joinMedia();
-        } else if (p.event === 'alerting') this.startRingback();
+        } else {
+          // No early media from SIP (180, or 181-183 without SDP): the line hears the zone's
+          // ringback from us (RFC 3398 §8.2.1, RFC 3960 §3), not silence behind an in-band indication.
+          this.startRingback();
+        }
       }
     });
     leg.on('answered', () => {

@@ -77,12 +77,15 @@ function quoteDisplay(name: string): string {
  * restricted: From is anonymous (RFC 3323 §4.1.1.3), Privacy: id, and the
  *   real identity goes in P-Asserted-Identity for the trusted trunk, whose
  *   edge removes it (RFC 3325 §7, RFC 3323 §5.1 "id").
- * unavailable or no digits: From anonymous, no asserted identity.
+ * unavailable or no digits: From anonymous, no asserted identity; Privacy: id
+ *   when the caller withheld it (restricted without digits).
  * `assertIdentity` false leaves out P-Asserted-Identity (a trunk outside the trust domain).
  */
 export function callerIdToSip(calling: PartyNumber, host: string, assertIdentity = true): SipCallerId {
   const presentation: Presentation = calling.digits.length === 0 ? 'unavailable' : (calling.presentation ?? 'allowed');
-  if (presentation === 'unavailable') return { from: ANONYMOUS_FROM };
+  // A caller who withheld the number (analog "P", Q.931 restricted without digits) still asks for
+  // privacy (RFC 3323 §4.2): the far side tells "private" from "unavailable" by it.
+  if (presentation === 'unavailable') return calling.presentation === 'restricted' ? { from: ANONYMOUS_FROM, privacy: 'id' } : { from: ANONYMOUS_FROM };
   const display = calling.name ? quoteDisplay(calling.name) + ' ' : '';
   const identity = `${display}<sip:${encodeURIComponent(calling.digits).replace(/%2B/g, '+')}@${host};user=phone>`;
   if (presentation === 'restricted') {
@@ -99,7 +102,7 @@ export function callerIdToSip(calling: PartyNumber, host: string, assertIdentity
  * The PSTN calling party for an INVITE from SIP. From a trusted trunk the
  * asserted identity wins over From (RFC 3325 §9.1); Privacy "id", "user" or
  * "header" (RFC 3323 §4.2) or an anonymous From makes the presentation
- * restricted; no number at all makes it unavailable.
+ * restricted; no number at all makes it unavailable, unless Privacy asked to withhold it.
  */
 export function callerIdFromSip(h: SipCallerId, trusted: boolean): PartyNumber {
   const from = parseNameAddr(h.from);
@@ -110,11 +113,12 @@ export function callerIdFromSip(h: SipCallerId, trusted: boolean): PartyNumber {
     .toLowerCase()
     .split(/[;,\s]+/)
     .filter((t) => t.length > 0);
-  const hidden = privacy.some((t) => t === 'id' || t === 'user' || t === 'header') || /anonymous/i.test(from?.uri ?? '');
-  const party: PartyNumber = {
-    digits,
-    presentation: digits.length === 0 ? 'unavailable' : hidden ? 'restricted' : 'allowed',
-  };
+  const asked = privacy.some((t) => t === 'id' || t === 'user' || t === 'header');
+  const hidden = asked || /anonymous/i.test(from?.uri ?? '');
+  // A caller who asked for privacy is restricted even when no number reached us (RFC 3323 §4.2):
+  // the line shows "private" (GR-30-CORE "P"), not "unavailable" ("O"), which says the network has no number.
+  const presentation = digits.length === 0 ? (asked ? 'restricted' : 'unavailable') : hidden ? 'restricted' : 'allowed';
+  const party: PartyNumber = { digits, presentation };
   if (digits.startsWith('+')) party.typeOfNumber = 'international';
   const name = source?.display;
   if (name && !/^anonymous$/i.test(name)) party.name = name;

@@ -70,6 +70,12 @@ export interface PstnLeg extends EventEmitter<PstnLegEvents> {
   setup(): void;
   /** Tells the caller of an incoming call that the callee is being alerted. */
   alert(inbandAudio?: boolean): void;
+  /**
+   * Tells the caller of an incoming call that in-band audio (announcement,
+   * the far end's ringback) is on the channel, without saying the callee is
+   * alerted (Q.931 PROGRESS). A leg without it is told with alert(true).
+   */
+  progress?(inbandAudio: boolean): void;
   /** Answers an incoming call (CONNECT, or off-hook on FXO). */
   answer(): void;
   /** Clears the call with a Q.850 cause (DISCONNECT, or on-hook). */

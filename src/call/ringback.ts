@@ -1,5 +1,5 @@
 // Ringback towards a line while the SIP side rings without early media
-// (RFC 3398 §8.2.1: 180 without SDP, the gateway plays the ringing tone in-band).
+// (RFC 3398 §8.2.1: 18x without SDP, the gateway plays the ringing tone in-band).
 // The tone of the line's zone (src/analog/tone-zones.ts), one 20 ms frame at a time.
 import type { Tone } from '../analog/tone-zones.js';
 import type { AudioPath } from '../media/frame.js';

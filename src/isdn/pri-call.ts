@@ -263,6 +263,20 @@ export class PriCall extends EventEmitter<PstnLegEvents> implements PstnLeg {
     this.stateTransition(this.phaseState('delivered'));
   }
 
+  /**
+   * PROGRESS with PI 8, in-band information now available (Q.931 clause 5.1.6
+   * network side, 5.2.6 user side); the call state does not change. Before
+   * any answer to the SETUP it is ALERTING with PI 8 instead: the first
+   * answer must be one of clause 5.2.5.
+   */
+  progress(inbandAudio: boolean): void {
+    if (this.direction !== 'incoming' || this.released || !inbandAudio) return;
+    const s = this._state;
+    if (s === this.phaseState('init')) return this.alert(true);
+    if (s !== this.phaseState('overlap') && s !== this.phaseState('proceeding') && s !== this.phaseState('delivered')) return;
+    this.send('PROGRESS', { progress: [8] });
+  }
+
   /** Q.931 clause 5.2.7: CONNECT; the user waits for CONNECT ACKNOWLEDGE under T313 (U8), the network is active (N10). */
   answer(): void {
     if (this.direction !== 'incoming' || this.released) return;

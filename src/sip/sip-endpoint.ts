@@ -330,6 +330,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const inviter = new Inviter(this.ua, target, {
       params: { fromUri, ...(shown?.display ? { fromDisplayName: shown.display } : {}) },
       extraHeaders,
+      // The answer in a 183 starts media at once (RFC 3261 §13.2.1, RFC 3960 §3): the
+      // line hears announcements and the far end's ringback before the 200 (RFC 3398 §8.2.1).
+      earlyMedia: true,
     });
     const call = new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
     this.track(inviter, call);

@@ -35,6 +35,12 @@ describe('caller ID between the PSTN and SIP (RFC 3325, RFC 3323)', () => {
     const anon = callerIdFromSip({ from: '"Anonymous" <sip:anonymous@anonymous.invalid>', pAssertedIdentity: '<sip:+15551234@carrier>' }, true);
     assert.deepEqual(anon, { digits: '+15551234', presentation: 'restricted', typeOfNumber: 'international' });
     assert.deepEqual(callerIdFromSip({ from: 'sip:anonymous@anonymous.invalid;tag=1' }, false), { digits: '', presentation: 'unavailable' });
+    // A withheld number without digits (analog "P") leaves as Privacy: id and comes back restricted.
+    assert.deepEqual(callerIdToSip({ digits: '', presentation: 'restricted' }, 'gw.example'), { from: '"Anonymous" <sip:anonymous@anonymous.invalid>', privacy: 'id' });
+    assert.deepEqual(callerIdToSip({ digits: '', presentation: 'unavailable' }, 'gw.example'), { from: '"Anonymous" <sip:anonymous@anonymous.invalid>' });
+    assert.equal(callerIdFromSip(callerIdToSip({ digits: '', presentation: 'restricted' }, 'gw.example'), true).presentation, 'restricted');
+    // Privacy asked for and no number reached us (untrusted trunk): withheld, not unavailable.
+    assert.deepEqual(callerIdFromSip({ from: '"Anonymous" <sip:anonymous@anonymous.invalid>', pAssertedIdentity: '<sip:+15551234@carrier>', privacy: 'id' }, false), { digits: '', presentation: 'restricted' });
   });
 
   it('parses name-addr and addr-spec forms, and tel: numbers with separators', () => {

@@ -15,18 +15,18 @@
  *
  * Commands (stdin, one a line; ID is a name the script gives a call, incoming
  * calls are named in1, in2, ...; CHAN is a B-channel number or "any"):
- *   call ID CHAN CALLED [CALLING] [overlap] [exclusive]
+ *   call ID CHAN CALLED [CALLING] [overlap] [exclusive] [restricted]
  *   more ID            SETUP ACKNOWLEDGE (overlap receiving)
  *   digits ID DIGITS   INFORMATION, one per digit (overlap sending)
- *   proceed ID | alert ID | progress ID | answer ID
+ *   proceed ID | alert ID [inband] | progress ID | answer ID
  *   hangup ID CAUSE    DISCONNECT, or RELEASE COMPLETE before any answer
  *   restart            RESTART of the whole interface
  *   reset CHAN         RESTART of one channel
  *   service CHAN STATUS SERVICE (0 in service, 1 maintenance, 2 out of service)
  *   quit
  * Events (stdout): "<name> key=value ...", e.g.
- *   ready | up | down | ring id=in1 channel=1 exclusive=1 called=123 calling=456 complete=1
- *   proceeding | setup-ack | ringing | progress | answer | connect-ack id=..
+ *   ready | up | down | ring id=in1 channel=1 exclusive=1 called=123 calling=456 complete=1 pres=N
+ *   proceeding | setup-ack | ringing mask=N | progress mask=N | answer | connect-ack id=..
  *   disconnect id=.. cause=N | hangup id=.. cause=N | released id=..
  *   refused called=.. cause=N | info id=.. digits=.. | restart channel=N
  *   restart-ack channel=N | service channel=N status=N | service-ack channel=N status=N
@@ -240,8 +240,8 @@ static void on_ring(struct harness *h, pri_event *e)
 	}
 	snprintf(id, sizeof(id), "in%d", ++h->incoming);
 	add_call(h, id, e->ring.call, ch);
-	say("ring id=%s channel=%d exclusive=%d called=%s calling=%s complete=%d", id, ch, exclusive,
-	    e->ring.callednum, e->ring.callingnum, e->ring.complete);
+	say("ring id=%s channel=%d exclusive=%d called=%s calling=%s complete=%d pres=%d", id, ch, exclusive,
+	    e->ring.callednum, e->ring.callingnum, e->ring.complete, e->ring.callingpres);
 }
 
 static void on_event(struct harness *h, pri_event *e)
@@ -288,7 +288,7 @@ static void on_event(struct harness *h, pri_event *e)
 	case PRI_EVENT_RINGING:
 		if ((c = by_call(h, e->ringing.call)))
 			c->pending = 0;
-		say("ringing id=%s", call_name(h, e->ringing.call));
+		say("ringing id=%s mask=%d", call_name(h, e->ringing.call), e->ringing.progressmask);
 		break;
 	case PRI_EVENT_PROGRESS:
 		say("progress id=%s mask=%d", call_name(h, e->proceeding.call), e->proceeding.progressmask);
@@ -370,10 +370,11 @@ static void command(struct harness *h, char *line)
 	if (c && strcmp(cmd, "hangup") && strcmp(cmd, "digits"))
 		c->acked = 1;
 	if (!strcmp(cmd, "call") && argc >= 4) {
-		int overlap = 0, exclusive = 0;
+		int overlap = 0, exclusive = 0, restricted = 0;
 		for (int i = 5; i < argc; i++) {
 			overlap |= !strcmp(argv[i], "overlap");
 			exclusive |= !strcmp(argv[i], "exclusive");
+			restricted |= !strcmp(argv[i], "restricted");
 		}
 		int want = channel_arg(h, argv[2]);
 		if (want < 0) {
@@ -389,7 +390,9 @@ static void command(struct harness *h, char *line)
 		pri_sr_set_channel(sr, want, exclusive, 0);
 		pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, h->channels > 24 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW);
 		pri_sr_set_called(sr, argv[3], PRI_UNKNOWN, !overlap);
-		pri_sr_set_caller(sr, argc > 4 ? argv[4] : "", NULL, PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+		pri_sr_set_caller(sr, argc > 4 ? argv[4] : "", NULL, PRI_UNKNOWN,
+				  /* Q.931 clause 4.5.10 octet 3a: presentation restricted keeps the number in the IE */
+				  restricted ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED : PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
 		struct call *placed = add_call(h, argv[1], call, want);
 		if (placed)
 			placed->pending = 1;
@@ -406,7 +409,8 @@ static void command(struct harness *h, char *line)
 	} else if (!strcmp(cmd, "proceed")) {
 		pri_proceeding(h->pri, c->call, ch, 0);
 	} else if (!strcmp(cmd, "alert")) {
-		pri_acknowledge(h->pri, c->call, ch, 0);
+		/* "alert <id> inband": progress indicator 8, in-band information available (Q.931 clause 4.5.23) */
+		pri_acknowledge(h->pri, c->call, ch, argc > 2 && !strcmp(argv[2], "inband"));
 	} else if (!strcmp(cmd, "progress")) {
 		pri_progress(h->pri, c->call, ch, 1);
 	} else if (!strcmp(cmd, "answer")) {
