@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Invitation, Inviter, Registerer, RegistererState, UserAgent, type Session, type URI } from 'sip.js';
+import { Invitation, Inviter, Registerer, UserAgent, type RegistererRegisterOptions, type Session, type URI } from 'sip.js';
+import type { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-response-message.js';
 import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
@@ -54,6 +55,26 @@ interface TrunkRuntime {
 }
 
 const DEFAULT_CODECS: AudioCodecName[] = ['PCMU', 'PCMA', 'opus'];
+
+/**
+ * RFC 3261 §10.2.4: the binding lifetime the registrar granted, from the
+ * expires parameter of our own Contact in the 200 (compared by user, host and
+ * port, §19.1.4), or else its Expires header; undefined when it gives neither.
+ */
+export function grantedExpiry(response: IncomingResponseMessage, ours: URI): number | undefined {
+  const n = (v: string | undefined): number | undefined => {
+    const x = v === undefined ? NaN : Number(v.trim());
+    return Number.isInteger(x) && x >= 0 ? x : undefined;
+  };
+  const header = n(response.getHeader('expires'));
+  const count = response.getHeaders('contact').length;
+  for (let i = 0; i < count; i++) {
+    const c = response.parseHeader('contact', i) as { uri: URI; getParam(name: string): string | undefined } | undefined;
+    if (!c || c.uri.user !== ours.user || c.uri.host.toLowerCase() !== ours.host.toLowerCase() || (c.uri.port ?? 5060) !== (ours.port ?? 5060)) continue;
+    return n(c.getParam('expires')) ?? header;
+  }
+  return undefined;
+}
 
 export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   readonly transport: NodeTransport;
@@ -222,35 +243,73 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     // RFC 3261 §10.2.4: sip.js refreshes at refreshFrequency % of the granted expiry.
     const registerer = new Registerer(this.ua, { registrar, expires: r.expires ?? 3600, params: { toUri: aor, fromUri: aor }, extraHeaders: this.routeHeaders(t.options), refreshFrequency: 90 });
     t.registerer = registerer;
-    registerer.stateChange.addListener((state) => {
-      if (state === RegistererState.Registered) {
-        t.retryMs = r.retryMs ?? 1000;
-        this.emit('registration', t.options.name, true, r.expires ?? 3600);
-      }
+    const sipjs = registerer as unknown as {
+      register(o?: RegistererRegisterOptions): Promise<unknown>;
+      registered(expires: number): void;
+      readonly waiting: boolean;
+      waitingChange: { addListener(f: (waiting: boolean) => void): void };
+    };
+    // sip.js reads a Contact without an expires parameter as NaN and then
+    // refreshes at once, in a loop; the granted expiry is worked out below
+    // from the 200 and handed to its refresh timers from there.
+    const startRefreshTimers = sipjs.registered.bind(registerer);
+    sipjs.registered = () => undefined;
+    let settled = false;
+    const options: RegistererRegisterOptions = {
+      requestDelegate: {
+        onAccept: (res) => {
+          settled = true;
+          const granted = grantedExpiry(res.message, this.ua.contact.uri);
+          if (granted === undefined) {
+            this.log('register-error', { trunk: t.options.name, error: '200 to REGISTER without an expiry for our Contact' });
+            this.retryRegistration(t, attempt);
+            return;
+          }
+          startRefreshTimers(granted);
+          t.retryMs = r.retryMs ?? 1000;
+          this.emit('registration', t.options.name, true, granted);
+        },
+        onReject: (res) => {
+          settled = true;
+          this.emit('registration', t.options.name, false, res.message.statusCode ?? 0);
+          // RFC 3261 §20.33: a 503/500 may say when to come back.
+          const after = Number(res.message.getHeader('retry-after')?.split(/[\s;(]/)[0]);
+          this.retryRegistration(t, attempt, Number.isFinite(after) && after > 0 ? after * 1000 : 0);
+        },
+      },
+    };
+    // sip.js's refresh timer (and its 423 retry) call register() without
+    // options; a failed refresh must back off and retry like the first REGISTER.
+    const plainRegister = sipjs.register.bind(registerer);
+    sipjs.register = () => {
+      settled = false;
+      return plainRegister(options);
+    };
+    // sip.js drops a 200 whose Contact list lacks ours without telling the
+    // delegate: an attempt that ends unsettled is retried too.
+    sipjs.waitingChange.addListener((waiting) => {
+      if (waiting) return;
+      setTimeout(() => {
+        if (settled || sipjs.waiting || this.stopped || !this.trunks.has(t.options.name)) return;
+        settled = true;
+        this.log('register-error', { trunk: t.options.name, error: 'REGISTER ended without a usable final response' });
+        this.retryRegistration(t, attempt);
+      }, 0);
     });
     const attempt = (): void => {
       if (this.stopped) return;
-      registerer
-        .register({
-          requestDelegate: {
-            onReject: (res) => {
-              this.emit('registration', t.options.name, false, res.message.statusCode ?? 0);
-              this.retryRegistration(t, attempt);
-            },
-          },
-        })
-        .catch((err: Error) => {
-          this.log('register-error', { trunk: t.options.name, error: err.message });
-          this.retryRegistration(t, attempt);
-        });
+      sipjs.register().catch((err: Error) => {
+        this.log('register-error', { trunk: t.options.name, error: err.message });
+        this.retryRegistration(t, attempt);
+      });
     };
     attempt();
   }
 
   /** Back-off: the delay doubles after every failure, up to maxRetryMs (RFC 3261 §10.2.4 leaves the policy to us). */
-  private retryRegistration(t: TrunkRuntime, attempt: () => void): void {
+  private retryRegistration(t: TrunkRuntime, attempt: () => void, atLeastMs = 0): void {
     if (this.stopped) return;
-    const delay = t.retryMs;
+    const delay = Math.max(t.retryMs, atLeastMs);
     t.retryMs = Math.min(t.retryMs * 2, t.options.register?.maxRetryMs ?? 300_000);
     this.log('register-retry', { trunk: t.options.name, inMs: delay });
     t.timers.push(setTimeout(attempt, delay));

@@ -87,3 +87,26 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
   if (first.code === 0 || !run.remote || !/Peak was 0 calls/.test(first.output)) return first;
   return (await startSipp(run)).done;
 }
+
+/** One SIP message out of SIPp's -trace_msg log: when, which way, and its text. */
+export interface SippLoggedMessage {
+  at: number;
+  received: boolean;
+  text: string;
+}
+
+/**
+ * Reads the log SIPp writes with `-trace_msg -message_file <file>`: each
+ * message follows a dashed line ending in a local date and time.
+ */
+export function readSippMessageLog(text: string): SippLoggedMessage[] {
+  const out: SippLoggedMessage[] = [];
+  const blocks = text.split(/^-{20,}\s+/m).slice(1);
+  for (const block of blocks) {
+    const m = /^(\d{4}-\d\d-\d\d)\s+(\d\d:\d\d:\d\d)(\.\d+)?(?:[^\n]*)\n([^\n]*)\n\n?([\s\S]*)$/.exec(block);
+    if (!m) continue;
+    const at = new Date(`${m[1]}T${m[2]}`).getTime() + Number(m[3] ?? 0) * 1000;
+    out.push({ at, received: /received/i.test(m[4]!), text: m[5]!.trim() });
+  }
+  return out;
+}
