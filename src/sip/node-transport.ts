@@ -41,6 +41,8 @@ export interface NodeTransportOptions {
   timers?: Partial<SipTimerValues>;
   /** Called for every request received; a refusal is answered statelessly or dropped. */
   screen?: (request: RawSipMessage, source: SipSource) => ScreenVerdict;
+  /** A Route (name-addr) for a request that carries none: a trunk's outbound proxy for the requests of its calls. */
+  preloadedRoute?: (request: RawSipMessage) => string | undefined;
   /** One line per notable event: refused requests, unparsable messages, connection errors. */
   log?: (event: string, detail: Record<string, unknown>) => void;
 }
@@ -296,6 +298,13 @@ export class NodeTransport implements Transport {
       // rport asks the server to answer to the source port.
       const params = new Map<string, string | null>([['rport', null], ...[...via.params].filter(([k]) => k !== 'rport')]);
       this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.advertisedHost, port: this.boundPort, params }));
+    }
+    if (headerValue(msg, 'route') === undefined) {
+      // RFC 3261 §8.1.2: an outbound proxy is a preloaded loose Route; inside a
+      // dialog without a route set of its own (§12.2.1.1) ACK, BYE and
+      // re-INVITE go through it too, as the INVITE did.
+      const route = this.options.preloadedRoute?.(msg);
+      if (route) msg.headers.push({ name: 'route', value: route });
     }
     const target = this.options.outboundProxy ?? this.nextHop(msg);
     if (!target) throw new Error(`no destination for ${msg.method} ${msg.uri}`);

@@ -9,7 +9,7 @@ import type { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-
 import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
-import { NodeTransport, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
+import { NodeTransport, uriDestination, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
 import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
@@ -20,7 +20,7 @@ import type { TrunkOptions } from './trunk-options.js';
 import { parseVia } from './via.js';
 
 export interface SipEndpointOptions {
-  transport: Omit<NodeTransportOptions, 'screen' | 'log'>;
+  transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute'>;
   trunks: TrunkOptions[];
   /** Digest users and screening; trunk addresses are added to the allow list. */
   inbound?: Omit<InboundPolicyOptions, 'log'>;
@@ -85,6 +85,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly calls = new WeakMap<Session, SipCall>();
   /** Live calls by Call-ID, for requests sip.js does not route to them (UPDATE). */
   private readonly callsById = new Map<string, SipCall>();
+  /** The outbound proxy Route of calls placed over a trunk that has one, by Call-ID. */
+  private readonly proxyRoutes = new Map<string, string>();
 
   private constructor(private readonly options: SipEndpointOptions) {
     super();
@@ -98,6 +100,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         if (v.accept && req.method === 'UPDATE') return this.update(req);
         return v;
       },
+      preloadedRoute: (req) => this.proxyRoutes.get(headerValue(req, 'call-id') ?? ''),
     });
   }
 
@@ -206,6 +209,12 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     this.trunks.set(options.name, t);
     // Inbound: the trunk's own address and its extra ones may send INVITEs.
     for (const a of [address, ...(options.allowFrom ?? [])]) if (a) this.policy.allowAddress(a);
+    // Requests from the trunk may come through its outbound proxy.
+    const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
+    if (proxy) {
+      const proxyAddress = isIP(proxy.host) ? proxy.host : await lookup(proxy.host).then((r) => r.address, () => undefined);
+      if (proxyAddress) this.policy.allowAddress(proxyAddress);
+    }
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
   }
@@ -226,9 +235,16 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     return `sip:${user ? `${user}@` : ''}${host}${port}${transport}`;
   }
 
+  /** RFC 3261 §8.1.2 / §16.6: the outbound proxy as a loose Route (name-addr), or undefined. */
+  private proxyRoute(t: TrunkOptions): string | undefined {
+    if (!t.outboundProxy) return undefined;
+    const uri = /^sips?:/i.test(t.outboundProxy) ? t.outboundProxy : `sip:${t.outboundProxy}`;
+    return `<${/;lr\b/i.test(uri) ? uri : `${uri};lr`}>`;
+  }
+
   private routeHeaders(t: TrunkOptions): string[] {
-    // RFC 3261 §8.1.2: an outbound proxy as a preloaded loose Route.
-    return t.outboundProxy ? [`Route: <sip:${t.outboundProxy};lr>`] : [];
+    const route = this.proxyRoute(t);
+    return route ? [`Route: ${route}`] : [];
   }
 
   private register(t: TrunkRuntime): void {
@@ -383,8 +399,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       params: { fromUri, ...(shown?.display ? { fromDisplayName: shown.display } : {}) },
       extraHeaders,
     });
-    const call = new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
+    const call = new SipCall(inviter, 'outgoing', trunkName, from, to);
     this.track(inviter, call);
+    const route = this.proxyRoute(t.options);
+    if (route) {
+      this.proxyRoutes.set(call.callId, route);
+      call.once('released', () => setTimeout(() => this.proxyRoutes.delete(call.callId), 64 * this.transport.timers.T1));
+    }
     return call;
   }
 
