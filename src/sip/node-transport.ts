@@ -11,7 +11,7 @@ import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.j
 import { DEFAULT_TIMERS, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
 import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
 import { SipStreamFramer } from './stream-framer.js';
-import { formatVia, parseVia, responseTarget, stampReceived } from './via.js';
+import { bareHost, formatVia, hostReference, parseVia, responseTarget, stampReceived } from './via.js';
 
 export type SipTransportProtocol = 'udp' | 'tcp' | 'tls';
 
@@ -115,6 +115,11 @@ export class NodeTransport implements Transport {
     return this.options.advertisedHost ?? this.address;
   }
 
+  /** The advertised host as sent-by and URIs write it: an IPv6 address in brackets (RFC 3261 §25.1). */
+  get viaHost(): string {
+    return hostReference(this.advertisedHost);
+  }
+
   /** Binds the socket or starts the listener; resolves with the port. */
   async listen(): Promise<number> {
     const { protocol } = this.options;
@@ -212,14 +217,14 @@ export class NodeTransport implements Transport {
       // sip.js checks that sent-by is exactly its viaHost without a port
       // (its port of RFC 3261 §18.1.2); our own port, rport and received were
       // for the network, so they are taken off again here.
-      if (via.host !== this.advertisedHost || (via.port !== undefined && via.port !== this.boundPort)) {
+      if (bareHost(via.host).toLowerCase() !== bareHost(this.advertisedHost).toLowerCase() || (via.port !== undefined && via.port !== this.boundPort)) {
         this.log('stray-response', { from: `${source.address}:${source.port}`, via: formatVia(via) });
         return;
       }
       const params = new Map(via.params);
       params.delete('rport');
       params.delete('received');
-      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, port: undefined, params }));
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: undefined, params }));
       if (this.retransmission?.responseReceived(msg)) return;
     }
     this.onMessage?.(serializeSipMessage(msg));
@@ -297,7 +302,7 @@ export class NodeTransport implements Transport {
       // RFC 3261 §18.1.1: sent-by carries the port we listen on; RFC 3581 §3:
       // rport asks the server to answer to the source port.
       const params = new Map<string, string | null>([['rport', null], ...[...via.params].filter(([k]) => k !== 'rport')]);
-      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.advertisedHost, port: this.boundPort, params }));
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: this.boundPort, params }));
     }
     if (headerValue(msg, 'route') === undefined) {
       // RFC 3261 §8.1.2: an outbound proxy is a preloaded loose Route; inside a

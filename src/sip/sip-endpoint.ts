@@ -17,7 +17,7 @@ import { SipCall } from './sip-call.js';
 import type { SipMediaFactory } from './sip-media.js';
 import { TrunkAuthenticator } from './trunk-authenticator.js';
 import type { TrunkOptions } from './trunk-options.js';
-import { parseVia } from './via.js';
+import { bareHost, hostReference, parseVia } from './via.js';
 
 export interface SipEndpointOptions {
   transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute'>;
@@ -120,10 +120,11 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private async open(): Promise<void> {
     const port = await this.transport.listen();
-    const host = this.transport.advertisedHost;
+    // RFC 3261 §25.1: an IPv6 sent-by and URI host go in brackets.
+    const host = this.transport.viaHost;
     const transport = this.transport;
     this.ua = new UserAgent({
-      uri: UserAgent.makeURI(`sip:sipline@${host.includes(':') ? `[${host}]` : host}`),
+      uri: UserAgent.makeURI(`sip:sipline@${host}`),
       viaHost: host,
       contactName: 'sipline',
       contactParams: { transport: this.options.transport.protocol },
@@ -175,7 +176,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private credentialsFor(host: string): { username: string; password: string } | undefined {
     for (const t of this.trunks.values()) {
-      if (t.options.host !== host && t.address !== host && (t.options.domain ?? t.options.host) !== host) continue;
+      const h = bareHost(host);
+      if (bareHost(t.options.host) !== h && t.address !== h && bareHost(t.options.domain ?? t.options.host) !== h) continue;
       if (t.options.auth) return t.options.auth;
       const r = t.options.register;
       if (r) return { username: r.authUsername ?? r.username, password: r.password };
@@ -189,7 +191,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   }
 
   private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
-    const trunk = [...this.trunks.values()].find((t) => session.remoteIdentity?.uri.host === t.options.host);
+    const remote = bareHost(session.remoteIdentity?.uri.host ?? '');
+    const trunk = [...this.trunks.values()].find((t) => remote === bareHost(t.options.host));
     const srtp = this.srtpPolicy(trunk?.options);
     return new NodeSessionDescriptionHandler(
       this.options.media,
@@ -203,7 +206,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   /** Adds a trunk at run time (registration and keepalive start at once). */
   async addTrunk(options: TrunkOptions): Promise<void> {
     if (this.trunks.has(options.name)) throw new Error(`SIP trunk ${JSON.stringify(options.name)} exists already`);
-    const address = isIP(options.host) ? options.host : await lookup(options.host).then((r) => r.address, () => undefined);
+    // The host may be an IPv6 reference in brackets, as the config allows.
+    const bare = bareHost(options.host);
+    const address = isIP(bare) ? bare : await lookup(bare).then((r) => r.address, () => undefined);
     const t: TrunkRuntime = { options, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     if (address) t.address = address;
     this.trunks.set(options.name, t);
@@ -229,7 +234,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   }
 
   private target(t: TrunkOptions, user?: string): string {
-    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const host = hostReference(t.host);
     const port = t.port ? `:${t.port}` : '';
     const transport = this.options.transport.protocol === 'udp' ? '' : `;transport=${this.options.transport.protocol}`;
     return `sip:${user ? `${user}@` : ''}${host}${port}${transport}`;
@@ -249,7 +254,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private register(t: TrunkRuntime): void {
     const r = t.options.register!;
-    const domain = t.options.domain ?? t.options.host;
+    const domain = hostReference(t.options.domain ?? t.options.host);
     const registrar = UserAgent.makeURI(this.target(t.options));
     const aor = UserAgent.makeURI(`sip:${r.username}@${domain}`);
     if (!registrar || !aor) {
@@ -386,13 +391,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (!t) throw new Error(`no SIP trunk named ${JSON.stringify(trunkName)}`);
     const target = UserAgent.makeURI(this.target(t.options, to.digits || 's'));
     if (!target) throw new Error(`trunk ${trunkName}: cannot make a Request-URI for ${JSON.stringify(to.digits)}`);
-    const domain = t.options.domain ?? this.transport.advertisedHost;
+    const domain = t.options.domain ? hostReference(t.options.domain) : this.transport.viaHost;
     const extraHeaders = this.routeHeaders(t.options);
     // Caller ID: From, P-Asserted-Identity (RFC 3325) and Privacy (RFC 3323) from the calling party's presentation.
     const id = callerIdToSip(from, domain, t.options.trusted === true || t.options.register !== undefined);
     const shown = parseNameAddr(id.from);
     // A registering trunk wants its account in From; the number goes in P-Asserted-Identity.
-    const fromUri = t.options.register && id.privacy !== 'id' ? `sip:${t.options.register.username}@${t.options.domain ?? t.options.host}` : (shown?.uri ?? `sip:anonymous@${domain}`);
+    const fromUri = t.options.register && id.privacy !== 'id' ? `sip:${t.options.register.username}@${hostReference(t.options.domain ?? t.options.host)}` : (shown?.uri ?? `sip:anonymous@${domain}`);
     if (id.pAssertedIdentity) extraHeaders.push(`P-Asserted-Identity: ${id.pAssertedIdentity}`);
     if (id.privacy) extraHeaders.push(`Privacy: ${id.privacy}`);
     const inviter = new Inviter(this.ua, target, {
@@ -412,7 +417,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private incoming(invitation: Invitation): void {
     const req = invitation.request;
     const via = parseVia(req.getHeader('via') ?? '');
-    const source = via?.params.get('received') ?? via?.host ?? '';
+    const source = bareHost(via?.params.get('received') ?? via?.host ?? '');
     const trunk = [...this.trunks.values()].find((t) => t.address === source)?.options.name ?? 'digest';
     const body = req.body ?? '';
     if (body.trim()) {

@@ -4,7 +4,7 @@ import { authorize, digestResponse, parseDigestChallenge, parseDigestCredentials
 import { answerOffer, acceptAnswer, createOffer, SdpRejection, type LocalMedia } from '../../src/sip/sdp-negotiation.js';
 import { headerValues, parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
-import { formatVia, parseVia, responseTarget, stampReceived } from '../../src/sip/via.js';
+import { bareHost, formatVia, hostReference, parseVia, responseTarget, stampReceived } from '../../src/sip/via.js';
 import { uriDestination } from '../../src/sip/node-transport.js';
 import { parseAuthParams } from '../../src/sip/digest.js';
 
@@ -28,6 +28,31 @@ describe('SIP parsers', () => {
       assert.equal(via.params.has('received'), false);
       assert.deepEqual(responseTarget(via), { host: '198.51.100.7', port: 5070 });
       assert.deepEqual(responseTarget(parseVia('SIP/2.0/TLS [2001:db8::1];branch=z9hG4bKy')!), { host: '2001:db8::1', port: 5061 });
+    });
+
+    it('stamps an IPv6 source as received and answers there, brackets or not (RFC 5118 §4.5)', () => {
+      const via = parseVia('SIP/2.0/UDP [::1]:5070;branch=z9hG4bKv6;rport')!;
+      assert.equal(via.host, '[::1]');
+      const stamped = stampReceived(via, '::1', 41000);
+      assert.equal(formatVia(stamped), 'SIP/2.0/UDP [::1]:5070;branch=z9hG4bKv6;rport=41000;received=::1');
+      assert.deepEqual(responseTarget(stamped), { host: '::1', port: 41000 });
+      assert.deepEqual(responseTarget(parseVia('SIP/2.0/UDP [2001:db8::2]:5060;received=[2001:db8::9];rport=5999')!), { host: '2001:db8::9', port: 5999 });
+      // A request from the very address of sent-by needs no received (RFC 3261 §18.2.1).
+      assert.equal(stampReceived(parseVia('SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bKw')!, '2001:db8::2', 5060).params.has('received'), false);
+    });
+
+    it('writes an IPv6 address as an IPv6reference in brackets, and only an IPv6 address (RFC 3261 §25.1)', () => {
+      fc.assert(
+        fc.property(fc.ipV6(), fc.ipV4(), fc.domain(), (v6, v4, name) => {
+          assert.equal(hostReference(v6), `[${v6}]`);
+          assert.equal(hostReference(hostReference(v6)), `[${v6}]`);
+          assert.equal(bareHost(hostReference(v6)), v6);
+          assert.equal(hostReference(v4), v4);
+          assert.equal(hostReference(name), name);
+          const via = parseVia(`SIP/2.0/UDP ${hostReference(v6)}:5060;branch=z9hG4bK1`);
+          assert.equal(via?.host, `[${v6}]`);
+        }),
+      );
     });
 
     it('never throws on random Via values, and round-trips what it accepts', () => {

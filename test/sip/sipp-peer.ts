@@ -15,15 +15,15 @@ export function requireSipp(): void {
 }
 
 /** A port free for both UDP and TCP right now (SIPp cannot bind port 0). */
-export async function freePort(): Promise<number> {
+export async function freePort(address = '127.0.0.1'): Promise<number> {
   for (;;) {
     const tcp = createServer();
-    const port = await new Promise<number>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) => tcp.listen(0, address, () => resolve((tcp.address() as { port: number }).port)));
     await new Promise((r) => tcp.close(r));
-    const udp = createSocket('udp4');
+    const udp = createSocket(address.includes(':') ? 'udp6' : 'udp4');
     const ok = await new Promise<boolean>((resolve) => {
       udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
+      udp.bind(port, address, () => resolve(true));
     });
     udp.close();
     if (ok) return port;
