@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Invitation, Inviter, Registerer, UserAgent, type RegistererRegisterOptions, type Session, type URI } from 'sip.js';
+import { Invitation, Inviter, Registerer, SIPExtension, UserAgent, type RegistererRegisterOptions, type Session, type URI } from 'sip.js';
 import type { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-response-message.js';
 import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
@@ -142,6 +142,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       userAgentString: 'sipline',
       // sip.js would send 180 on every INVITE; the call layer decides when the line rings.
       sendInitialProvisionalResponse: false,
+      // RFC 3262: Supported: 100rel on our INVITEs; a peer's reliable 18x is PRACKed.
+      sipExtension100rel: SIPExtension.Supported,
       delegate: { onInvite: (invitation) => this.incoming(invitation) },
     });
     // sip.js writes the Contact without a port; ours is the listening port (RFC 3261 §8.1.1.8).
@@ -403,6 +405,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const inviter = new Inviter(this.ua, target, {
       params: { fromUri, ...(shown?.display ? { fromDisplayName: shown.display } : {}) },
       extraHeaders,
+      // RFC 3261 §13.2.1 / RFC 3262 §5: the answer in a 18x starts the media
+      // (announcements, in-band ringback) before the 200.
+      earlyMedia: true,
     });
     const call = new SipCall(inviter, 'outgoing', trunkName, from, to);
     this.track(inviter, call);
