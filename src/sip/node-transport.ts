@@ -137,7 +137,12 @@ export class NodeTransport implements Transport {
         });
       });
       this.boundPort = udp.address().port;
-      this.retransmission = new UdpRetransmission(this.timers, (text, to) => this.sendUdp(text, to));
+      this.retransmission = new UdpRetransmission(
+        this.timers,
+        (text, to) => this.sendUdp(text, to),
+        // RFC 3261 §8.1.3.1: a transaction timeout is treated as a 408 response.
+        (request) => this.received(serializeSipMessage(statelessResponse(request, 408, 'Request Timeout')), { address: this.address, port: this.boundPort, protocol: 'udp' }),
+      );
     } else {
       const server =
         protocol === 'tls'

@@ -19,12 +19,12 @@ function registers(log: SippLoggedMessage[]): { at: number; cseq: number; callId
     .map((m) => ({ at: m.at, cseq: Number(/^CSeq:\s*(\d+)/im.exec(m.text)?.[1]), callId: /^Call-ID:\s*(\S+)/im.exec(m.text)?.[1] ?? '' }));
 }
 
-async function registrarRun(scenario: string, keys: Record<string, string>, register: { retryMs?: number; maxRetryMs?: number } = {}) {
+async function registrarRun(scenario: string, keys: Record<string, string>, register: { retryMs?: number; maxRetryMs?: number } = {}, T1?: number) {
   const dir = await mkdtemp(join(tmpdir(), 'sipline-register-'));
   const logFile = join(dir, 'messages.log');
   const retries: number[] = [];
   const endpoint = await SipEndpoint.start({
-    transport: { protocol: 'udp' },
+    transport: { protocol: 'udp', ...(T1 ? { timers: { T1, T2: 8 * T1, T4: 10 * T1 } } : {}) },
     trunks: [],
     media: () => BoundRtpPort.open(),
     log: (event, detail) => {
@@ -97,5 +97,29 @@ describe('trunk re-registration before expiry (RFC 3261 §10.2.4) against a SIPp
     // The retries came after the back-off delays, doubling.
     const gaps = [regs[2]!.at - regs[1]!.at, regs[3]!.at - regs[2]!.at];
     assert.ok(gaps[0]! >= 250 && gaps[0]! < 1000 && gaps[1]! >= 550 && gaps[1]! < 1500, `retries after ${gaps.join(', ')} ms`);
+  });
+
+  it('backs off when a refresh times out (Timer F on our T1, RFC 3261 §17.1.2.2), and registers again', async () => {
+    const T1 = 50;
+    const { r, log, registrations, retries } = await registrarRun('registrar-silent-refresh.xml', {}, { retryMs: 300, maxRetryMs: 5000 }, T1);
+    assert.equal(r.code, 0, `SIPp registrar: ${r.output}`);
+    assert.deepEqual(
+      registrations.map((x) => [x.ok, x.detail]),
+      [
+        [true, 2],
+        [false, 408],
+        [true, 60],
+      ],
+    );
+    assert.deepEqual(retries, [300]);
+    const regs = registers(log);
+    const cseqs = [...new Set(regs.map((x) => x.cseq))];
+    assert.equal(cseqs.length, 3, 'initial, refresh (retransmitted), retry');
+    const refresh = regs.filter((x) => x.cseq === cseqs[1]);
+    assert.ok(refresh.length > 3, `the unanswered refresh went ${refresh.length} times (Timer E)`);
+    const retry = regs.find((x) => x.cseq === cseqs[2])!;
+    // Timer F is 64*T1 after the refresh; the retry comes the back-off delay later.
+    const waited = retry.at - refresh[0]!.at;
+    assert.ok(waited >= 64 * T1 + 250 && waited < 64 * T1 + 1500, `retry ${waited} ms after the refresh`);
   });
 });
