@@ -226,12 +226,20 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (options.keepalive) this.probe(t);
   }
 
+  /** Unregisters (RFC 3261 §10.2.2) and stops sip.js's refresh and expiry timers, which dispose() leaves running. */
+  private dropRegistration(t: TrunkRuntime): void {
+    const r = t.registerer;
+    if (!r) return;
+    r.dispose().catch(() => undefined);
+    (r as unknown as { clearTimers(): void }).clearTimers();
+  }
+
   /** Removes a trunk: its timers stop and its registration is dropped. */
   removeTrunk(name: string): void {
     const t = this.trunks.get(name);
     if (!t) return;
     for (const timer of t.timers) clearTimeout(timer);
-    t.registerer?.dispose().catch(() => undefined);
+    this.dropRegistration(t);
     this.trunks.delete(name);
   }
 
@@ -335,7 +343,16 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const delay = Math.max(t.retryMs, atLeastMs);
     t.retryMs = Math.min(t.retryMs * 2, t.options.register?.maxRetryMs ?? 300_000);
     this.log('register-retry', { trunk: t.options.name, inMs: delay });
-    t.timers.push(setTimeout(attempt, delay));
+    this.later(t, delay, attempt);
+  }
+
+  /** Runs f after ms unless the trunk is removed first; a timer that fired leaves the trunk's list. */
+  private later(t: TrunkRuntime, ms: number, f: () => void): void {
+    const timer = setTimeout(() => {
+      t.timers.splice(t.timers.indexOf(timer), 1);
+      f();
+    }, ms);
+    t.timers.push(timer);
   }
 
   /** OPTIONS keepalive (RFC 3261 §11): any response means the trunk answers. */
@@ -367,7 +384,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         setState(status !== undefined && status !== 408 && status < 500);
       };
       core.request(msg, { onAccept: (r) => answered(r.message.statusCode), onReject: (r) => answered(r.message.statusCode) });
-      t.timers.push(setTimeout(once, k.intervalMs));
+      this.later(t, k.intervalMs, once);
     };
     once();
   }
@@ -414,7 +431,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const route = this.proxyRoute(t.options);
     if (route) {
       this.proxyRoutes.set(call.callId, route);
-      call.once('released', () => setTimeout(() => this.proxyRoutes.delete(call.callId), 64 * this.transport.timers.T1));
+      // Kept for 64*T1 more: the last ACK or BYE may still be retransmitted.
+      call.once('released', () => setTimeout(() => this.proxyRoutes.delete(call.callId), 64 * this.transport.timers.T1).unref());
     }
     return call;
   }
@@ -486,7 +504,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     this.stopped = true;
     for (const t of this.trunks.values()) {
       for (const timer of t.timers) clearTimeout(timer);
-      t.registerer?.dispose().catch(() => undefined);
+      this.dropRegistration(t);
     }
     // sip.js ends live sessions with BYE on stop; a peer that never answers must not hold us up.
     let timer: NodeJS.Timeout | undefined;

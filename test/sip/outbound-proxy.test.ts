@@ -9,7 +9,7 @@ import { BoundRtpPort } from './bound-rtp-port.js';
 import { readSippMessageLog, startSipp } from './sipp-peer.js';
 
 describe('trunk outbound proxy (RFC 3261 §8.1.2, §16.6 loose routing) with SIPp as proxy and far end', function () {
-  this.timeout(20000);
+  this.timeout(30000);
 
   it('sends REGISTER, OPTIONS, INVITE, ACK and BYE to the proxy, Request-URIs unchanged, each with Route <proxy;lr>', async () => {
     // Where the trunk's host and port point: nothing may arrive here.
@@ -32,7 +32,7 @@ describe('trunk outbound proxy (RFC 3261 §8.1.2, §16.6 loose routing) with SIP
         port: decoyPort,
         outboundProxy: proxy,
         register: { username: 'alice', password: 's3cret', expires: 60 },
-        keepalive: { intervalMs: 60000 },
+        keepalive: { intervalMs: 60000, timeoutMs: 15000 },
       });
       assert.deepEqual((await registered).slice(0, 2), ['carrier', true]);
       assert.deepEqual(await up, ['carrier', 'up']);

@@ -1,6 +1,7 @@
 // Runs SIPp (Debian package sip-tester) with a scenario of test/peers/sipp/.
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,27 @@ export async function freePort(address = '127.0.0.1'): Promise<number> {
     udp.close();
     if (ok) return port;
   }
+}
+
+/**
+ * Whether a socket is bound to this port (UDP) or listens on it (TCP), read
+ * from /proc/net without touching the port.
+ */
+function portBound(port: number, transport: 'udp' | 'tcp'): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return [`/proc/net/${transport}`, `/proc/net/${transport}6`].some((f) => {
+    let table = '';
+    try {
+      table = readFileSync(f, 'utf8');
+    } catch {
+      return false;
+    }
+    return table.split('\n').some((line) => {
+      const [, local, , state] = line.trim().split(/\s+/);
+      // TCP state 0A is LISTEN.
+      return local?.endsWith(`:${hex}`) === true && (transport === 'udp' || state === '0A');
+    });
+  });
 }
 
 export interface SippRun {
@@ -72,8 +94,13 @@ export async function startSipp(run: SippRun): Promise<{ port: number; done: Pro
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<SippResult>((resolve) => child.on('close', (code) => resolve({ code, output: output.length > 4000 ? `${output.slice(0, 1500)}\n...\n${output.slice(-2500)}` : output })));
-  // SIPp prints nothing reliable when ready; a short wait lets a UAS bind.
-  await new Promise((r) => setTimeout(r, run.remote ? 0 : 300));
+  // SIPp prints nothing reliable when ready: a UAS is ready once the kernel lists its port.
+  if (!run.remote) {
+    let exited = false;
+    void done.then(() => (exited = true));
+    const until = Date.now() + 5000;
+    while (!exited && Date.now() < until && !portBound(port, run.transport)) await new Promise((r) => setTimeout(r, 20));
+  }
   return { port, done };
 }
 
