@@ -11,7 +11,7 @@ import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.j
 import { DEFAULT_TIMERS, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
 import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
 import { SipStreamFramer } from './stream-framer.js';
-import { formatVia, parseVia, responseTarget, stampReceived } from './via.js';
+import { bareHost, formatVia, hostReference, parseVia, responseTarget, stampReceived } from './via.js';
 
 export type SipTransportProtocol = 'udp' | 'tcp' | 'tls';
 
@@ -52,6 +52,8 @@ export interface NodeTransportOptions {
   timers?: Partial<SipTimerValues>;
   /** Called for every request received; a refusal is answered statelessly or dropped. */
   screen?: (request: RawSipMessage, source: SipSource) => ScreenVerdict;
+  /** A Route (name-addr) for a request that carries none: a trunk's outbound proxy for the requests of its calls. */
+  preloadedRoute?: (request: RawSipMessage) => string | undefined;
   /** One line per notable event: refused requests, unparsable messages, connection errors. */
   log?: (event: string, detail: Record<string, unknown>) => void;
   /** Every message sent or received, retransmissions included; must not throw. */
@@ -126,6 +128,11 @@ export class NodeTransport implements Transport {
     return this.options.advertisedHost ?? this.address;
   }
 
+  /** The advertised host as sent-by and URIs write it: an IPv6 address in brackets (RFC 3261 §25.1). */
+  get viaHost(): string {
+    return hostReference(this.advertisedHost);
+  }
+
   /** Binds the socket or starts the listener; resolves with the port. */
   async listen(): Promise<number> {
     const { protocol } = this.options;
@@ -146,7 +153,12 @@ export class NodeTransport implements Transport {
         });
       });
       this.boundPort = udp.address().port;
-      this.retransmission = new UdpRetransmission(this.timers, (text, to) => this.sendUdp(text, to));
+      this.retransmission = new UdpRetransmission(
+        this.timers,
+        (text, to) => this.sendUdp(text, to),
+        // RFC 3261 §8.1.3.1: a transaction timeout is treated as a 408 response.
+        (request) => this.received(serializeSipMessage(statelessResponse(request, 408, 'Request Timeout')), { address: this.address, port: this.boundPort, protocol: 'udp' }),
+      );
     } else {
       const server =
         protocol === 'tls'
@@ -227,14 +239,14 @@ export class NodeTransport implements Transport {
       // sip.js checks that sent-by is exactly its viaHost without a port
       // (its port of RFC 3261 §18.1.2); our own port, rport and received were
       // for the network, so they are taken off again here.
-      if (via.host !== this.advertisedHost || (via.port !== undefined && via.port !== this.boundPort)) {
+      if (bareHost(via.host).toLowerCase() !== bareHost(this.advertisedHost).toLowerCase() || (via.port !== undefined && via.port !== this.boundPort)) {
         this.log('stray-response', { from: `${source.address}:${source.port}`, via: formatVia(via) });
         return;
       }
       const params = new Map(via.params);
       params.delete('rport');
       params.delete('received');
-      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, port: undefined, params }));
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: undefined, params }));
       if (this.retransmission?.responseReceived(msg)) return;
     }
     this.onMessage?.(serializeSipMessage(msg));
@@ -312,7 +324,14 @@ export class NodeTransport implements Transport {
       // RFC 3261 §18.1.1: sent-by carries the port we listen on; RFC 3581 §3:
       // rport asks the server to answer to the source port.
       const params = new Map<string, string | null>([['rport', null], ...[...via.params].filter(([k]) => k !== 'rport')]);
-      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.advertisedHost, port: this.boundPort, params }));
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: this.boundPort, params }));
+    }
+    if (headerValue(msg, 'route') === undefined) {
+      // RFC 3261 §8.1.2: an outbound proxy is a preloaded loose Route; inside a
+      // dialog without a route set of its own (§12.2.1.1) ACK, BYE and
+      // re-INVITE go through it too, as the INVITE did.
+      const route = this.options.preloadedRoute?.(msg);
+      if (route) msg.headers.push({ name: 'route', value: route });
     }
     const target = this.options.outboundProxy ?? this.nextHop(msg);
     if (!target) throw new Error(`no destination for ${msg.method} ${msg.uri}`);

@@ -70,6 +70,8 @@ export class UdpRetransmission {
   constructor(
     private readonly timers: SipTimerValues,
     private readonly send: Send,
+    /** A non-INVITE request got no final response within 64*T1 (Timer F). */
+    private readonly timedOut: (request: RawSipMessage) => void = () => undefined,
   ) {}
 
   /** Called for every request the transport sends. */
@@ -91,7 +93,12 @@ export class UdpRetransmission {
       to,
       interval: T1,
       // RFC 3261 §17.1.1.2 Timer B / §17.1.2.2 Timer F: give up after 64*T1.
-      deadline: setTimeout(() => this.stop(this.clientPending, key), 64 * T1),
+      deadline: setTimeout(() => {
+        this.stop(this.clientPending, key);
+        // §17.1.2.2: Timer F tells the TU of the timeout (§8.1.3.1: as a 408),
+        // on our T1 rather than on sip.js's fixed one.
+        if (!invite) this.timedOut(msg);
+      }, 64 * T1),
     };
     const fire = (): void => {
       this.send(p.text, p.to);

@@ -146,7 +146,10 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   ringing(earlyMedia: boolean): void {
     if (!(this.session instanceof Invitation)) throw new Error(`${this.id}: ringing() is for incoming calls`);
     // RFC 3261 §21.1.2 180 Ringing; §21.1.5 183 Session Progress with SDP for early media.
-    this.session.progress({ statusCode: earlyMedia ? 183 : 180 }).catch((err: Error) => this.fail(err));
+    // RFC 3262 §3: a peer that requires 100rel gets the 18x reliably (RSeq, retransmitted until PRACKed);
+    // sip.js reads Require but lets a Supported header in the same INVITE override it.
+    const rel100 = /(^|[\s,])100rel([\s,]|$)/i.test(this.session.request.getHeader('require') ?? '');
+    this.session.progress({ statusCode: earlyMedia ? 183 : 180, ...(rel100 ? { rel100: true } : {}) }).catch((err: Error) => this.fail(err));
   }
 
   answer(): void {

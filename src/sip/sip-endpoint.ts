@@ -4,14 +4,15 @@
 import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type URI } from 'sip.js';
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, SIPExtension, UserAgent, type RegistererRegisterOptions, type Session, type URI } from 'sip.js';
+import type { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-response-message.js';
 import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
 import { Cause } from '../call/q850.js';
 import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
-import { NodeTransport, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
+import { NodeTransport, uriDestination, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
 import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
@@ -19,10 +20,10 @@ import { SipCall } from './sip-call.js';
 import type { SipMediaFactory, SipMediaSession } from './sip-media.js';
 import { TrunkAuthenticator } from './trunk-authenticator.js';
 import type { TrunkOptions } from './trunk-options.js';
-import { parseVia } from './via.js';
+import { bareHost, hostReference, parseVia } from './via.js';
 
 export interface SipEndpointOptions {
-  transport: Omit<NodeTransportOptions, 'screen' | 'log'>;
+  transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute'>;
   trunks: TrunkOptions[];
   /** Digest users and screening; trunk addresses are added to the allow list. */
   inbound?: Omit<InboundPolicyOptions, 'log'>;
@@ -58,6 +59,26 @@ interface TrunkRuntime {
 
 const DEFAULT_CODECS: AudioCodecName[] = ['PCMU', 'PCMA', 'opus'];
 
+/**
+ * RFC 3261 §10.2.4: the binding lifetime the registrar granted, from the
+ * expires parameter of our own Contact in the 200 (compared by user, host and
+ * port, §19.1.4), or else its Expires header; undefined when it gives neither.
+ */
+export function grantedExpiry(response: IncomingResponseMessage, ours: URI): number | undefined {
+  const n = (v: string | undefined): number | undefined => {
+    const x = v === undefined ? NaN : Number(v.trim());
+    return Number.isInteger(x) && x >= 0 ? x : undefined;
+  };
+  const header = n(response.getHeader('expires'));
+  const count = response.getHeaders('contact').length;
+  for (let i = 0; i < count; i++) {
+    const c = response.parseHeader('contact', i) as { uri: URI; getParam(name: string): string | undefined } | undefined;
+    if (!c || c.uri.user !== ours.user || c.uri.host.toLowerCase() !== ours.host.toLowerCase() || (c.uri.port ?? 5060) !== (ours.port ?? 5060)) continue;
+    return n(c.getParam('expires')) ?? header;
+  }
+  return undefined;
+}
+
 export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   readonly transport: NodeTransport;
   readonly policy: InboundPolicy;
@@ -69,6 +90,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly callsById = new Map<string, SipCall>();
   /** Media opened for an INVITE before it was admitted, until its description handler takes it. */
   private readonly preopened = new WeakMap<Session, Promise<SipMediaSession>>();
+  /** The outbound proxy Route of calls placed over a trunk that has one, by Call-ID. */
+  private readonly proxyRoutes = new Map<string, string>();
 
   private constructor(private readonly options: SipEndpointOptions) {
     super();
@@ -82,6 +105,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         if (v.accept && req.method === 'UPDATE') return this.update(req);
         return v;
       },
+      preloadedRoute: (req) => this.proxyRoutes.get(headerValue(req, 'call-id') ?? ''),
     });
   }
 
@@ -101,10 +125,11 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private async open(): Promise<void> {
     const port = await this.transport.listen();
-    const host = this.transport.advertisedHost;
+    // RFC 3261 §25.1: an IPv6 sent-by and URI host go in brackets.
+    const host = this.transport.viaHost;
     const transport = this.transport;
     this.ua = new UserAgent({
-      uri: UserAgent.makeURI(`sip:sipline@${host.includes(':') ? `[${host}]` : host}`),
+      uri: UserAgent.makeURI(`sip:sipline@${host}`),
       viaHost: host,
       contactName: 'sipline',
       contactParams: { transport: this.options.transport.protocol },
@@ -122,6 +147,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       userAgentString: 'sipline',
       // sip.js would send 180 on every INVITE; the call layer decides when the line rings.
       sendInitialProvisionalResponse: false,
+      // RFC 3262: Supported: 100rel on our INVITEs; a peer's reliable 18x is PRACKed.
+      sipExtension100rel: SIPExtension.Supported,
       delegate: { onInvite: (invitation) => this.incoming(invitation) },
     });
     // sip.js writes the Contact without a port; ours is the listening port (RFC 3261 §8.1.1.8).
@@ -156,7 +183,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private credentialsFor(host: string): { username: string; password: string } | undefined {
     for (const t of this.trunks.values()) {
-      if (t.options.host !== host && t.address !== host && (t.options.domain ?? t.options.host) !== host) continue;
+      const h = bareHost(host);
+      if (bareHost(t.options.host) !== h && t.address !== h && bareHost(t.options.domain ?? t.options.host) !== h) continue;
       if (t.options.auth) return t.options.auth;
       const r = t.options.register;
       if (r) return { username: r.authUsername ?? r.username, password: r.password };
@@ -170,7 +198,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   }
 
   private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
-    const trunk = [...this.trunks.values()].find((t) => session.remoteIdentity?.uri.host === t.options.host);
+    const remote = bareHost(session.remoteIdentity?.uri.host ?? '');
+    const trunk = [...this.trunks.values()].find((t) => remote === bareHost(t.options.host));
     const srtp = this.srtpPolicy(trunk?.options);
     const pre = this.preopened.get(session);
     this.preopened.delete(session);
@@ -186,14 +215,30 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   /** Adds a trunk at run time (registration and keepalive start at once). */
   async addTrunk(options: TrunkOptions): Promise<void> {
     if (this.trunks.has(options.name)) throw new Error(`SIP trunk ${JSON.stringify(options.name)} exists already`);
-    const address = isIP(options.host) ? options.host : await lookup(options.host).then((r) => r.address, () => undefined);
+    // The host may be an IPv6 reference in brackets, as the config allows.
+    const bare = bareHost(options.host);
+    const address = isIP(bare) ? bare : await lookup(bare).then((r) => r.address, () => undefined);
     const t: TrunkRuntime = { options, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     if (address) t.address = address;
     this.trunks.set(options.name, t);
     // Inbound: the trunk's own address and its extra ones may send INVITEs.
     for (const a of [address, ...(options.allowFrom ?? [])]) if (a) this.policy.allowAddress(a);
+    // Requests from the trunk may come through its outbound proxy.
+    const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
+    if (proxy) {
+      const proxyAddress = isIP(proxy.host) ? proxy.host : await lookup(proxy.host).then((r) => r.address, () => undefined);
+      if (proxyAddress) this.policy.allowAddress(proxyAddress);
+    }
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
+  }
+
+  /** Unregisters (RFC 3261 §10.2.2) and stops sip.js's refresh and expiry timers, which dispose() leaves running. */
+  private dropRegistration(t: TrunkRuntime): void {
+    const r = t.registerer;
+    if (!r) return;
+    r.dispose().catch(() => undefined);
+    (r as unknown as { clearTimers(): void }).clearTimers();
   }
 
   /** Removes a trunk: its timers stop and its registration is dropped. */
@@ -201,25 +246,32 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const t = this.trunks.get(name);
     if (!t) return;
     for (const timer of t.timers) clearTimeout(timer);
-    t.registerer?.dispose().catch(() => undefined);
+    this.dropRegistration(t);
     this.trunks.delete(name);
   }
 
   private target(t: TrunkOptions, user?: string): string {
-    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const host = hostReference(t.host);
     const port = t.port ? `:${t.port}` : '';
     const transport = this.options.transport.protocol === 'udp' ? '' : `;transport=${this.options.transport.protocol}`;
     return `sip:${user ? `${user}@` : ''}${host}${port}${transport}`;
   }
 
+  /** RFC 3261 §8.1.2 / §16.6: the outbound proxy as a loose Route (name-addr), or undefined. */
+  private proxyRoute(t: TrunkOptions): string | undefined {
+    if (!t.outboundProxy) return undefined;
+    const uri = /^sips?:/i.test(t.outboundProxy) ? t.outboundProxy : `sip:${t.outboundProxy}`;
+    return `<${/;lr\b/i.test(uri) ? uri : `${uri};lr`}>`;
+  }
+
   private routeHeaders(t: TrunkOptions): string[] {
-    // RFC 3261 §8.1.2: an outbound proxy as a preloaded loose Route.
-    return t.outboundProxy ? [`Route: <sip:${t.outboundProxy};lr>`] : [];
+    const route = this.proxyRoute(t);
+    return route ? [`Route: ${route}`] : [];
   }
 
   private register(t: TrunkRuntime): void {
     const r = t.options.register!;
-    const domain = t.options.domain ?? t.options.host;
+    const domain = hostReference(t.options.domain ?? t.options.host);
     const registrar = UserAgent.makeURI(this.target(t.options));
     const aor = UserAgent.makeURI(`sip:${r.username}@${domain}`);
     if (!registrar || !aor) {
@@ -229,38 +281,85 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     // RFC 3261 §10.2.4: sip.js refreshes at refreshFrequency % of the granted expiry.
     const registerer = new Registerer(this.ua, { registrar, expires: r.expires ?? 3600, params: { toUri: aor, fromUri: aor }, extraHeaders: this.routeHeaders(t.options), refreshFrequency: 90 });
     t.registerer = registerer;
-    registerer.stateChange.addListener((state) => {
-      if (state === RegistererState.Registered) {
-        t.retryMs = r.retryMs ?? 1000;
-        this.emit('registration', t.options.name, true, r.expires ?? 3600);
-      }
+    const sipjs = registerer as unknown as {
+      register(o?: RegistererRegisterOptions): Promise<unknown>;
+      registered(expires: number): void;
+      readonly waiting: boolean;
+      waitingChange: { addListener(f: (waiting: boolean) => void): void };
+    };
+    // sip.js reads a Contact without an expires parameter as NaN and then
+    // refreshes at once, in a loop; the granted expiry is worked out below
+    // from the 200 and handed to its refresh timers from there.
+    const startRefreshTimers = sipjs.registered.bind(registerer);
+    sipjs.registered = () => undefined;
+    let settled = false;
+    const options: RegistererRegisterOptions = {
+      requestDelegate: {
+        onAccept: (res) => {
+          settled = true;
+          const granted = grantedExpiry(res.message, this.ua.contact.uri);
+          if (granted === undefined) {
+            this.log('register-error', { trunk: t.options.name, error: '200 to REGISTER without an expiry for our Contact' });
+            this.retryRegistration(t, attempt);
+            return;
+          }
+          startRefreshTimers(granted);
+          t.retryMs = r.retryMs ?? 1000;
+          this.emit('registration', t.options.name, true, granted);
+        },
+        onReject: (res) => {
+          settled = true;
+          this.emit('registration', t.options.name, false, res.message.statusCode ?? 0);
+          // RFC 3261 §20.33: a 503/500 may say when to come back.
+          const after = Number(res.message.getHeader('retry-after')?.split(/[\s;(]/)[0]);
+          this.retryRegistration(t, attempt, Number.isFinite(after) && after > 0 ? after * 1000 : 0);
+        },
+      },
+    };
+    // sip.js's refresh timer (and its 423 retry) call register() without
+    // options; a failed refresh must back off and retry like the first REGISTER.
+    const plainRegister = sipjs.register.bind(registerer);
+    sipjs.register = () => {
+      settled = false;
+      return plainRegister(options);
+    };
+    // sip.js drops a 200 whose Contact list lacks ours without telling the
+    // delegate: an attempt that ends unsettled is retried too.
+    sipjs.waitingChange.addListener((waiting) => {
+      if (waiting) return;
+      setTimeout(() => {
+        if (settled || sipjs.waiting || this.stopped || !this.trunks.has(t.options.name)) return;
+        settled = true;
+        this.log('register-error', { trunk: t.options.name, error: 'REGISTER ended without a usable final response' });
+        this.retryRegistration(t, attempt);
+      }, 0);
     });
     const attempt = (): void => {
       if (this.stopped) return;
-      registerer
-        .register({
-          requestDelegate: {
-            onReject: (res) => {
-              this.emit('registration', t.options.name, false, res.message.statusCode ?? 0);
-              this.retryRegistration(t, attempt);
-            },
-          },
-        })
-        .catch((err: Error) => {
-          this.log('register-error', { trunk: t.options.name, error: err.message });
-          this.retryRegistration(t, attempt);
-        });
+      sipjs.register().catch((err: Error) => {
+        this.log('register-error', { trunk: t.options.name, error: err.message });
+        this.retryRegistration(t, attempt);
+      });
     };
     attempt();
   }
 
   /** Back-off: the delay doubles after every failure, up to maxRetryMs (RFC 3261 §10.2.4 leaves the policy to us). */
-  private retryRegistration(t: TrunkRuntime, attempt: () => void): void {
+  private retryRegistration(t: TrunkRuntime, attempt: () => void, atLeastMs = 0): void {
     if (this.stopped) return;
-    const delay = t.retryMs;
+    const delay = Math.max(t.retryMs, atLeastMs);
     t.retryMs = Math.min(t.retryMs * 2, t.options.register?.maxRetryMs ?? 300_000);
     this.log('register-retry', { trunk: t.options.name, inMs: delay });
-    t.timers.push(setTimeout(attempt, delay));
+    this.later(t, delay, attempt);
+  }
+
+  /** Runs f after ms unless the trunk is removed first; a timer that fired leaves the trunk's list. */
+  private later(t: TrunkRuntime, ms: number, f: () => void): void {
+    const timer = setTimeout(() => {
+      t.timers.splice(t.timers.indexOf(timer), 1);
+      f();
+    }, ms);
+    t.timers.push(timer);
   }
 
   /** OPTIONS keepalive (RFC 3261 §11): any response means the trunk answers. */
@@ -292,7 +391,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         setState(status !== undefined && status !== 408 && status < 500);
       };
       core.request(msg, { onAccept: (r) => answered(r.message.statusCode), onReject: (r) => answered(r.message.statusCode) });
-      t.timers.push(setTimeout(once, k.intervalMs));
+      this.later(t, k.intervalMs, once);
     };
     once();
   }
@@ -318,31 +417,37 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (!t) throw new Error(`no SIP trunk named ${JSON.stringify(trunkName)}`);
     const target = UserAgent.makeURI(this.target(t.options, to.digits || 's'));
     if (!target) throw new Error(`trunk ${trunkName}: cannot make a Request-URI for ${JSON.stringify(to.digits)}`);
-    const domain = t.options.domain ?? this.transport.advertisedHost;
+    const domain = t.options.domain ? hostReference(t.options.domain) : this.transport.viaHost;
     const extraHeaders = this.routeHeaders(t.options);
     // Caller ID: From, P-Asserted-Identity (RFC 3325) and Privacy (RFC 3323) from the calling party's presentation.
     const id = callerIdToSip(from, domain, t.options.trusted === true || t.options.register !== undefined);
     const shown = parseNameAddr(id.from);
     // A registering trunk wants its account in From; the number goes in P-Asserted-Identity.
-    const fromUri = t.options.register && id.privacy !== 'id' ? `sip:${t.options.register.username}@${t.options.domain ?? t.options.host}` : (shown?.uri ?? `sip:anonymous@${domain}`);
+    const fromUri = t.options.register && id.privacy !== 'id' ? `sip:${t.options.register.username}@${hostReference(t.options.domain ?? t.options.host)}` : (shown?.uri ?? `sip:anonymous@${domain}`);
     if (id.pAssertedIdentity) extraHeaders.push(`P-Asserted-Identity: ${id.pAssertedIdentity}`);
     if (id.privacy) extraHeaders.push(`Privacy: ${id.privacy}`);
     const inviter = new Inviter(this.ua, target, {
       params: { fromUri, ...(shown?.display ? { fromDisplayName: shown.display } : {}) },
       extraHeaders,
-      // The answer in a 183 starts media at once (RFC 3261 §13.2.1, RFC 3960 §3): the
-      // line hears announcements and the far end's ringback before the 200 (RFC 3398 §8.2.1).
+      // The answer in a 18x starts media at once (RFC 3261 §13.2.1, RFC 3262 §5, RFC 3960 §3):
+      // the line hears announcements and the far end's ringback before the 200 (RFC 3398 §8.2.1).
       earlyMedia: true,
     });
-    const call = new SipCall(inviter, 'outgoing', trunkName, from, to, this.routeHeaders(t.options));
+    const call = new SipCall(inviter, 'outgoing', trunkName, from, to);
     this.track(inviter, call);
+    const route = this.proxyRoute(t.options);
+    if (route) {
+      this.proxyRoutes.set(call.callId, route);
+      // Kept for 64*T1 more: the last ACK or BYE may still be retransmitted.
+      call.once('released', () => setTimeout(() => this.proxyRoutes.delete(call.callId), 64 * this.transport.timers.T1).unref());
+    }
     return call;
   }
 
   private incoming(invitation: Invitation): void {
     const req = invitation.request;
     const via = parseVia(req.getHeader('via') ?? '');
-    const source = via?.params.get('received') ?? via?.host ?? '';
+    const source = bareHost(via?.params.get('received') ?? via?.host ?? '');
     const trunk = [...this.trunks.values()].find((t) => t.address === source)?.options.name ?? 'digest';
     const body = req.body ?? '';
     if (body.trim()) {
@@ -428,7 +533,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     this.stopped = true;
     for (const t of this.trunks.values()) {
       for (const timer of t.timers) clearTimeout(timer);
-      t.registerer?.dispose().catch(() => undefined);
+      this.dropRegistration(t);
     }
     // sip.js ends live sessions with BYE on stop; a peer that never answers must not hold us up.
     let timer: NodeJS.Timeout | undefined;

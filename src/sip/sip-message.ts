@@ -146,7 +146,8 @@ export function serializeSipMessage(msg: RawSipMessage): string {
   return `${lines.join('\r\n')}\r\n\r\n${msg.body}`;
 }
 
-const canonical: Record<string, string> = { 'call-id': 'Call-ID', cseq: 'CSeq', 'www-authenticate': 'WWW-Authenticate' };
+// Names are case-insensitive (RFC 3261 §7.3.1) but some peers match them exactly: the RFCs' spelling.
+const canonical: Record<string, string> = { 'call-id': 'Call-ID', cseq: 'CSeq', 'www-authenticate': 'WWW-Authenticate', rseq: 'RSeq', rack: 'RAck', 'mime-version': 'MIME-Version' };
 
 function canonicalName(name: string): string {
   return canonical[name] ?? name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());

@@ -34,8 +34,14 @@ export function formatVia(via: Via): string {
   return s;
 }
 
-function bareHost(host: string): string {
-  return host.startsWith('[') ? host.slice(1, -1) : host;
+/** A host without the brackets of an IPv6 reference. */
+export function bareHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** RFC 3261 §25.1 (and RFC 5118 §4.1): an IPv6 address in sent-by or a URI is an IPv6reference, in brackets. */
+export function hostReference(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /**
@@ -60,7 +66,8 @@ export function stampReceived(via: Via, sourceAddress: string, sourcePort: numbe
 export function responseTarget(via: Via): { host: string; port: number } {
   const received = via.params.get('received');
   const rport = via.params.get('rport');
-  const host = received ? received : bareHost(via.host);
+  // RFC 5118 §4.5: received may hold an IPv6 address with or without brackets.
+  const host = received ? bareHost(received) : bareHost(via.host);
   const rportNumber = rport ? Number(rport) : NaN;
   const port = Number.isInteger(rportNumber) && rportNumber > 0 && rportNumber < 65536 ? rportNumber : (via.port ?? (via.transport === 'TLS' ? 5061 : 5060));
   return { host, port };

@@ -50,14 +50,15 @@ export interface Baresip {
  * mediaenc: baresip's srtp module with SDES keys (RFC 4568); "srtp-mand" offers and
  * demands RTP/SAVP, "srtp" offers RTP/AVP with a=crypto (best effort).
  */
-export async function startBaresip(opts: { port: number; codec: string; tls?: { certAndKey: string; ca: string }; commands?: string[]; mediaenc?: 'srtp' | 'srtp-mand'; record?: boolean; sipTrace?: boolean; user?: string }): Promise<Baresip> {
+export async function startBaresip(opts: { port: number; codec: string; /** Address to listen on, 127.0.0.1 by default (::1 for IPv6). */ host?: string; tls?: { certAndKey: string; ca: string }; commands?: string[]; mediaenc?: 'srtp' | 'srtp-mand'; record?: boolean; sipTrace?: boolean; user?: string }): Promise<Baresip> {
   requireBaresip();
   const dir = mkdtempSync(join(tmpdir(), 'sipline-baresip-'));
+  const host = opts.host?.includes(':') ? `[${opts.host}]` : (opts.host ?? '127.0.0.1');
   const opus = opts.codec.toLowerCase().startsWith('opus');
   writeFileSync(join(dir, 'tone.wav'), opus ? toneWav(1000, 10, 48000, 2) : toneWav(1000, 10));
   const config = [
     'module_path /usr/lib/baresip/modules',
-    `sip_listen 127.0.0.1:${opts.port}`,
+    `sip_listen ${host}:${opts.port}`,
     `audio_source aufile,${join(dir, 'tone.wav')}`,
     `audio_player aufile,${join(dir, 'out.wav')}`,
     `audio_alert aufile,${join(dir, 'tone.wav')}`,
@@ -78,8 +79,10 @@ export async function startBaresip(opts: { port: number; codec: string; tls?: { 
     writeFileSync(join(dir, 'ca.pem'), opts.tls.ca);
     config.push(`sip_certificate ${join(dir, 'both.pem')}`, `sip_cafile ${join(dir, 'ca.pem')}`);
   }
+  // baresip picks its media address from its interfaces: IPv6 and loopback only.
+  if (opts.host?.includes(':')) config.push('net_prefer_ipv6 yes', `net_interface ${opts.host}`);
   writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
-  writeFileSync(join(dir, 'accounts'), `<sip:${opts.user ?? 'baresip'}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=${opts.codec}${opts.mediaenc ? `;mediaenc=${opts.mediaenc}` : ''}\n`);
+  writeFileSync(join(dir, 'accounts'), `<sip:${opts.user ?? 'baresip'}@${host}>;regint=0;answermode=auto;audio_codecs=${opts.codec}${opts.mediaenc ? `;mediaenc=${opts.mediaenc}` : ''}\n`);
   const child: ChildProcess = spawn('baresip', ['-f', dir, ...(opts.sipTrace ? ['-s'] : []), ...(opts.commands ?? []).flatMap((c) => ['-e', c])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];

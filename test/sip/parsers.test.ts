@@ -4,9 +4,14 @@ import { authorize, digestResponse, parseDigestChallenge, parseDigestCredentials
 import { answerOffer, acceptAnswer, createOffer, SdpRejection, type LocalMedia } from '../../src/sip/sdp-negotiation.js';
 import { headerValues, parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
-import { formatVia, parseVia, responseTarget, stampReceived } from '../../src/sip/via.js';
+import { bareHost, formatVia, hostReference, parseVia, responseTarget, stampReceived } from '../../src/sip/via.js';
 import { uriDestination } from '../../src/sip/node-transport.js';
 import { parseAuthParams } from '../../src/sip/digest.js';
+import { grantedExpiry } from '../../src/sip/sip-endpoint.js';
+import { URI } from 'sip.js';
+import { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-response-message.js';
+import { Parser } from 'sip.js/lib/core/messages/parser.js';
+import { LoggerFactory } from 'sip.js/lib/core/log/logger-factory.js';
 
 const local: LocalMedia = { address: '127.0.0.1', port: 40000, codecs: ['PCMU', 'PCMA', 'opus'], direction: 'sendrecv', sessionId: 1, sessionVersion: 1 };
 
@@ -28,6 +33,31 @@ describe('SIP parsers', () => {
       assert.equal(via.params.has('received'), false);
       assert.deepEqual(responseTarget(via), { host: '198.51.100.7', port: 5070 });
       assert.deepEqual(responseTarget(parseVia('SIP/2.0/TLS [2001:db8::1];branch=z9hG4bKy')!), { host: '2001:db8::1', port: 5061 });
+    });
+
+    it('stamps an IPv6 source as received and answers there, brackets or not (RFC 5118 §4.5)', () => {
+      const via = parseVia('SIP/2.0/UDP [::1]:5070;branch=z9hG4bKv6;rport')!;
+      assert.equal(via.host, '[::1]');
+      const stamped = stampReceived(via, '::1', 41000);
+      assert.equal(formatVia(stamped), 'SIP/2.0/UDP [::1]:5070;branch=z9hG4bKv6;rport=41000;received=::1');
+      assert.deepEqual(responseTarget(stamped), { host: '::1', port: 41000 });
+      assert.deepEqual(responseTarget(parseVia('SIP/2.0/UDP [2001:db8::2]:5060;received=[2001:db8::9];rport=5999')!), { host: '2001:db8::9', port: 5999 });
+      // A request from the very address of sent-by needs no received (RFC 3261 §18.2.1).
+      assert.equal(stampReceived(parseVia('SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bKw')!, '2001:db8::2', 5060).params.has('received'), false);
+    });
+
+    it('writes an IPv6 address as an IPv6reference in brackets, and only an IPv6 address (RFC 3261 §25.1)', () => {
+      fc.assert(
+        fc.property(fc.ipV6(), fc.ipV4(), fc.domain(), (v6, v4, name) => {
+          assert.equal(hostReference(v6), `[${v6}]`);
+          assert.equal(hostReference(hostReference(v6)), `[${v6}]`);
+          assert.equal(bareHost(hostReference(v6)), v6);
+          assert.equal(hostReference(v4), v4);
+          assert.equal(hostReference(name), name);
+          const via = parseVia(`SIP/2.0/UDP ${hostReference(v6)}:5060;branch=z9hG4bK1`);
+          assert.equal(via?.host, `[${v6}]`);
+        }),
+      );
     });
 
     it('never throws on random Via values, and round-trips what it accepts', () => {
@@ -217,5 +247,43 @@ describe('SIP parsers', () => {
         { numRuns: 1000 },
       );
     });
+  });
+});
+
+describe('granted registration expiry (RFC 3261 §10.2.4)', () => {
+  const factory = new LoggerFactory();
+  // sip.js logs each header it cannot parse; the random ones are meant to fail.
+  factory.builtinEnabled = false;
+  const logger = factory.getLogger('test');
+  const ours = new URI('sip', 'sipline', '127.0.0.1', 5070, { transport: 'udp' });
+  const ok = (headers: string[]): IncomingResponseMessage => {
+    const text = ['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>;tag=2', 'Call-ID: c', 'CSeq: 2 REGISTER', ...headers, 'Content-Length: 0', '', ''].join('\r\n');
+    const m = Parser.parseMessage(text, logger);
+    assert.ok(m instanceof IncomingResponseMessage, text);
+    return m;
+  };
+
+  it("takes our Contact's expires over the Expires header, and the header when the parameter is missing", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 99999 }), (param, header, other) => {
+        const theirs = `Contact: <sip:someone@192.0.2.9:5060>;expires=${other}`;
+        assert.equal(grantedExpiry(ok([theirs, `Contact: <sip:sipline@127.0.0.1:5070;transport=udp>;expires=${param}`, `Expires: ${header}`]), ours), param);
+        assert.equal(grantedExpiry(ok([`Contact: <sip:sipline@127.0.0.1:5070;transport=udp>`, theirs, `Expires: ${header}`]), ours), header);
+        // Bindings of other UAs say nothing about ours.
+        assert.equal(grantedExpiry(ok([theirs, `Expires: ${header}`]), ours), undefined);
+      }),
+    );
+  });
+
+  it('gives undefined, never NaN or a throw, for a missing or malformed expiry', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12 }).filter((s) => !/[\r\n;,<>"]/.test(s)), (junk) => {
+        const m = Parser.parseMessage(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>;tag=2', 'Call-ID: c', 'CSeq: 2 REGISTER', `Contact: <sip:sipline@127.0.0.1:5070>;expires=${junk}`, `Expires: ${junk}`, 'Content-Length: 0', '', ''].join('\r\n'), logger);
+        if (!(m instanceof IncomingResponseMessage)) return;
+        const g = grantedExpiry(m, ours);
+        assert.ok(g === undefined || (Number.isInteger(g) && g >= 0), `${String(g)} from ${JSON.stringify(junk)}`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Runs SIPp (Debian package sip-tester) with a scenario of test/peers/sipp/.
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,19 +16,40 @@ export function requireSipp(): void {
 }
 
 /** A port free for both UDP and TCP right now (SIPp cannot bind port 0). */
-export async function freePort(): Promise<number> {
+export async function freePort(address = '127.0.0.1'): Promise<number> {
   for (;;) {
     const tcp = createServer();
-    const port = await new Promise<number>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) => tcp.listen(0, address, () => resolve((tcp.address() as { port: number }).port)));
     await new Promise((r) => tcp.close(r));
-    const udp = createSocket('udp4');
+    const udp = createSocket(address.includes(':') ? 'udp6' : 'udp4');
     const ok = await new Promise<boolean>((resolve) => {
       udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
+      udp.bind(port, address, () => resolve(true));
     });
     udp.close();
     if (ok) return port;
   }
+}
+
+/**
+ * Whether a socket is bound to this port (UDP) or listens on it (TCP), read
+ * from /proc/net without touching the port.
+ */
+function portBound(port: number, transport: 'udp' | 'tcp'): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return [`/proc/net/${transport}`, `/proc/net/${transport}6`].some((f) => {
+    let table = '';
+    try {
+      table = readFileSync(f, 'utf8');
+    } catch {
+      return false;
+    }
+    return table.split('\n').some((line) => {
+      const [, local, , state] = line.trim().split(/\s+/);
+      // TCP state 0A is LISTEN.
+      return local?.endsWith(`:${hex}`) === true && (transport === 'udp' || state === '0A');
+    });
+  });
 }
 
 export interface SippRun {
@@ -72,8 +94,13 @@ export async function startSipp(run: SippRun): Promise<{ port: number; done: Pro
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<SippResult>((resolve) => child.on('close', (code) => resolve({ code, output: output.length > 4000 ? `${output.slice(0, 1500)}\n...\n${output.slice(-2500)}` : output })));
-  // SIPp prints nothing reliable when ready; a short wait lets a UAS bind.
-  await new Promise((r) => setTimeout(r, run.remote ? 0 : 300));
+  // SIPp prints nothing reliable when ready: a UAS is ready once the kernel lists its port.
+  if (!run.remote) {
+    let exited = false;
+    void done.then(() => (exited = true));
+    const until = Date.now() + 5000;
+    while (!exited && Date.now() < until && !portBound(port, run.transport)) await new Promise((r) => setTimeout(r, 20));
+  }
   return { port, done };
 }
 
@@ -86,4 +113,27 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
   const first = await (await startSipp(run)).done;
   if (first.code === 0 || !run.remote || !/Peak was 0 calls/.test(first.output)) return first;
   return (await startSipp(run)).done;
+}
+
+/** One SIP message out of SIPp's -trace_msg log: when, which way, and its text. */
+export interface SippLoggedMessage {
+  at: number;
+  received: boolean;
+  text: string;
+}
+
+/**
+ * Reads the log SIPp writes with `-trace_msg -message_file <file>`: each
+ * message follows a dashed line ending in a local date and time.
+ */
+export function readSippMessageLog(text: string): SippLoggedMessage[] {
+  const out: SippLoggedMessage[] = [];
+  const blocks = text.split(/^-{20,}\s+/m).slice(1);
+  for (const block of blocks) {
+    const m = /^(\d{4}-\d\d-\d\d)\s+(\d\d:\d\d:\d\d)(\.\d+)?(?:[^\n]*)\n([^\n]*)\n\n?([\s\S]*)$/.exec(block);
+    if (!m) continue;
+    const at = new Date(`${m[1]}T${m[2]}`).getTime() + Number(m[3] ?? 0) * 1000;
+    out.push({ at, received: /received/i.test(m[4]!), text: m[5]!.trim() });
+  }
+  return out;
 }
