@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Invitation, Inviter, Registerer, RegistererState, SessionState, SIPExtension, UserAgent, type RegistererRegisterOptions, type Session, type URI } from 'sip.js';
+import { Invitation, Inviter, Registerer, SessionState, SIPExtension, UserAgent, type RegistererRegisterOptions, type Session, type URI } from 'sip.js';
 import type { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-response-message.js';
 import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
 import type { PartyNumber } from '../call/pstn-leg.js';
