@@ -20,7 +20,9 @@
         "native/dsp/echo_canceller.cc",
         "native/dsp/power_meter.cc",
         "native/dsp/tone_rx.cc",
-        "native/dsp/tone_tx.cc"
+        "native/dsp/tone_tx.cc",
+        "native/rtp/rtp_addon.cc",
+        "native/rtp/udp_engine.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

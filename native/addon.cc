@@ -9,6 +9,7 @@
 #include "sipline_versions.h"
 #include "card/card_addon.h"
 #include "dsp/binding.h"
+#include "rtp/rtp_addon.h"
 
 // The DAHDI backend needs these ioctls; fail the build, not the first call.
 #if !defined(DAHDI_SPECIFY) || !defined(DAHDI_GETEVENT) || !defined(DAHDI_HOOK) || !defined(DAHDI_SPANSTAT)
@@ -38,6 +39,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
   sipline::card::registerCard(env, exports);
   sipline::dsp::RegisterDsp(env, exports);
+  sipline::rtp::registerRtp(env, exports);
   return exports;
 }
 

@@ -175,6 +175,37 @@ export interface NativeCard {
   levels(handle: number): { rxDbm0: number; txDbm0: number; erleDb: number };
 }
 
+/** Counters of an RTP engine (native/rtp/udp_engine.h). */
+export interface NativeRtpEngineStats {
+  received: number;
+  sent: number;
+  /** Datagrams dropped because JavaScript had not taken the received buffer in time. */
+  receiveDropped: number;
+  sendErrors: number;
+  wakeups: number;
+  sockets: number;
+}
+
+/**
+ * The UDP sockets of many calls on one I/O thread (native/rtp/). Received
+ * datagrams reach onReceive as one buffer of records per wake-up of the
+ * event loop; sends go in as one batch. Methods throw errors with a `code`.
+ */
+export interface NativeRtpEngine {
+  /** Binds address:port (0 = ephemeral); returns the socket's handle. */
+  open(address: string, port: number): number;
+  localPort(handle: number): number;
+  /** Where the socket's datagrams go, in order with the sends queued before. */
+  setRemote(handle: number, address: string, port: number): void;
+  /** Queues `count` datagrams: `index` holds (handle, offset, length) triples into `data`. */
+  send(data: Uint8Array, index: Int32Array, count: number): void;
+  /** Closes once the sends queued before it are out; closing twice is harmless. */
+  close(handle: number): void;
+  stats(): NativeRtpEngineStats;
+  /** Stops the I/O thread and closes every socket. */
+  shutdown(): void;
+}
+
 /** What the addon exports, as JavaScript sees it. */
 export interface Addon {
   version(): string;
@@ -185,6 +216,8 @@ export interface Addon {
   Dsp: new (config: object) => AddonDsp;
   encodeCallerId(standard: string, callerId: object): Uint8Array;
   decodeCallerId(standard: string, bytes: Uint8Array): { callerId?: unknown; error?: string };
+  /** Records: u32 handle, u16 length, u16 source port, u8 family (4, 6; 0 = send error text), 3 zero, 16 address octets, then the datagram. */
+  RtpEngine: new (onReceive: (records: Buffer) => void) => NativeRtpEngine;
 }
 
 /** The native DSP handle, untyped beyond its shape (see src/hw/dsp.ts). */

@@ -3,7 +3,6 @@
 // (to learn the local port for its SDP), then applies the negotiated
 // description; the line sees it as an AudioPath.
 import { randomBytes, randomInt } from 'node:crypto';
-import type { RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { DtmfDigit } from '../call/pstn-leg.js';
@@ -13,6 +12,7 @@ import { MediaClock, sharedClock } from './media-clock.js';
 import type { AudioCodecName, MediaDirection, NegotiatedMedia } from './media-description.js';
 import { decodeRtcp, encodeRtcp, type ReportBlock, type RtcpPacket } from './rtcp-packet.js';
 import { decodeRtp, encodeRtp } from './rtp-packet.js';
+import type { RtpSource } from './rtp-engine.js';
 import { RtpPortPool, type RtpSocketPair } from './rtp-port-pool.js';
 import { RtpSourceStats } from './rtp-source-stats.js';
 import { SrtpContext } from './srtp-context.js';
@@ -186,9 +186,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
       fec: config.opus?.fec ?? true,
       packetLossPercent: config.opus?.packetLossPercent ?? 5,
     };
-    sockets.rtp.on('message', (msg, rinfo) => this.receiveRtp(msg, rinfo));
-    sockets.rtcp.on('message', (msg, rinfo) => this.receiveRtcp(msg, rinfo));
-    for (const s of [sockets.rtp, sockets.rtcp]) s.on('error', (err) => this.emit('warning', `RTP socket ${this.localRtpPort}: ${err.message}`));
+    sockets.rtp.onMessage = (msg, from) => this.receiveRtp(msg, from);
+    sockets.rtcp.onMessage = (msg, from) => this.receiveRtcp(msg, from);
+    for (const s of [sockets.rtp, sockets.rtcp]) s.onError = (err) => this.emit('warning', `RTP socket ${this.localRtpPort}: ${err.message}`);
   }
 
   /** The direction in force, or undefined before negotiate(). */
@@ -370,7 +370,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     this.sentSinceReport = true;
   }
 
-  private receiveRtp(msg: Buffer, rinfo: RemoteInfo): void {
+  private receiveRtp(msg: Buffer, rinfo: RtpSource): void {
     const a = this.active;
     if (!a || this.closed) return;
     let data: Uint8Array = msg;
@@ -482,7 +482,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     }
   }
 
-  private receiveRtcp(msg: Buffer, rinfo: RemoteInfo): void {
+  private receiveRtcp(msg: Buffer, rinfo: RtpSource): void {
     const a = this.active;
     if (!a || this.closed) return;
     let data: Uint8Array = msg;

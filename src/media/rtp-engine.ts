@@ -1,0 +1,218 @@
+// The RTP/RTCP sockets of every call on the native RTP engine's I/O thread
+// (native/rtp/): the send and receive system calls leave the JavaScript
+// thread, which hands over one batch of datagrams per flush and takes one
+// buffer of received ones per wake-up, instead of one call per packet.
+import { addon, type NativeRtpEngine, type NativeRtpEngineStats } from '../hw/addon.js';
+
+/** Where a datagram came from. */
+export interface RtpSource {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+}
+
+/** A socket call that failed; `code` is the errno name (EADDRINUSE, EINVAL, ...). */
+export class RtpSocketError extends Error {
+  override readonly name = 'RtpSocketError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+const HEADER = 28; // native/rtp/udp_engine.h kRecordHeader
+const OUTBOX_OCTETS = 256 * 1024;
+const OUTBOX_PACKETS = 4096;
+
+/** The source of a received datagram; the address text is built only when asked for. */
+class Source implements RtpSource {
+  private text: string | undefined;
+  constructor(
+    private readonly records: Buffer,
+    private readonly at: number,
+    readonly port: number,
+    private readonly v6: boolean,
+  ) {}
+
+  get family(): 'IPv4' | 'IPv6' {
+    return this.v6 ? 'IPv6' : 'IPv4';
+  }
+
+  get address(): string {
+    if (this.text !== undefined) return this.text;
+    const b = this.records;
+    const a = this.at + 12;
+    if (!this.v6) return (this.text = `${b[a]}.${b[a + 1]}.${b[a + 2]}.${b[a + 3]}`);
+    // An IPv4 peer of a dual-stack socket shows as ::ffff:a.b.c.d, as Node's dgram shows it.
+    const groups: string[] = [];
+    for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(a + 2 * i).toString(16));
+    if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') return (this.text = `::ffff:${b[a + 12]}.${b[a + 13]}.${b[a + 14]}.${b[a + 15]}`);
+    return (this.text = compressV6(groups));
+  }
+}
+
+function compressV6(groups: string[]): string {
+  // RFC 5952 §4.2.3: the longest run of zero groups (2 or more) becomes "::".
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}
+
+/** One UDP socket on the engine; the subset of dgram.Socket a media session uses. */
+export class RtpSocket {
+  /** Gets every datagram, in arrival order. */
+  onMessage: ((msg: Buffer, from: RtpSource) => void) | null = null;
+  /** Gets send failures; never fatal. */
+  onError: ((err: Error) => void) | null = null;
+  private remoteAddress = '';
+  private remotePort = -1;
+  private closed = false;
+
+  constructor(
+    private readonly engine: RtpEngine,
+    readonly handle: number,
+    readonly port: number,
+    readonly family: 'IPv4' | 'IPv6',
+    readonly boundAddress: string,
+  ) {}
+
+  address(): { address: string; port: number; family: string } {
+    return { address: this.boundAddress, port: this.port, family: this.family };
+  }
+
+  /** Queues a datagram; `sent` runs once it is handed to the engine. */
+  send(packet: Uint8Array, port: number, address: string, sent?: () => void): void {
+    if (this.closed) return;
+    if (port !== this.remotePort || address !== this.remoteAddress) {
+      this.engine.flush();
+      try {
+        this.engine.native.setRemote(this.handle, address, port);
+      } catch (err) {
+        this.onError?.(new Error(`RTP socket ${this.port}: ${(err as Error).message}`));
+        return;
+      }
+      this.remoteAddress = address;
+      this.remotePort = port;
+    }
+    this.engine.queue(this.handle, packet);
+    if (sent) process.nextTick(sent);
+  }
+
+  /** Closes after the datagrams queued before are out; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine.flush();
+    this.engine.release(this);
+  }
+}
+
+/** The engine and its I/O thread; one per process is enough (sharedRtpEngine). */
+export class RtpEngine {
+  readonly native: NativeRtpEngine;
+  private readonly sockets = new Map<number, RtpSocket>();
+  private readonly outbox = new Uint8Array(OUTBOX_OCTETS);
+  private readonly index = new Int32Array(3 * OUTBOX_PACKETS);
+  private used = 0;
+  private count = 0;
+  private flushQueued = false;
+  private readonly flushNow = (): void => this.flush();
+
+  constructor() {
+    this.native = new (addon().RtpEngine)((records) => this.receive(records));
+  }
+
+  /** Binds address:port (0: any free port). Throws RtpSocketError with the errno name. */
+  open(address: string, port: number): RtpSocket {
+    let handle: number;
+    try {
+      handle = this.native.open(address, port);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      throw new RtpSocketError(e.message, e.code ?? 'ESOCKET');
+    }
+    const socket = new RtpSocket(this, handle, this.native.localPort(handle), address.includes(':') ? 'IPv6' : 'IPv4', address);
+    this.sockets.set(handle, socket);
+    return socket;
+  }
+
+  /** Copies a datagram into the outgoing batch; the batch leaves at the end of this turn of the event loop. */
+  queue(handle: number, packet: Uint8Array): void {
+    if (this.used + packet.length > OUTBOX_OCTETS || this.count === OUTBOX_PACKETS) this.flush();
+    if (packet.length > OUTBOX_OCTETS) return; // not a datagram UDP could carry
+    this.outbox.set(packet, this.used);
+    const i = 3 * this.count;
+    this.index[i] = handle;
+    this.index[i + 1] = this.used;
+    this.index[i + 2] = packet.length;
+    this.used += packet.length;
+    this.count++;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushNow);
+    }
+  }
+
+  /** Hands the outgoing batch to the I/O thread. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.count === 0) return;
+    const n = this.count;
+    const data = this.outbox.subarray(0, this.used);
+    this.count = 0;
+    this.used = 0;
+    this.native.send(data, this.index, n);
+  }
+
+  /** @internal RtpSocket.close */
+  release(socket: RtpSocket): void {
+    this.sockets.delete(socket.handle);
+    this.native.close(socket.handle);
+  }
+
+  stats(): NativeRtpEngineStats {
+    return this.native.stats();
+  }
+
+  private receive(records: Buffer): void {
+    let at = 0;
+    const end = records.length;
+    while (at + HEADER <= end) {
+      const handle = records.readUInt32LE(at);
+      const length = records.readUInt16LE(at + 4);
+      const port = records.readUInt16LE(at + 6);
+      const family = records[at + 8]!;
+      const start = at + HEADER;
+      const socket = this.sockets.get(handle);
+      if (socket) {
+        // Datagrams of a socket closed meanwhile are dropped with it.
+        if (family === 0) socket.onError?.(new Error(`RTP socket ${socket.port}: ${records.toString('utf8', start, start + length)}`));
+        else socket.onMessage?.(records.subarray(start, start + length), new Source(records, at, port, family === 6));
+      }
+      at = start + length;
+    }
+  }
+}
+
+let shared: RtpEngine | undefined;
+
+/** The process's engine, started on first use. */
+export function sharedRtpEngine(): RtpEngine {
+  return (shared ??= new RtpEngine());
+}
