@@ -324,13 +324,15 @@ void UdpEngine::receiveFrom(uint32_t handle, int fd) {
 }
 
 void UdpEngine::flushCommands() {
-  std::vector<Command> commands;
-  std::vector<uint8_t> bytes;
+  workCommands_.clear();
+  workBytes_.clear();
   {
     std::lock_guard<std::mutex> lock(txMutex_);
-    commands.swap(txCommands_);
-    bytes.swap(txBytes_);
+    workCommands_.swap(txCommands_);
+    workBytes_.swap(txBytes_);
   }
+  const std::vector<Command>& commands = workCommands_;
+  const std::vector<uint8_t>& bytes = workBytes_;
   std::size_t i = 0;
   while (i < commands.size()) {
     const Command& c = commands[i];

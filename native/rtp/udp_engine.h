@@ -108,6 +108,9 @@ class UdpEngine {
   std::mutex txMutex_;
   std::vector<Command> txCommands_;
   std::vector<uint8_t> txBytes_;
+  // The batch the I/O thread works on; swapped with the queue so both keep their capacity.
+  std::vector<Command> workCommands_;
+  std::vector<uint8_t> workBytes_;
   std::condition_variable closedCv_;
   uint32_t closeTickets_ = 0;
   uint32_t closedTicket_ = 0;

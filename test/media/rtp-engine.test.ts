@@ -1,0 +1,137 @@
+// The native RTP engine (native/rtp/): datagrams of many sockets through one
+// I/O thread, against plain Node sockets as the far end.
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { RtpEngine, RtpSocketError, type RtpSocket, type RtpSource } from '../../src/media/rtp-engine.js';
+
+function peer(type: 'udp4' | 'udp6' = 'udp4', address = '127.0.0.1'): Promise<Socket> {
+  const s = createSocket(type);
+  return new Promise((resolve) => s.bind(0, address, () => resolve(s)));
+}
+
+function collect(s: RtpSocket): { msgs: Buffer[]; from: RtpSource[] } {
+  const out = { msgs: [] as Buffer[], from: [] as RtpSource[] };
+  s.onMessage = (msg, from) => {
+    out.msgs.push(Buffer.from(msg));
+    out.from.push(from);
+  };
+  return out;
+}
+
+async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('native RTP engine', () => {
+  let engine: RtpEngine;
+  before(() => {
+    engine = new RtpEngine();
+  });
+  after(() => engine.native.shutdown());
+
+  it('carries datagrams both ways byte for byte, in order, and names their source', async () => {
+    const far = await peer();
+    const s = engine.open('127.0.0.1', 0);
+    const got = collect(s);
+    const farGot: Buffer[] = [];
+    far.on('message', (m) => farGot.push(m));
+    try {
+      const sent = Array.from({ length: 200 }, (_, i) => Buffer.from(Array.from({ length: 12 + (i % 160) }, (_, k) => (i * 7 + k) & 0xff)));
+      for (const d of sent) s.send(d, far.address().port, '127.0.0.1');
+      await until('the far end has all 200', () => farGot.length === 200);
+      assert.deepEqual(farGot, sent);
+      for (const d of sent) far.send(d, s.port, '127.0.0.1');
+      await until('the engine has all 200', () => got.msgs.length === 200);
+      assert.deepEqual(got.msgs, sent);
+      assert.equal(got.from[0]!.address, '127.0.0.1');
+      assert.equal(got.from[0]!.port, far.address().port);
+    } finally {
+      s.close();
+      far.close();
+    }
+  });
+
+  it('keeps 100 sockets apart: every datagram reaches its own socket, none another', async () => {
+    const sockets = Array.from({ length: 100 }, () => engine.open('127.0.0.1', 0));
+    const got = sockets.map(collect);
+    const far = await peer();
+    try {
+      for (let round = 0; round < 20; round++) {
+        sockets.forEach((s, i) => far.send(Buffer.from([i, round]), s.port, '127.0.0.1'));
+        await new Promise((r) => setImmediate(r));
+      }
+      await until('every socket has its 20', () => got.every((g) => g.msgs.length === 20));
+      got.forEach((g, i) => assert.deepEqual(g.msgs.map((m) => [m[0], m[1]]), Array.from({ length: 20 }, (_, r) => [i, r]), `socket ${i}`));
+    } finally {
+      for (const s of sockets) s.close();
+      far.close();
+    }
+  });
+
+  it('sends what was queued before close, then frees the port at once', async () => {
+    const far = await peer();
+    const farGot: Buffer[] = [];
+    far.on('message', (m) => farGot.push(m));
+    const s = engine.open('127.0.0.1', 0);
+    const port = s.port;
+    let sentCalled = false;
+    s.send(Buffer.from('BYE'), far.address().port, '127.0.0.1', () => (sentCalled = true));
+    s.close();
+    s.close(); // idempotent
+    const again = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        again.once('error', reject);
+        again.bind(port, '127.0.0.1', () => resolve());
+      });
+      await until('the datagram queued before close arrives', () => farGot.length === 1);
+      assert.equal(farGot[0]!.toString(), 'BYE');
+      assert.ok(sentCalled);
+    } finally {
+      again.close();
+      far.close();
+    }
+  });
+
+  it('works over IPv6 loopback', async () => {
+    const far = await peer('udp6', '::1');
+    const s = engine.open('::1', 0);
+    const got = collect(s);
+    try {
+      far.send(Buffer.from('v6'), s.port, '::1');
+      await until('the datagram arrives', () => got.msgs.length === 1);
+      assert.equal(got.from[0]!.address, '::1');
+      assert.equal(got.from[0]!.family, 'IPv6');
+      s.send(Buffer.from('back'), got.from[0]!.port, got.from[0]!.address);
+      const back = await new Promise<Buffer>((r) => far.once('message', r));
+      assert.equal(back.toString(), 'back');
+    } finally {
+      s.close();
+      far.close();
+    }
+  });
+
+  it('refuses what it cannot use with an error naming it, and never throws from send', () => {
+    assert.throws(() => engine.open('not-an-ip', 0), (e: unknown) => e instanceof RtpSocketError && e.code === 'EINVAL' && e.message.includes('not-an-ip'));
+    const taken = engine.open('127.0.0.1', 0);
+    try {
+      assert.throws(() => engine.open('127.0.0.1', taken.port), (e: unknown) => e instanceof RtpSocketError && e.code === 'EADDRINUSE' && e.message.includes(String(taken.port)));
+      const errors: string[] = [];
+      taken.onError = (err) => errors.push(err.message);
+      taken.send(Buffer.from('x'), 4000, 'sip.example.net');
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]!, /sip\.example\.net/);
+      assert.throws(() => engine.native.send(new Uint8Array(4), Int32Array.of(taken.handle, 2, 10), 1), /outside the data/);
+      assert.throws(() => engine.native.send(new Uint8Array(4), Int32Array.of(999999, 0, 4), 1), /not open/);
+    } finally {
+      taken.close();
+    }
+    // After close the socket drops sends silently instead of reaching a reused handle.
+    taken.send(Buffer.from('late'), 4000, '127.0.0.1');
+    engine.flush();
+  });
+});
