@@ -216,6 +216,7 @@ class RtpEngineWrap : public Napi::ObjectWrap<RtpEngineWrap> {
       o.Set("receiveDropped", static_cast<double>(s.receiveDropped));
       o.Set("sendErrors", static_cast<double>(s.sendErrors));
       o.Set("wakeups", static_cast<double>(s.wakeups));
+      o.Set("deliveries", static_cast<double>(s.deliveries));
       o.Set("sockets", static_cast<double>(open_.size()));
       return o;
     });

@@ -1,6 +1,7 @@
 #include "rtp/udp_engine.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -17,6 +18,8 @@ constexpr int kBatch = 32;                        // datagrams per recvmmsg/send
 constexpr std::size_t kDatagramMax = 4096;         // RTP over UDP stays far below; larger is cut and dropped
 constexpr std::size_t kReceiveCap = 8u << 20;      // octets waiting for JavaScript before new ones are dropped
 constexpr uint64_t kWakeTag = ~uint64_t{0};
+constexpr std::chrono::microseconds kDeliverEvery{1000};
+constexpr std::chrono::microseconds kGather{500};
 
 const char* errnoName(int e) {
   switch (e) {
@@ -200,7 +203,7 @@ void UdpEngine::send(const uint8_t* data, std::size_t dataLength, const int32_t*
     c.length = static_cast<uint32_t>(index[3 * i + 2]);
     txCommands_.push_back(c);
   }
-  if (wasEmpty && count > 0) wake();
+  if (wasEmpty && count > 0) wakeForSend();
 }
 
 void UdpEngine::close(uint32_t handle) {
@@ -236,6 +239,11 @@ std::size_t UdpEngine::openSockets() {
   return sockets_.size();
 }
 
+void UdpEngine::wakeForSend() {
+  // A busy thread comes round within kGather and takes the batch then: no system call per flush.
+  if (idle_) wake();
+}
+
 void UdpEngine::wake() {
   uint64_t one = 1;
   ssize_t r = ::write(wakeFd_, &one, sizeof one);
@@ -243,9 +251,26 @@ void UdpEngine::wake() {
 }
 
 void UdpEngine::run() {
+  pthread_setname_np(pthread_self(), "sipline-rtp");
   epoll_event events[256];
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point lastTold{};
+  int timeoutMs = -1;
+  Clock::time_point lastBusy{};
   while (!stopping_) {
-    int n = epoll_wait(epoll_, events, 256, -1);
+    // Under load, gather a millisecond's datagrams per epoll_wait: one wake-up
+    // of this thread serves many sockets instead of one per arriving packet.
+    if (lastBusy != Clock::time_point{}) std::this_thread::sleep_until(lastBusy + kGather);
+    int waitMs = lastBusy != Clock::time_point{} ? 0 : timeoutMs;
+    if (waitMs < 0) {
+      // About to sleep for good: from here on senders must wake us (see wakeForSend).
+      idle_ = true;
+      std::lock_guard<std::mutex> lock(txMutex_);
+      if (!txCommands_.empty()) waitMs = 0;
+    }
+    int n = epoll_wait(epoll_, events, 256, waitMs);
+    idle_ = false;
+    lastBusy = n > 0 ? Clock::now() : Clock::time_point{};
     if (n < 0) {
       if (errno == EINTR) continue;
       break;
@@ -261,15 +286,30 @@ void UdpEngine::run() {
       receiveFrom(static_cast<uint32_t>(tag >> 32), static_cast<int>(tag & 0xffffffffu));
     }
     flushCommands();
+    // JavaScript hears of received datagrams at most once a millisecond: a
+    // thousand calls' packets cost it one callback per slot of the media
+    // clock, not one per packet. What arrives meanwhile waits (< 1 ms).
     bool tell = false;
+    timeoutMs = -1;
+    Clock::time_point now = Clock::now();
     {
       std::lock_guard<std::mutex> lock(rxMutex_);
       stats_.wakeups++;
-      if (!rx_.empty() && !told_) tell = told_ = true;
+      if (!rx_.empty() && !told_) {
+        if (now - lastTold >= kDeliverEvery) {
+          tell = told_ = true;
+          lastTold = now;
+          stats_.deliveries++;
+        } else {
+          timeoutMs = 1;
+        }
+      }
     }
     if (tell && !notify_()) {
       std::lock_guard<std::mutex> lock(rxMutex_);
       told_ = false;
+      stats_.deliveries--;
+      timeoutMs = 1;
     }
   }
 }

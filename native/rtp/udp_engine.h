@@ -44,6 +44,8 @@ struct EngineStats {
   /** sendmmsg/sendto failures (each also reported as an error record). */
   uint64_t sendErrors = 0;
   uint64_t wakeups = 0;
+  /** Times JavaScript was handed the received buffer. */
+  uint64_t deliveries = 0;
 };
 
 class UdpEngine {
@@ -94,12 +96,14 @@ class UdpEngine {
   void sendRun(Socket& s, uint32_t handle, const std::vector<uint8_t>& bytes, const Command* first, std::size_t n);
   void reportError(uint32_t handle, const std::string& text);
   void wake();
+  void wakeForSend();
 
   Notify notify_;
   int epoll_ = -1;
   int wakeFd_ = -1;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> idle_{false};
 
   std::mutex socketsMutex_;
   std::unordered_map<uint32_t, Socket> sockets_;

@@ -183,6 +183,8 @@ export interface NativeRtpEngineStats {
   receiveDropped: number;
   sendErrors: number;
   wakeups: number;
+  /** Times JavaScript was handed the received buffer (at most one a millisecond). */
+  deliveries: number;
   sockets: number;
 }
 

@@ -2,6 +2,7 @@
 // (native/rtp/): the send and receive system calls leave the JavaScript
 // thread, which hands over one batch of datagrams per flush and takes one
 // buffer of received ones per wake-up, instead of one call per packet.
+import { performance } from 'node:perf_hooks';
 import { addon, type NativeRtpEngine, type NativeRtpEngineStats } from '../hw/addon.js';
 
 /** Where a datagram came from. */
@@ -25,6 +26,7 @@ export class RtpSocketError extends Error {
 const HEADER = 28; // native/rtp/udp_engine.h kRecordHeader
 const OUTBOX_OCTETS = 256 * 1024;
 const OUTBOX_PACKETS = 4096;
+const DRAIN_BUDGET_MS = 0.5; // of received datagrams handled before the event loop gets a turn
 
 /** The source of a received datagram; the address text is built only when asked for. */
 class Source implements RtpSource {
@@ -133,6 +135,10 @@ export class RtpEngine {
   private count = 0;
   private flushQueued = false;
   private readonly flushNow = (): void => this.flush();
+  /** Received buffers not yet handed out, and where in the first one to go on. */
+  private readonly inbox: Buffer[] = [];
+  private inboxAt = 0;
+  private readonly drainLater = (): void => this.drain();
 
   constructor() {
     this.native = new (addon().RtpEngine)((records) => this.receive(records));
@@ -191,21 +197,43 @@ export class RtpEngine {
   }
 
   private receive(records: Buffer): void {
-    let at = 0;
-    const end = records.length;
-    while (at + HEADER <= end) {
-      const handle = records.readUInt32LE(at);
-      const length = records.readUInt16LE(at + 4);
-      const port = records.readUInt16LE(at + 6);
-      const family = records[at + 8]!;
-      const start = at + HEADER;
-      const socket = this.sockets.get(handle);
-      if (socket) {
-        // Datagrams of a socket closed meanwhile are dropped with it.
-        if (family === 0) socket.onError?.(new Error(`RTP socket ${socket.port}: ${records.toString('utf8', start, start + length)}`));
-        else socket.onMessage?.(records.subarray(start, start + length), new Source(records, at, port, family === 6));
+    this.inbox.push(records);
+    if (this.inbox.length === 1) this.drain();
+  }
+
+  /**
+   * Hands received datagrams to their sockets, yielding to the event loop
+   * after DRAIN_BUDGET_MS: a burst of a thousand calls' packets must not hold
+   * up the media clock's next slot (the jitter buffer has tens of ms of room).
+   */
+  private drain(): void {
+    const until = performance.now() + DRAIN_BUDGET_MS;
+    let n = 0;
+    while (this.inbox.length > 0) {
+      const records = this.inbox[0]!;
+      const end = records.length;
+      let at = this.inboxAt;
+      while (at + HEADER <= end) {
+        const handle = records.readUInt32LE(at);
+        const length = records.readUInt16LE(at + 4);
+        const port = records.readUInt16LE(at + 6);
+        const family = records[at + 8]!;
+        const start = at + HEADER;
+        const socket = this.sockets.get(handle);
+        if (socket) {
+          // Datagrams of a socket closed meanwhile are dropped with it.
+          if (family === 0) socket.onError?.(new Error(`RTP socket ${socket.port}: ${records.toString('utf8', start, start + length)}`));
+          else socket.onMessage?.(records.subarray(start, start + length), new Source(records, at, port, family === 6));
+        }
+        at = start + length;
+        if ((++n & 31) === 0 && performance.now() > until && at + HEADER <= end) {
+          this.inboxAt = at;
+          setImmediate(this.drainLater);
+          return;
+        }
       }
-      at = start + length;
+      this.inbox.shift();
+      this.inboxAt = 0;
     }
   }
 }
