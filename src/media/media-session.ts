@@ -11,7 +11,7 @@ import { JitterBuffer } from './jitter-buffer.js';
 import { MediaClock, sharedClock } from './media-clock.js';
 import type { AudioCodecName, MediaDirection, NegotiatedMedia } from './media-description.js';
 import { decodeRtcp, encodeRtcp, type ReportBlock, type RtcpPacket } from './rtcp-packet.js';
-import { decodeRtp, encodeRtp } from './rtp-packet.js';
+import { decodeRtp, encodeRtp, rtpLength } from './rtp-packet.js';
 import type { RtpSource } from './rtp-engine.js';
 import { RtpPortPool, type RtpSocketPair } from './rtp-port-pool.js';
 import { RtpSourceStats } from './rtp-source-stats.js';
@@ -361,10 +361,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
 
   private sendRtp(a: Active, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
     if (a.remoteRtp.port === 0) return; // port 0: stream disabled (RFC 3264 §6)
-    let packet = encodeRtp({ marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrc: [], payload });
+    const rtp = { marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrc: [], payload };
     this.seq = (this.seq + 1) & 0xffff;
-    if (a.srtp) packet = a.srtp.protectRtp(packet);
-    this.sockets.rtp.send(packet, a.remoteRtp.port, a.remoteRtp.address);
+    if (a.srtp) {
+      this.sockets.rtp.send(a.srtp.protectRtp(encodeRtp(rtp)), a.remoteRtp.port, a.remoteRtp.address);
+    } else {
+      // Written straight into the engine's outgoing batch: no packet buffer per frame.
+      const out = this.sockets.rtp.reserve(rtpLength(rtp), a.remoteRtp.port, a.remoteRtp.address);
+      if (out) encodeRtp(rtp, out);
+    }
     this.counters.packetsSent++;
     this.counters.octetsSent += payload.length;
     this.sentSinceReport = true;

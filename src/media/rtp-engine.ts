@@ -100,20 +100,35 @@ export class RtpSocket {
 
   /** Queues a datagram; `sent` runs once it is handed to the engine. */
   send(packet: Uint8Array, port: number, address: string, sent?: () => void): void {
-    if (this.closed) return;
+    if (!this.sendTo(port, address)) return;
+    this.engine.queue(this.handle, packet);
+    if (sent) process.nextTick(sent);
+  }
+
+  /**
+   * Room for a datagram of `length` octets in the outgoing batch, to be
+   * written before the current JavaScript turn ends (no copy); null when the
+   * socket is closed or the destination unusable.
+   */
+  reserve(length: number, port: number, address: string): Uint8Array | null {
+    if (!this.sendTo(port, address)) return null;
+    return this.engine.reserve(this.handle, length);
+  }
+
+  private sendTo(port: number, address: string): boolean {
+    if (this.closed) return false;
     if (port !== this.remotePort || address !== this.remoteAddress) {
       this.engine.flush();
       try {
         this.engine.native.setRemote(this.handle, address, port);
       } catch (err) {
         this.onError?.(new Error(`RTP socket ${this.port}: ${(err as Error).message}`));
-        return;
+        return false;
       }
       this.remoteAddress = address;
       this.remotePort = port;
     }
-    this.engine.queue(this.handle, packet);
-    if (sent) process.nextTick(sent);
+    return true;
   }
 
   /** Closes after the datagrams queued before are out; idempotent. */
@@ -160,19 +175,25 @@ export class RtpEngine {
 
   /** Copies a datagram into the outgoing batch; the batch leaves at the end of this turn of the event loop. */
   queue(handle: number, packet: Uint8Array): void {
-    if (this.used + packet.length > OUTBOX_OCTETS || this.count === OUTBOX_PACKETS) this.flush();
-    if (packet.length > OUTBOX_OCTETS) return; // not a datagram UDP could carry
-    this.outbox.set(packet, this.used);
+    this.reserve(handle, packet.length)?.set(packet);
+  }
+
+  /** @internal RtpSocket.reserve: a slice of the outgoing batch, null for a size UDP cannot carry. */
+  reserve(handle: number, length: number): Uint8Array | null {
+    if (length > 65507) return null;
+    if (this.used + length > OUTBOX_OCTETS || this.count === OUTBOX_PACKETS) this.flush();
+    const at = this.used;
     const i = 3 * this.count;
     this.index[i] = handle;
-    this.index[i + 1] = this.used;
-    this.index[i + 2] = packet.length;
-    this.used += packet.length;
+    this.index[i + 1] = at;
+    this.index[i + 2] = length;
+    this.used += length;
     this.count++;
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flushNow);
     }
+    return this.outbox.subarray(at, at + length);
   }
 
   /** Hands the outgoing batch to the I/O thread. */
