@@ -2,6 +2,8 @@
 // (native/rtp/): the send and receive system calls leave the JavaScript
 // thread, which hands over one batch of datagrams per flush and takes one
 // buffer of received ones per wake-up, instead of one call per packet.
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { addon, type NativeRtpEngine, type NativeRtpEngineStats } from '../hw/addon.js';
 
@@ -85,6 +87,7 @@ export class RtpSocket {
   private remoteAddress = '';
   private remotePort = -1;
   private closed = false;
+  private resolved: { key: string; address?: string } | undefined;
 
   constructor(
     private readonly engine: RtpEngine,
@@ -118,6 +121,7 @@ export class RtpSocket {
   private sendTo(port: number, address: string): boolean {
     if (this.closed) return false;
     if (port !== this.remotePort || address !== this.remoteAddress) {
+      if (isIP(address) === 0) return this.resolve(port, address);
       this.engine.flush();
       try {
         this.engine.native.setRemote(this.handle, address, port);
@@ -127,7 +131,42 @@ export class RtpSocket {
       }
       this.remoteAddress = address;
       this.remotePort = port;
+      this.resolved = undefined;
     }
+    return true;
+  }
+
+  /**
+   * A host name in c= (RFC 4566 §5.7 allows one): looked up once, off the
+   * media path; datagrams before the answer are dropped, as a socket with
+   * no route would.
+   */
+  private resolve(port: number, name: string): boolean {
+    const key = `${name}:${port}`;
+    if (this.resolved?.key === key) {
+      if (this.resolved.address === undefined) return false;
+      this.remoteAddress = name; // sends to this name now go without a lookup
+      return this.sendToAddress(port, this.resolved.address);
+    }
+    this.resolved = { key };
+    const family = this.family === 'IPv4' ? 4 : 0;
+    lookup(name, { family }, (err, address) => {
+      if (this.resolved?.key !== key) return;
+      if (err) return void this.onError?.(new Error(`RTP socket ${this.port}: cannot resolve ${name}: ${err.message}`));
+      this.resolved.address = address;
+    });
+    return false;
+  }
+
+  private sendToAddress(port: number, address: string): boolean {
+    this.engine.flush();
+    try {
+      this.engine.native.setRemote(this.handle, address, port);
+    } catch (err) {
+      this.onError?.(new Error(`RTP socket ${this.port}: ${(err as Error).message}`));
+      return false;
+    }
+    this.remotePort = port;
     return true;
   }
 
