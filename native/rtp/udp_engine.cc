@@ -84,7 +84,7 @@ void put32(uint8_t* p, uint32_t v) {
 
 }  // namespace
 
-UdpEngine::UdpEngine(Notify notify) : notify_(std::move(notify)) {
+UdpEngine::UdpEngine(Notify notify) : notify_(std::move(notify)), scratch_(kBatch * kDatagramMax) {
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) throw sysError("epoll_create1", errno);
   wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -315,13 +315,13 @@ void UdpEngine::run() {
 }
 
 void UdpEngine::receiveFrom(uint32_t handle, int fd) {
-  static thread_local uint8_t buffers[kBatch][kDatagramMax];
+  uint8_t* scratch = scratch_.data();  // kBatch datagrams of kDatagramMax, the I/O thread's own
   sockaddr_storage from[kBatch];
   iovec iov[kBatch];
   mmsghdr msgs[kBatch];
   for (;;) {
     for (int i = 0; i < kBatch; i++) {
-      iov[i] = {buffers[i], kDatagramMax};
+      iov[i] = {scratch + i * kDatagramMax, kDatagramMax};
       msgs[i] = {};
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
@@ -356,7 +356,7 @@ void UdpEngine::receiveFrom(uint32_t handle, int fd) {
         p[8] = 4;
         std::memcpy(p + 12, &s4->sin_addr, 4);
       }
-      std::memcpy(p + kRecordHeader, buffers[i], len);
+      std::memcpy(p + kRecordHeader, scratch + i * kDatagramMax, len);
       stats_.received++;
     }
     if (got < kBatch) return;

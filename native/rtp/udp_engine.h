@@ -119,6 +119,7 @@ class UdpEngine {
   uint32_t closeTickets_ = 0;
   uint32_t closedTicket_ = 0;
 
+  std::vector<uint8_t> scratch_;  // recvmmsg buffers, used by the I/O thread only
   std::mutex rxMutex_;
   std::vector<uint8_t> rx_;
   bool told_ = false;
