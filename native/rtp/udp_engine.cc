@@ -109,7 +109,11 @@ UdpEngine::~UdpEngine() { stop(); }
 
 void UdpEngine::stop() {
   if (!thread_.joinable()) return;
-  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(txMutex_);
+    stopping_ = true;
+  }
+  urgentCv_.notify_one();
   wake();
   thread_.join();
   std::lock_guard<std::mutex> lock(socketsMutex_);
@@ -215,6 +219,8 @@ void UdpEngine::close(uint32_t handle) {
   bool wasEmpty = txCommands_.empty();
   txCommands_.push_back(c);
   if (wasEmpty) wake();
+  urgent_ = true;
+  urgentCv_.notify_one();
   // The caller may bind the port again at once (a pool reusing it, a test
   // occupying it): wait for the I/O thread to have sent what was queued and closed.
   uint32_t ticket = c.offset;
@@ -260,7 +266,12 @@ void UdpEngine::run() {
   while (!stopping_) {
     // Under load, gather a millisecond's datagrams per epoll_wait: one wake-up
     // of this thread serves many sockets instead of one per arriving packet.
-    if (lastBusy != Clock::time_point{}) std::this_thread::sleep_until(lastBusy + kGather);
+    if (lastBusy != Clock::time_point{}) {
+      // A close cuts the pause short: its caller is waiting (setRemote and stop too).
+      std::unique_lock<std::mutex> lock(txMutex_);
+      urgentCv_.wait_until(lock, lastBusy + kGather, [this] { return urgent_ || stopping_; });
+      urgent_ = false;
+    }
     int waitMs = lastBusy != Clock::time_point{} ? 0 : timeoutMs;
     if (waitMs < 0) {
       // About to sleep for good: from here on senders must wake us (see wakeForSend).

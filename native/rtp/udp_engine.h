@@ -116,6 +116,8 @@ class UdpEngine {
   std::vector<Command> workCommands_;
   std::vector<uint8_t> workBytes_;
   std::condition_variable closedCv_;
+  std::condition_variable urgentCv_;  // ends the gathering pause early
+  bool urgent_ = false;
   uint32_t closeTickets_ = 0;
   uint32_t closedTicket_ = 0;
 
