@@ -87,6 +87,8 @@ class RtpEngineWrap : public Napi::ObjectWrap<RtpEngineWrap> {
                            InstanceMethod("send", &RtpEngineWrap::Send),
                            InstanceMethod("close", &RtpEngineWrap::Close),
                            InstanceMethod("stats", &RtpEngineWrap::Stats),
+                           InstanceMethod("take", &RtpEngineWrap::Take),
+                           InstanceMethod("pendingFlag", &RtpEngineWrap::PendingFlag),
                            InstanceMethod("shutdown", &RtpEngineWrap::Shutdown),
                        });
   }
@@ -112,6 +114,10 @@ class RtpEngineWrap : public Napi::ObjectWrap<RtpEngineWrap> {
         throw;
       }
       link_->engine = engine_.get();
+      Napi::ArrayBuffer flag = Napi::ArrayBuffer::New(env, sizeof(int32_t));
+      static_cast<int32_t*>(flag.Data())[0] = 0;
+      pendingFlag_ = Napi::Persistent(flag);  // held until the wrap dies, after the thread has stopped
+      engine_->setPendingFlag(static_cast<int32_t*>(flag.Data()));
       napi_add_env_cleanup_hook(env, &RtpEngineWrap::cleanup, this);
       hasHook_ = true;
       return env.Undefined();
@@ -222,6 +228,25 @@ class RtpEngineWrap : public Napi::ObjectWrap<RtpEngineWrap> {
     });
   }
 
+  // take(): the records received so far (as onReceive would get them), or undefined.
+  Napi::Value Take(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      std::vector<uint8_t> bytes = engine(env).take();
+      if (bytes.empty()) return env.Undefined();
+      return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
+    });
+  }
+
+  // pendingFlag(): the ArrayBuffer of the word setPendingFlag() describes.
+  Napi::Value PendingFlag(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      if (pendingFlag_.IsEmpty()) throw codedError(env, "the RTP engine is closed", "ECLOSED");
+      return pendingFlag_.Value();
+    });
+  }
+
   Napi::Value Shutdown(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
@@ -237,6 +262,7 @@ class RtpEngineWrap : public Napi::ObjectWrap<RtpEngineWrap> {
   bool hasTsfn_ = false;
   bool hasHook_ = false;
   std::unordered_set<uint32_t> open_;
+  Napi::Reference<Napi::ArrayBuffer> pendingFlag_;
 };
 
 }  // namespace

@@ -227,11 +227,17 @@ void UdpEngine::close(uint32_t handle) {
   closedCv_.wait_for(lock, std::chrono::seconds(2), [&] { return stopping_ || static_cast<int32_t>(closedTicket_ - ticket) >= 0; });
 }
 
+void UdpEngine::setPendingFlag(int32_t* flag) {
+  std::lock_guard<std::mutex> lock(rxMutex_);
+  pending_ = flag;
+}
+
 std::vector<uint8_t> UdpEngine::take() {
   std::vector<uint8_t> out;
   std::lock_guard<std::mutex> lock(rxMutex_);
   out.swap(rx_);
   told_ = false;
+  if (pending_) __atomic_store_n(pending_, 0, __ATOMIC_RELEASE);
   return out;
 }
 
@@ -370,6 +376,7 @@ void UdpEngine::receiveFrom(uint32_t handle, int fd) {
       std::memcpy(p + kRecordHeader, scratch + i * kDatagramMax, len);
       stats_.received++;
     }
+    if (pending_ && !rx_.empty()) __atomic_store_n(pending_, 1, __ATOMIC_RELEASE);
     if (got < kBatch) return;
   }
 }

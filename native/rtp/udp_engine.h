@@ -67,6 +67,12 @@ class UdpEngine {
   void send(const uint8_t* data, std::size_t dataLength, const int32_t* index, std::size_t count);
   /** Closes the socket once the sends queued before are out; returns when the port is free again. */
   void close(uint32_t handle);
+  /**
+   * A word the I/O thread sets to 1 while received records wait and take()
+   * clears: JavaScript reads it for free before its playout and takes the
+   * records then, even when the notification has not run yet. Must outlive stop().
+   */
+  void setPendingFlag(int32_t* flag);
   /** Takes every record received since the last call; JavaScript may be told again. */
   std::vector<uint8_t> take();
   EngineStats stats();
@@ -123,6 +129,7 @@ class UdpEngine {
 
   std::vector<uint8_t> scratch_;  // recvmmsg buffers, used by the I/O thread only
   std::mutex rxMutex_;
+  int32_t* pending_ = nullptr;
   std::vector<uint8_t> rx_;
   bool told_ = false;
   EngineStats stats_;

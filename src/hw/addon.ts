@@ -204,6 +204,10 @@ export interface NativeRtpEngine {
   /** Closes once the sends queued before it are out; closing twice is harmless. */
   close(handle: number): void;
   stats(): NativeRtpEngineStats;
+  /** The records received so far, as onReceive would get them; undefined when none wait. */
+  take(): Buffer | undefined;
+  /** A 4-octet buffer whose int32 the I/O thread sets to 1 while records wait (take() clears it). */
+  pendingFlag(): ArrayBuffer;
   /** Stops the I/O thread and closes every socket. */
   shutdown(): void;
 }

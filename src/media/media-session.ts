@@ -457,6 +457,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
       }
     }
     if (!this.jitter) return;
+    // Packets that reached the engine while JavaScript was busy go into the buffer before it is read.
+    this.sockets.rtp.poll();
     const out = this.jitter.pull();
     if (!this.receiver) return; // nobody listens: keep the buffer moving, decode nothing
     let frame: AudioFrame;

@@ -102,6 +102,28 @@ describe('native RTP engine', () => {
     }
   });
 
+  it('hands over, when polled, datagrams that arrived while JavaScript was busy, without waiting for the event loop', async () => {
+    const s = engine.open('127.0.0.1', 0);
+    const got = collect(s);
+    // The far end is another socket of the engine: its sends leave from the
+    // I/O thread at once (a dgram socket would wait for the event loop).
+    const far = engine.open('127.0.0.1', 0);
+    await new Promise((r) => setTimeout(r, 10));
+    try {
+      for (let i = 0; i < 3; i++) far.send(Buffer.from([i]), s.port, '127.0.0.1');
+      engine.flush();
+      // The event loop does not turn in here: only poll() can deliver.
+      const until = performance.now() + 5000;
+      while (got.msgs.length < 3 && performance.now() < until) s.poll();
+      assert.deepEqual(got.msgs.map((m) => m[0]), [0, 1, 2]);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(got.msgs.length, 3, 'the notification that follows delivers nothing twice');
+    } finally {
+      s.close();
+      far.close();
+    }
+  });
+
   it('sends what was queued before close, then frees the port at once', async () => {
     const far = await peer();
     const farGot: Buffer[] = [];
