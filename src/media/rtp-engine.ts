@@ -145,8 +145,7 @@ export class RtpSocket {
     const key = `${name}:${port}`;
     if (this.resolved?.key === key) {
       if (this.resolved.address === undefined) return false;
-      this.remoteAddress = name; // sends to this name now go without a lookup
-      return this.sendToAddress(port, this.resolved.address);
+      return this.sendToAddress(port, this.resolved.address, name);
     }
     this.resolved = { key };
     const family = this.family === 'IPv4' ? 4 : 0;
@@ -158,14 +157,16 @@ export class RtpSocket {
     return false;
   }
 
-  private sendToAddress(port: number, address: string): boolean {
+  private sendToAddress(port: number, address: string, name: string): boolean {
     this.engine.flush();
     try {
       this.engine.native.setRemote(this.handle, address, port);
     } catch (err) {
       this.onError?.(new Error(`RTP socket ${this.port}: ${(err as Error).message}`));
+      this.resolved = { key: `${name}:${port}` }; // reported once, not per packet
       return false;
     }
+    this.remoteAddress = name; // sends to this name now go without a lookup
     this.remotePort = port;
     return true;
   }
@@ -270,7 +271,19 @@ export class RtpEngine {
     const data = this.outbox.subarray(0, this.used);
     this.count = 0;
     this.used = 0;
-    this.native.send(data, this.index, n);
+    try {
+      this.native.send(data, this.index, n);
+    } catch (err) {
+      // Not expected (handles and offsets are ours); the batch is lost, the process is not.
+      const told = new Set<RtpSocket>();
+      for (let i = 0; i < n; i++) {
+        const socket = this.sockets.get(this.index[3 * i]!);
+        if (socket && !told.has(socket)) {
+          told.add(socket);
+          socket.onError?.(new Error(`RTP socket ${socket.port}: send batch refused: ${(err as Error).message}`));
+        }
+      }
+    }
   }
 
   /** @internal RtpSocket.close */
