@@ -300,9 +300,17 @@ void UdpEngine::run() {
         (void)r;
         continue;
       }
-      receiveFrom(static_cast<uint32_t>(tag >> 32), static_cast<int>(tag & 0xffffffffu));
+      try {
+        receiveFrom(static_cast<uint32_t>(tag >> 32), static_cast<int>(tag & 0xffffffffu));
+      } catch (const std::exception&) {
+        // Out of memory for the received buffer: these datagrams are lost, the thread goes on.
+      }
     }
-    flushCommands();
+    try {
+      flushCommands();
+    } catch (const std::exception&) {
+      // As above: a failed allocation costs this batch, never the process (no exception may leave a thread).
+    }
     // JavaScript hears of received datagrams at most once a millisecond: a
     // thousand calls' packets cost it one callback per slot of the media
     // clock, not one per packet. What arrives meanwhile waits (< 1 ms).
@@ -322,7 +330,15 @@ void UdpEngine::run() {
         }
       }
     }
-    if (tell && !notify_()) {
+    bool told = false;
+    if (tell) {
+      try {
+        told = notify_();
+      } catch (const std::exception&) {
+        told = false;  // JavaScript polls at its next playout anyway
+      }
+    }
+    if (tell && !told) {
       std::lock_guard<std::mutex> lock(rxMutex_);
       told_ = false;
       stats_.deliveries--;
