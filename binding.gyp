@@ -21,7 +21,9 @@
         "native/dsp/power_meter.cc",
         "native/dsp/tone_rx.cc",
         "native/dsp/tone_tx.cc",
-        "native/notify/notify_socket.cc"
+        "native/notify/notify_socket.cc",
+        "native/rtp/rtp_addon.cc",
+        "native/rtp/udp_engine.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,15 +1,18 @@
 // The far end of the benchmark's calls, in its own process so that its CPU
 // is not counted as ours: per call a UDP socket that sends pre-encoded RTP
-// every 20 ms and counts what arrives from the gateway.
+// every 20 ms and counts what arrives from the gateway. Its sockets live on
+// an RTP engine of its own, so that on a small machine the far end does
+// not take the cores the gateway is measured on.
 import opusModule from '@discordjs/opus';
-import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { g711Encode } from '../src/hw/g711.js';
+import { RtpEngine, type RtpSocket } from '../src/media/rtp-engine.js';
 
 const { OpusEncoder } = opusModule;
 
 interface Call {
-  socket: Socket;
+  socket: RtpSocket;
+  packet: Buffer;
   to: number;
   seq: number;
   ts: number;
@@ -27,6 +30,8 @@ let pt = 0;
 let step = 160;
 let timer: NodeJS.Timeout | undefined;
 let sent = 0;
+let markCpu = process.cpuUsage();
+const engine = new RtpEngine();
 
 function speechLike(frame: number): Int16Array {
   // A voiced sound: 140 Hz fundamental with falling harmonics, syllable-rate envelope.
@@ -58,53 +63,49 @@ function setup(m: Setup): Promise<number[]> {
     pt = 0;
     step = 160;
   }
-  return Promise.all(
-    m.ports.map(
-      (to, i) =>
-        new Promise<number>((resolve) => {
-          const socket = createSocket('udp4');
-          const call: Call = { socket, to, seq: (i * 7919) & 0xffff, ts: i * 1000, ssrc: 0x10000 + i, first: true, rx: { count: 0, base: -1, highest: -1, cycles: 0, last: 0 } };
-          socket.on('message', (msg) => {
-            if (msg.length < 12 || (msg[1]! & 0x7f) > 127 || msg[0]! >> 6 !== 2) return;
-            if (msg[1]! >= 200 && msg[1]! <= 204) return; // RTCP never comes here, but be sure
-            const seq = msg.readUInt16BE(2);
-            const r = call.rx;
-            r.count++;
-            if (r.base < 0) {
-              r.base = seq;
-              r.highest = seq;
-              r.last = seq;
-              return;
-            }
-            const d = (seq - r.last + 65536) % 65536;
-            if (d < 3000) {
-              if (seq < r.last) r.cycles += 65536;
-              r.last = seq;
-              r.highest = r.cycles + seq;
-            }
-          });
-          socket.bind(0, '127.0.0.1', () => resolve(socket.address().port));
-          calls.push(call);
-        }),
-    ),
-  );
+  for (const [i, to] of m.ports.entries()) {
+    const socket = engine.open('127.0.0.1', 0);
+    const call: Call = { socket, packet: Buffer.alloc(12 + Math.max(...payloads.map((p) => p.length))), to, seq: (i * 7919) & 0xffff, ts: i * 1000, ssrc: 0x10000 + i, first: true, rx: { count: 0, base: -1, highest: -1, cycles: 0, last: 0 } };
+    socket.onMessage = (msg) => {
+      if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
+      if (msg[1]! >= 200 && msg[1]! <= 204) return; // RTCP never comes here, but be sure
+      const seq = msg.readUInt16BE(2);
+      const r = call.rx;
+      r.count++;
+      if (r.base < 0) {
+        r.base = seq;
+        r.highest = seq;
+        r.last = seq;
+        return;
+      }
+      const d = (seq - r.last + 65536) % 65536;
+      if (d < 3000) {
+        if (seq < r.last) r.cycles += 65536;
+        r.last = seq;
+        r.highest = r.cycles + seq;
+      }
+    };
+    calls.push(call);
+  }
+  return Promise.resolve(calls.map((c) => c.socket.port));
 }
 
 function start(): void {
   let next = performance.now();
   let frame = 0;
-  const header = Buffer.alloc(12);
   const tick = (): void => {
     const now = performance.now();
     while (next <= now) {
       const payload = payloads[frame % payloads.length]!;
       for (const c of calls) {
+        const header = c.packet;
         header[0] = 0x80;
         header[1] = (c.first ? 0x80 : 0) | pt;
         header.writeUInt16BE(c.seq, 2);
         header.writeUInt32BE(c.ts >>> 0, 4);
         header.writeUInt32BE(c.ssrc, 8);
-        c.socket.send([header, payload], c.to, '127.0.0.1');
+        payload.copy(header, 12);
+        c.socket.send(header.subarray(0, 12 + payload.length), c.to, '127.0.0.1');
         sent++;
         c.first = false;
         c.seq = (c.seq + 1) & 0xffff;
@@ -131,6 +132,7 @@ process.on('message', (m: Message) => {
       c.rx.cycles = 0;
     }
     sent = 0;
+    markCpu = process.cpuUsage();
   } else {
     if (timer) clearTimeout(timer);
     let received = 0;
@@ -141,6 +143,6 @@ process.on('message', (m: Message) => {
       c.socket.close();
     }
     calls = [];
-    process.send!({ type: 'stats', received, lost, sent, cpu: process.cpuUsage() }, () => process.exit(0));
+    process.send!({ type: 'stats', received, lost, sent, cpu: process.cpuUsage(markCpu) }, () => process.exit(0));
   }
 });

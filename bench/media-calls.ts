@@ -6,6 +6,7 @@
 // the p99 lateness of frames reaching the line.
 import opusModule from '@discordjs/opus';
 import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { g711Decode, g711Encode } from '../src/hw/g711.js';
 import { MediaClock } from '../src/media/media-clock.js';
 import type { NegotiatedMedia, RtpMapEntry } from '../src/media/media-description.js';
 import { MediaSession } from '../src/media/media-session.js';
+import { sharedRtpEngine } from '../src/media/rtp-engine.js';
 import { RtpPortPool } from '../src/media/rtp-port-pool.js';
 
 const { OpusEncoder } = opusModule;
@@ -92,10 +94,29 @@ class Histogram {
   }
 }
 
+/** CPU seconds so far of this process's JavaScript thread and of its RTP engine I/O thread (Linux /proc). */
+function threadCpu(): { js: number; rtp: number } {
+  const out = { js: 0, rtp: 0 };
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ 100)
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (Number(tid) === process.pid) out.js += seconds;
+      else if (name === 'sipline-rtp') out.rtp += seconds;
+    }
+  } catch {
+    // not Linux: the split is left out
+  }
+  return out;
+}
+
 interface FarEndStats {
   received: number;
   lost: number;
   sent: number;
+  cpu: NodeJS.CpuUsage;
 }
 
 async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
@@ -148,10 +169,14 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   const overrunsBefore = clock.overruns;
   const skippedBefore = clock.skipped;
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpu();
+  const engine0 = sharedRtpEngine().stats();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = process.cpuUsage(cpu0);
   const elapsed = (performance.now() - t0) / 1000;
+  const threads1 = threadCpu();
+  const engine1 = sharedRtpEngine().stats();
   const after = sessions.map((s) => s.stats());
 
   const statsReply = reply<FarEndStats>('stats');
@@ -175,6 +200,7 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
     `== ${label}, RTP over loopback, ${elapsed.toFixed(1)} s measured (after ${warmup / 1000} s warm-up)`,
     `CPU (gateway process): ${(cpuMicros / 1e6).toFixed(2)} s = ${((cpuMicros / (elapsed * 1e6)) * 100).toFixed(1)} % of one core; per call ${perCallPercent.toFixed(3)} % of a core; per call per 20 ms frame (encode out + decode in) ${perFrameMicros.toFixed(1)} µs over ${framesDone} frames (${((100 * framesDone) / (calls * framesPerCall)).toFixed(0)} % of the ${Math.round(calls * framesPerCall)} due)`,
     `CPU per call at the full 50 frames/s (from the per-frame cost): ${fullRatePercent.toFixed(3)} % of a core, i.e. ${Math.floor(100 / fullRatePercent)} calls per core`,
+    `of which the JavaScript thread ${(((threads1.js - threads0.js) / elapsed) * 100).toFixed(1)} % of a core (${(((threads1.js - threads0.js) * 1e6) / framesDone).toFixed(1)} µs per call per frame), the RTP engine's I/O thread (UDP system calls) ${(((threads1.rtp - threads0.rtp) / elapsed) * 100).toFixed(1)} % (${(((threads1.rtp - threads0.rtp) * 1e6) / framesDone).toFixed(1)} µs); the engine received ${engine1.received - engine0.received} datagrams and notified JavaScript ${engine1.deliveries - engine0.deliveries} times (playouts take the rest by polling), dropped ${engine1.receiveDropped - engine0.receiveDropped} waiting for JavaScript, ${engine1.sendErrors - engine0.sendErrors} send errors`,
   ];
   if (codec === 'opus') {
     const bare = bareOpusMicros(3000);
@@ -186,6 +212,7 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
     `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost} (sequence gaps); by count: far end sent - gateway received = ${farStats.sent - sum('packetsReceived')}, gateway sent - far end received = ${sum('packetsSent') - farStats.received}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
     `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
   );
+  lines.push(`far end (its own process, not counted above): ${(((farStats.cpu.user + farStats.cpu.system) / 1e6 / elapsed) * 100).toFixed(1)} % of a core`);
   lines.push(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine competes for its ${cpus().length} CPUs)`);
   process.stdout.write(lines.join('\n') + '\n\n');
 }

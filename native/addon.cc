@@ -10,6 +10,7 @@
 #include "card/card_addon.h"
 #include "dsp/binding.h"
 #include "notify/notify_socket.h"
+#include "rtp/rtp_addon.h"
 
 // The DAHDI backend needs these ioctls; fail the build, not the first call.
 #if !defined(DAHDI_SPECIFY) || !defined(DAHDI_GETEVENT) || !defined(DAHDI_HOOK) || !defined(DAHDI_SPANSTAT)
@@ -40,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sipline::card::registerCard(env, exports);
   sipline::dsp::RegisterDsp(env, exports);
   sipline::notify::registerNotify(env, exports);
+  sipline::rtp::registerRtp(env, exports);
   return exports;
 }
 

@@ -175,6 +175,43 @@ export interface NativeCard {
   levels(handle: number): { rxDbm0: number; txDbm0: number; erleDb: number };
 }
 
+/** Counters of an RTP engine (native/rtp/udp_engine.h). */
+export interface NativeRtpEngineStats {
+  received: number;
+  sent: number;
+  /** Datagrams dropped because JavaScript had not taken the received buffer in time. */
+  receiveDropped: number;
+  sendErrors: number;
+  wakeups: number;
+  /** Times JavaScript was handed the received buffer (at most one a millisecond). */
+  deliveries: number;
+  sockets: number;
+}
+
+/**
+ * The UDP sockets of many calls on one I/O thread (native/rtp/). Received
+ * datagrams reach onReceive as one buffer of records per wake-up of the
+ * event loop; sends go in as one batch. Methods throw errors with a `code`.
+ */
+export interface NativeRtpEngine {
+  /** Binds address:port (0 = ephemeral); returns the socket's handle. */
+  open(address: string, port: number): number;
+  localPort(handle: number): number;
+  /** Where the socket's datagrams go, in order with the sends queued before. */
+  setRemote(handle: number, address: string, port: number): void;
+  /** Queues `count` datagrams: `index` holds (handle, offset, length) triples into `data`. */
+  send(data: Uint8Array, index: Int32Array, count: number): void;
+  /** Closes once the sends queued before it are out; closing twice is harmless. */
+  close(handle: number): void;
+  stats(): NativeRtpEngineStats;
+  /** The records received so far, as onReceive would get them; undefined when none wait. */
+  take(): Buffer | undefined;
+  /** A 4-octet buffer whose int32 the I/O thread sets to 1 while records wait (take() clears it). */
+  pendingFlag(): ArrayBuffer;
+  /** Stops the I/O thread and closes every socket. */
+  shutdown(): void;
+}
+
 /** What the addon exports, as JavaScript sees it. */
 export interface Addon {
   version(): string;
@@ -187,6 +224,8 @@ export interface Addon {
   decodeCallerId(standard: string, bytes: Uint8Array): { callerId?: unknown; error?: string };
   /** One datagram to an AF_UNIX socket (an absolute path, or '@name' in the abstract namespace); throws with the errno name as code. */
   notifySocket(path: string, message: string): void;
+  /** Records: u32 handle, u16 length, u16 source port, u8 family (4, 6; 0 = send error text), 3 zero, 16 address octets, then the datagram. */
+  RtpEngine: new (onReceive: (records: Buffer) => void) => NativeRtpEngine;
 }
 
 /** The native DSP handle, untyped beyond its shape (see src/hw/dsp.ts). */

@@ -3,7 +3,6 @@
 // (to learn the local port for its SDP), then applies the negotiated
 // description; the line sees it as an AudioPath.
 import { randomBytes, randomInt } from 'node:crypto';
-import type { RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { DtmfDigit } from '../call/pstn-leg.js';
@@ -12,7 +11,8 @@ import { JitterBuffer } from './jitter-buffer.js';
 import { MediaClock, sharedClock } from './media-clock.js';
 import type { AudioCodecName, MediaDirection, NegotiatedMedia } from './media-description.js';
 import { decodeRtcp, encodeRtcp, type ReportBlock, type RtcpPacket } from './rtcp-packet.js';
-import { decodeRtp, encodeRtp } from './rtp-packet.js';
+import { decodeRtp, encodeRtp, rtpLength } from './rtp-packet.js';
+import type { RtpSource } from './rtp-engine.js';
 import { RtpPortPool, type RtpSocketPair } from './rtp-port-pool.js';
 import { RtpSourceStats } from './rtp-source-stats.js';
 import { SrtpContext } from './srtp-context.js';
@@ -186,9 +186,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
       fec: config.opus?.fec ?? true,
       packetLossPercent: config.opus?.packetLossPercent ?? 5,
     };
-    sockets.rtp.on('message', (msg, rinfo) => this.receiveRtp(msg, rinfo));
-    sockets.rtcp.on('message', (msg, rinfo) => this.receiveRtcp(msg, rinfo));
-    for (const s of [sockets.rtp, sockets.rtcp]) s.on('error', (err) => this.emit('warning', `RTP socket ${this.localRtpPort}: ${err.message}`));
+    sockets.rtp.onMessage = (msg, from) => this.receiveRtp(msg, from);
+    sockets.rtcp.onMessage = (msg, from) => this.receiveRtcp(msg, from);
+    for (const s of [sockets.rtp, sockets.rtcp]) s.onError = (err) => this.emit('warning', `RTP socket ${this.localRtpPort}: ${err.message}`);
   }
 
   /** The direction in force, or undefined before negotiate(). */
@@ -361,16 +361,21 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
 
   private sendRtp(a: Active, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
     if (a.remoteRtp.port === 0) return; // port 0: stream disabled (RFC 3264 §6)
-    let packet = encodeRtp({ marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrc: [], payload });
+    const rtp = { marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrc: [], payload };
     this.seq = (this.seq + 1) & 0xffff;
-    if (a.srtp) packet = a.srtp.protectRtp(packet);
-    this.sockets.rtp.send(packet, a.remoteRtp.port, a.remoteRtp.address);
+    if (a.srtp) {
+      this.sockets.rtp.send(a.srtp.protectRtp(encodeRtp(rtp)), a.remoteRtp.port, a.remoteRtp.address);
+    } else {
+      // Written straight into the engine's outgoing batch: no packet buffer per frame.
+      const out = this.sockets.rtp.reserve(rtpLength(rtp), a.remoteRtp.port, a.remoteRtp.address);
+      if (out) encodeRtp(rtp, out);
+    }
     this.counters.packetsSent++;
     this.counters.octetsSent += payload.length;
     this.sentSinceReport = true;
   }
 
-  private receiveRtp(msg: Buffer, rinfo: RemoteInfo): void {
+  private receiveRtp(msg: Buffer, rinfo: RtpSource): void {
     const a = this.active;
     if (!a || this.closed) return;
     let data: Uint8Array = msg;
@@ -452,6 +457,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
       }
     }
     if (!this.jitter) return;
+    // Packets that reached the engine while JavaScript was busy go into the buffer before it is read.
+    this.sockets.rtp.poll();
     const out = this.jitter.pull();
     if (!this.receiver) return; // nobody listens: keep the buffer moving, decode nothing
     let frame: AudioFrame;
@@ -482,7 +489,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     }
   }
 
-  private receiveRtcp(msg: Buffer, rinfo: RemoteInfo): void {
+  private receiveRtcp(msg: Buffer, rinfo: RtpSource): void {
     const a = this.active;
     if (!a || this.closed) return;
     let data: Uint8Array = msg;

@@ -1,5 +1,6 @@
 // Picks the UDP socket pair of one call from the configured port range.
-import { createSocket, type Socket } from 'node:dgram';
+// The sockets live on the RTP engine (native/rtp/), not in libuv.
+import { RtpSocketError, sharedRtpEngine, type RtpEngine, type RtpSocket } from './rtp-engine.js';
 
 /** Inclusive port range for RTP; RTCP uses RTP + 1 (RFC 3550 §11). */
 export interface PortRange {
@@ -9,8 +10,8 @@ export interface PortRange {
 
 /** The two bound sockets of one RTP session. */
 export interface RtpSocketPair {
-  rtp: Socket;
-  rtcp: Socket;
+  rtp: RtpSocket;
+  rtcp: RtpSocket;
   rtpPort: number;
   rtcpPort: number;
 }
@@ -18,21 +19,6 @@ export interface RtpSocketPair {
 /** Raised when no even/odd pair of the range could be bound. */
 export class PortRangeExhaustedError extends Error {
   override readonly name = 'PortRangeExhaustedError';
-}
-
-function bind(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket | null> {
-  return new Promise((resolve) => {
-    const s = createSocket({ type, reuseAddr: false });
-    const fail = (): void => {
-      s.close();
-      resolve(null);
-    };
-    s.once('error', fail);
-    s.bind({ port, address, exclusive: true }, () => {
-      s.off('error', fail);
-      resolve(s);
-    });
-  });
 }
 
 /**
@@ -46,6 +32,8 @@ export class RtpPortPool {
   constructor(
     readonly address = '0.0.0.0',
     readonly range?: PortRange,
+    /** The engine the sockets live on; default the process's one. */
+    readonly engine: RtpEngine = sharedRtpEngine(),
   ) {
     if (range) {
       if (!Number.isInteger(range.min) || !Number.isInteger(range.max) || range.min < 1024 || range.max > 65535 || range.min >= range.max) {
@@ -55,46 +43,52 @@ export class RtpPortPool {
     this.next = range ? range.min + (range.min % 2) : 0;
   }
 
-  private get family(): 'udp4' | 'udp6' {
-    return this.address.includes(':') ? 'udp6' : 'udp4';
+  /** Binds an even RTP port and RTP + 1 for RTCP (RFC 3550 §11). */
+  allocate(): Promise<RtpSocketPair> {
+    // Binding is synchronous on the engine; the promise keeps the pool's interface.
+    return new Promise((resolve) => resolve(this.allocateNow()));
   }
 
-  /** Binds an even RTP port and RTP + 1 for RTCP (RFC 3550 §11). */
-  async allocate(): Promise<RtpSocketPair> {
+  private allocateNow(): RtpSocketPair {
     if (!this.range) return this.allocateEphemeral();
     const first = this.range.min + (this.range.min % 2);
     const count = Math.floor((this.range.max - first + 1) / 2);
     for (let i = 0; i < count; i++) {
       const port = this.next;
       this.next = port + 2 > this.range.max - 1 ? first : port + 2;
-      const pair = await this.bindPair(port);
-      if (pair) return pair;
+      const rtp = this.bind(port);
+      if (!rtp) continue;
+      const rtcp = this.bind(port + 1);
+      if (rtcp) return { rtp, rtcp, rtpPort: port, rtcpPort: port + 1 };
+      rtp.close();
     }
     throw new PortRangeExhaustedError(`no free RTP port pair in ${this.range.min}-${this.range.max} on ${this.address}`);
   }
 
-  private async allocateEphemeral(): Promise<RtpSocketPair> {
+  private allocateEphemeral(): RtpSocketPair {
     for (let attempt = 0; attempt < 64; attempt++) {
-      const probe = await bind(this.family, this.address, 0);
+      // Keep the port the system gave and bind its even/odd partner next to it.
+      const probe = this.bind(0);
       if (!probe) break;
-      let port = probe.address().port;
+      const even = probe.port % 2 === 0;
+      const partnerPort = even ? probe.port + 1 : probe.port - 1;
+      const partner = partnerPort >= 1024 && partnerPort <= 65535 ? this.bind(partnerPort) : null;
+      if (partner) {
+        const [rtp, rtcp] = even ? [probe, partner] : [partner, probe];
+        return { rtp, rtcp, rtpPort: rtp.port, rtcpPort: rtcp.port };
+      }
       probe.close();
-      if (port % 2) port -= 1;
-      if (port < 1024) continue;
-      const pair = await this.bindPair(port);
-      if (pair) return pair;
     }
     throw new PortRangeExhaustedError(`no free ephemeral RTP port pair on ${this.address}`);
   }
 
-  private async bindPair(port: number): Promise<RtpSocketPair | null> {
-    const rtp = await bind(this.family, this.address, port);
-    if (!rtp) return null;
-    const rtcp = await bind(this.family, this.address, port + 1);
-    if (!rtcp) {
-      rtp.close();
-      return null;
+  /** A bound socket, or null when the port is taken or not ours to bind. */
+  private bind(port: number): RtpSocket | null {
+    try {
+      return this.engine.open(this.address, port);
+    } catch (err) {
+      if (err instanceof RtpSocketError && (err.code === 'EADDRINUSE' || err.code === 'EACCES')) return null;
+      throw err;
     }
-    return { rtp, rtcp, rtpPort: port, rtcpPort: port + 1 };
   }
 }
