@@ -86,7 +86,7 @@ describe('sipline status --watch in a terminal (tmux) @slow', () => {
     assert.ok(!/^span2:1 /m.test(screen));
     pane.keys('e');
     screen = await pane.until('the events of span1:1', (s) => /EVENTS span1:1/.test(s) && s.includes('call.answered'));
-    assert.match(screen, /call\.started +call c1 from 5551234 to 18005550100/);
+    assert.match(screen, /call\.incoming +call c1 from 5551234 to 18005550100/);
     pane.keys('Down');
     screen = await pane.until('the events of the next channel', (s) => /EVENTS span1:2/.test(s));
     assert.match(screen, /EVENTS span1:2\s+no events yet/);
