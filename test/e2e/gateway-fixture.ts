@@ -16,8 +16,11 @@ import type { SippResult } from '../sip/sipp-peer.js';
 
 export const PBX_CALLER = '2125550100';
 
-/** gateway.yaml of these tests: one T1 PRI to a PBX (we are the network side), SIP trunks on loopback. */
-export function gatewayYaml(o: { trunkPorts: number[]; keepalive?: boolean; noAnswerS?: number; extra?: string; routes?: string; sipPort?: number }): string {
+/**
+ * gateway.yaml of these tests: one T1 PRI to a PBX, SIP trunks on loopback. The gateway is the
+ * network side unless `side: 'user'` (a PRI from a carrier: the far end is the network).
+ */
+export function gatewayYaml(o: { trunkPorts: number[]; keepalive?: boolean; noAnswerS?: number; extra?: string; routes?: string; sipPort?: number; side?: 'user' | 'network' }): string {
   // OPTIONS keepalive (down after one unanswered probe) on the first trunk, where a test wants it found down.
   const keepalive = (i: number): string => (o.keepalive && i === 0 ? ', keepalive: { interval: 1, failures: 1 }' : '');
   const trunks = o.trunkPorts
@@ -30,7 +33,7 @@ cards:
   - name: card0
     profile: sim-t1
     spans:
-      - { name: pbx, span: 1, signalling: pri, side: network, switchType: national }
+      - { name: pbx, span: 1, signalling: pri, side: ${o.side ?? 'network'}, switchType: national }
 lineGroups:
   - { name: pbx-trunk, lines: [pbx] }
 sipTrunks:
@@ -122,10 +125,13 @@ export interface TestGateway {
 export async function startTestGateway(yaml: string, registry = new StatusRegistry()): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
   const logs: string[] = [];
-  const gw = await startGateway(parseConfig(yaml), { baseDir: dir, registry, log: (m) => logs.push(m) });
+  const config = parseConfig(yaml);
+  const gw = await startGateway(config, { baseDir: dir, registry, log: (m) => logs.push(m) });
   const access = gw.simSpan('pbx');
   if (!access) throw new Error('span pbx is not on an emulated card');
-  const pbx = new LibpriPeer({ side: 'user', switchType: 'national', span: 't1' });
+  // libpri takes the other side of the span from the gateway's.
+  const ours = config.cards.flatMap((c) => c.spans ?? []).find((s) => s.name === 'pbx')?.side ?? 'network';
+  const pbx = new LibpriPeer({ side: ours === 'network' ? 'user' : 'network', switchType: 'national', span: 't1' });
   const far = new SimFramePipe(access.sim, access.dChannel);
   // The harness's frames go onto the emulated D-channel and back.
   pbx.pipe.on('frame', (f) => far.send(f));
