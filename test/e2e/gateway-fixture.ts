@@ -156,6 +156,17 @@ export async function startTestGateway(yaml: string, registry = new StatusRegist
   };
 }
 
+/** The B-channel of the (only) call in progress, from the status the gateway keeps. */
+export async function channelOfCall(t: TestGateway): Promise<number> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const port = t.registry.snapshot().calls[0]?.port;
+    if (port) return Number(port.split(':')[1]);
+    if (Date.now() > deadline) throw new Error(`no call with a B-channel in status; gateway log:\n${t.logs.join('\n')}`);
+    await sleep(20);
+  }
+}
+
 /** Power of one frequency in the samples, relative to the total (Goertzel). */
 export function toneShare(samples: Int16Array, hz: number): number {
   const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);

@@ -11,7 +11,7 @@ import { toneZone } from '../../src/analog/tone-zones.js';
 import { requireTool, soxTones } from '../hw/signals.js';
 import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
 import { BChannelTap, blockShare, toneRuns } from './b-channel-tap.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, channelOfCall, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 const B_CHANNELS = Array.from({ length: 23 }, (_, i) => i + 1);
@@ -35,17 +35,6 @@ describe('the gateway as the user side of a PRI: progress, early media and cause
     await t?.close();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  /** The B-channel of the call in progress, from the gateway's status. */
-  async function channelOfCall(): Promise<number> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const port = t.registry.snapshot().calls[0]?.port;
-      if (port) return Number(port.split(':')[1]);
-      if (Date.now() > deadline) throw new Error(`no call with a B-channel in status; gateway log:\n${t.logs.join('\n')}`);
-      await sleep(20);
-    }
-  }
 
   /** A copy of a scenario with its [status] / [cause] written in (SIPp reads them at load). */
   function scenarioFor(file: string, status: number, cause?: number): string {
@@ -113,7 +102,7 @@ describe('the gateway as the user side of a PRI: progress, early media and cause
       // RFC 3398 §8.2.1: 183 is progress, not the callee ringing; Q.931 clause 5.2.6 (the user's PROGRESS).
       assert.equal(progress.name, 'progress', `${progress.line}: PROGRESS, the callee is not said to be alerted`);
       assert.equal(Number(progress.fields.mask) & 8, 8, `${progress.line}: in-band information available (Q.931 clause 4.5.23)`);
-      const channel = await channelOfCall();
+      const channel = await channelOfCall(t);
       await rtp.heard();
       const playedAt = Date.now();
       await rtp.play(soxTones([{ hz: SIP_EARLY_HZ, dbm0: -10 }], 1200));
@@ -137,7 +126,7 @@ describe('the gateway as the user side of a PRI: progress, early media and cause
     try {
       t.pbx.command(`call r1 any 5552345 ${PBX_CALLER}`);
       const ringing = await t.pbx.waitFor('ringing', { id: 'r1' });
-      const channel = await channelOfCall();
+      const channel = await channelOfCall(t);
       await sleep(2500);
       const heard = tap.audio(channel);
       t.pbx.command('hangup r1 16');
