@@ -165,7 +165,13 @@ export class Call extends EventEmitter<CallEvents> {
         // Q.931 clause 5.1.6); a leg without progress is alerted instead.
         if (p.event === 'progress' && early && this.pstn.progress) this.pstn.progress(true);
         else this.pstn.alert(true);
-        if (early) {
+        if (early && p.event === 'alerting') {
+          // 180 with SDP: an early media session may or may not carry audio. RFC 3960 §3.2
+          // (the POTS-like policy of a gateway): our ringback until the far end's RTP arrives,
+          // then its audio in place of ours.
+          this.startRingback();
+          this.joinMedia();
+        } else if (early) {
           this.stopRingback();
           this.joinMedia();
         } else {
@@ -271,8 +277,12 @@ export class Call extends EventEmitter<CallEvents> {
       sip.audio.write(f);
     });
     sip.audio.onFrame((f) => {
-      // Early media from SIP replaces our ringback (RFC 3398 §8.2.1).
-      if (this.ringback?.playing) this.stopRingback();
+      if (this.ringback?.playing) {
+        // Frames before any RTP are the playout's silence: the line keeps our ringback (RFC 3960 §3.2).
+        if (!this.farMediaArrived()) return;
+        // Early media from SIP replaces our ringback (RFC 3398 §8.2.1).
+        this.stopRingback();
+      }
       rec?.sip(f);
       pstn.audio.write(f);
     });
@@ -287,6 +297,13 @@ export class Call extends EventEmitter<CallEvents> {
       this.recording = null;
     }
     return this.recording;
+  }
+
+  /** Whether the SIP side has sent any RTP; a leg that does not count packets is taken to have. */
+  private farMediaArrived(): boolean {
+    const stats = (this.sip as { mediaStats?: () => { packetsReceived?: number } | undefined } | null)?.mediaStats;
+    if (!stats) return true;
+    return (stats.call(this.sip)?.packetsReceived ?? 0) > 0;
   }
 
   private startRingback(): void {

@@ -20,7 +20,7 @@ export interface SipRelease {
 export interface SipLegEvents {
   /** 100 Trying: the next hop has the INVITE. */
   trying: [];
-  /** 180 Ringing (earlyMedia false) or 183 Session Progress with SDP (true). */
+  /** 180 Ringing or 183 Session Progress; earlyMedia when it came with SDP (RFC 3960 §3: a 180 may carry early media too). */
   progress: [status: number, earlyMedia: boolean];
   /** 200 OK to our INVITE, or ACK of our 200. */
   answered: [];

@@ -89,11 +89,11 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   private media: SipMediaSession | undefined;
 
   /** Jitter (ms) and loss (fraction of expected packets) of what the peer sent (RFC 3550 §6.4.1), RFC 4733 digits each way; undefined before media. */
-  mediaStats(): { jitterMs: number; loss: number; digitsSent: number; digitsReceived: number } | undefined {
+  mediaStats(): { jitterMs: number; loss: number; digitsSent: number; digitsReceived: number; packetsReceived: number } | undefined {
     const s = this.media?.stats?.();
     if (!s) return undefined;
     const expected = s.packetsReceived + Math.max(0, s.lost);
-    return { jitterMs: s.jitterMs, loss: expected > 0 ? Math.max(0, s.lost) / expected : 0, digitsSent: s.digitsSent, digitsReceived: s.digitsReceived };
+    return { jitterMs: s.jitterMs, loss: expected > 0 ? Math.max(0, s.lost) / expected : 0, digitsSent: s.digitsSent, digitsReceived: s.digitsReceived, packetsReceived: s.packetsReceived };
   }
 
   /** Called after each offer/answer: the first time, digits from the peer start to flow up. */
@@ -126,7 +126,8 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
             const status = r.message.statusCode ?? 180;
             if (status === 100 || status === this.lastProgress) return;
             this.lastProgress = status;
-            this.emit('progress', status, status === 183 && r.message.body.length > 0);
+            // RFC 3960 §3: any 18x with SDP (a 180 too) opens an early media session.
+            this.emit('progress', status, r.message.body.length > 0);
           },
           onReject: (r: IncomingResponse) => this.rejected(r),
           onRedirect: (r: IncomingResponse) => this.rejected(r),

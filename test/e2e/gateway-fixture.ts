@@ -2,6 +2,7 @@
 // the far end of the span's D-channel (attached through the emulated card's
 // far-end API), SIPp as the SIP trunk.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +17,11 @@ import type { SippResult } from '../sip/sipp-peer.js';
 
 export const PBX_CALLER = '2125550100';
 
-/** gateway.yaml of these tests: one T1 PRI to a PBX (we are the network side), SIP trunks on loopback. */
-export function gatewayYaml(o: { trunkPorts: number[]; keepalive?: boolean; noAnswerS?: number; extra?: string; routes?: string; sipPort?: number }): string {
+/**
+ * gateway.yaml of these tests: one T1 PRI to a PBX, SIP trunks on loopback. The gateway is the
+ * network side unless `side: 'user'` (a PRI from a carrier: the far end is the network).
+ */
+export function gatewayYaml(o: { trunkPorts: number[]; keepalive?: boolean; noAnswerS?: number; extra?: string; routes?: string; sipPort?: number; side?: 'user' | 'network' }): string {
   // OPTIONS keepalive (down after one unanswered probe) on the first trunk, where a test wants it found down.
   const keepalive = (i: number): string => (o.keepalive && i === 0 ? ', keepalive: { interval: 1, failures: 1 }' : '');
   const trunks = o.trunkPorts
@@ -30,7 +34,7 @@ cards:
   - name: card0
     profile: sim-t1
     spans:
-      - { name: pbx, span: 1, signalling: pri, side: network, switchType: national }
+      - { name: pbx, span: 1, signalling: pri, side: ${o.side ?? 'network'}, switchType: national }
 lineGroups:
   - { name: pbx-trunk, lines: [pbx] }
 sipTrunks:
@@ -122,10 +126,13 @@ export interface TestGateway {
 export async function startTestGateway(yaml: string, registry = new StatusRegistry()): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sipline-e2e-'));
   const logs: string[] = [];
-  const gw = await startGateway(parseConfig(yaml), { baseDir: dir, registry, log: (m) => logs.push(m) });
+  const config = parseConfig(yaml);
+  const gw = await startGateway(config, { baseDir: dir, registry, log: (m) => logs.push(m) });
   const access = gw.simSpan('pbx');
   if (!access) throw new Error('span pbx is not on an emulated card');
-  const pbx = new LibpriPeer({ side: 'user', switchType: 'national', span: 't1' });
+  // libpri takes the other side of the span from the gateway's.
+  const ours = config.cards.flatMap((c) => c.spans ?? []).find((s) => s.name === 'pbx')?.side ?? 'network';
+  const pbx = new LibpriPeer({ side: ours === 'network' ? 'user' : 'network', switchType: 'national', span: 't1' });
   const far = new SimFramePipe(access.sim, access.dChannel);
   // The harness's frames go onto the emulated D-channel and back.
   pbx.pipe.on('frame', (f) => far.send(f));
@@ -148,6 +155,27 @@ export async function startTestGateway(yaml: string, registry = new StatusRegist
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The B-channel of the (only) call in progress, from the status the gateway keeps. */
+export async function channelOfCall(t: TestGateway): Promise<number> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const port = t.registry.snapshot().calls[0]?.port;
+    if (port) return Number(port.split(':')[1]);
+    if (Date.now() > deadline) throw new Error(`no call with a B-channel in status; gateway log:\n${t.logs.join('\n')}`);
+    await sleep(20);
+  }
+}
+
+/** A throwaway self-signed certificate for 127.0.0.1, made with openssl in `dir`. */
+export function testCertificate(dir: string): { cert: string; key: string } {
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
+  }
+  return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
 }
 
 /** Power of one frequency in the samples, relative to the total (Goertzel). */

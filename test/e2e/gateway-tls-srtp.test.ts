@@ -3,24 +3,13 @@
 // SDES-keyed SRTP (RFC 4568, AES_CM_128_HMAC_SHA1_80), audio crosses both
 // ways, and an offer without keys on an SRTP-mandatory trunk gets 488.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
-
-/** A throwaway self-signed certificate for 127.0.0.1, made with openssl in `dir`. */
-function certificate(dir: string): { cert: string; key: string } {
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
-}
+import { gatewayYaml, PBX_CALLER, sleep, startTestGateway, testCertificate, toneShare, type TestGateway } from './gateway-fixture.js';
 
 function join16(parts: Int16Array[]): Int16Array {
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
@@ -44,7 +33,7 @@ describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-tls-e2e-'));
-    pem = certificate(dir);
+    pem = testCertificate(dir);
   });
   afterEach(async () => {
     await t?.close();
