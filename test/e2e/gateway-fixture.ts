@@ -14,6 +14,7 @@ import { startGateway, type RunningGateway } from '../../src/ops/start-gateway.j
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { LibpriPeer } from '../isdn/libpri-peer.js';
 import type { SippResult } from '../sip/sipp-peer.js';
+import { tonePower } from '../media/audio-tools.js';
 
 export const PBX_CALLER = '2125550100';
 
@@ -180,16 +181,7 @@ export function testCertificate(dir: string): { cert: string; key: string } {
 
 /** Power of one frequency in the samples, relative to the total (Goertzel). */
 export function toneShare(samples: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
   let total = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    total += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-  return total === 0 ? 0 : (2 * power) / (samples.length * total);
+  for (const x of samples) total += x * x;
+  return total === 0 ? 0 : (2 * tonePower(samples, hz)) / (samples.length * total);
 }

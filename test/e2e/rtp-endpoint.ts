@@ -4,6 +4,7 @@
 // gateway sends from (symmetric RTP, RFC 4961).
 import { createSocket, type Socket } from 'node:dgram';
 import { g711Decode, g711Encode } from '../../src/hw/g711.js';
+import { concatSamples } from '../../src/sim/sim-signals.js';
 
 export interface RtpArrival {
   at: number;
@@ -62,13 +63,7 @@ export class RtpEndpoint {
   /** PCMU packets (payload type 0) that arrived in [since, until), decoded and joined. */
   audio(since = 0, until = Infinity): Int16Array {
     const parts = this.packets.filter((p) => p.payloadType === 0 && p.at >= since && p.at < until).map((p) => g711Decode('PCMU', p.payload, new Int16Array(p.payload.length)));
-    const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatSamples(parts);
   }
 
   /**

@@ -22,6 +22,19 @@ export function soxTone(freq: number, seconds: number, volume = 0.5): Int16Array
   }
 }
 
+/** Power of one frequency in the samples: the Goertzel recurrence, one DFT bin in O(n). */
+export function tonePower(x: Int16Array, hz: number, rate = 8000): number {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / rate);
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of x) {
+    const s0 = v + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
 /** Frequency (1 Hz steps) with the most energy, by a direct DFT over the samples. */
 export function peakFrequency(x: Int16Array, rate = 8000): { freq: number; share: number } {
   let best = 0;
@@ -30,17 +43,7 @@ export function peakFrequency(x: Int16Array, rate = 8000): { freq: number; share
   for (const v of x) total += v * v;
   const powers = new Float64Array(rate / 2);
   for (let f = 20; f < rate / 2 - 20; f++) {
-    const w = (2 * Math.PI * f) / rate;
-    // Goertzel recurrence: one bin in O(n).
-    const c = 2 * Math.cos(w);
-    let s1 = 0;
-    let s2 = 0;
-    for (let i = 0; i < x.length; i++) {
-      const s0 = x[i]! + c * s1 - s2;
-      s2 = s1;
-      s1 = s0;
-    }
-    const p = s1 * s1 + s2 * s2 - c * s1 * s2;
+    const p = tonePower(x, f, rate);
     powers[f] = p;
     if (p > bestPower) {
       bestPower = p;

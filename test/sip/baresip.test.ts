@@ -12,26 +12,13 @@ import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import type { SipTransportProtocol } from '../../src/sip/node-transport.js';
 import { startBaresip, type Baresip } from './baresip-peer.js';
 import { freePort } from './sipp-peer.js';
-
-/** Goertzel power of one frequency in 8 kHz samples. */
-function power(samples: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return s1 * s1 + s2 * s2 - k * s1 * s2;
-}
+import { concatSamples } from '../../src/sim/sim-signals.js';
+import { tonePower } from '../media/audio-tools.js';
 
 function toneIn(frames: AudioFrame[]): { at1k: number; at600: number } {
   const pcm = frames.slice(-25).map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples)));
-  const all = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pcm) (all.set(p, at), (at += p.length));
-  return { at1k: power(all, 1000), at600: power(all, 600) };
+  const all = concatSamples(pcm);
+  return { at1k: tonePower(all, 1000), at600: tonePower(all, 600) };
 }
 
 describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow', function () {

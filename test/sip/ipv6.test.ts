@@ -7,26 +7,12 @@ import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { startBaresip, type Baresip } from './baresip-peer.js';
 import { freePort } from './sipp-peer.js';
-
-/** Goertzel power of one frequency in 8 kHz samples. */
-function power(samples: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return s1 * s1 + s2 * s2 - k * s1 * s2;
-}
+import { concatSamples } from '../../src/sim/sim-signals.js';
+import { tonePower } from '../media/audio-tools.js';
 
 function pcmOf(frames: AudioFrame[]): Int16Array {
   const pcm = frames.map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples)));
-  const all = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pcm) (all.set(p, at), (at += p.length));
-  return all;
+  return concatSamples(pcm);
 }
 
 /** 20 ms PCMU frames of a 600 Hz tone, phase-continuous. */
@@ -72,11 +58,11 @@ describe('SIP and RTP over IPv6 (::1) against baresip @slow', function () {
       assert.equal(call.negotiation?.remoteAddress, '::1', 'the answer gave an IPv6 media address');
       assert.ok(frames.length >= 40, `${frames.length} frames from baresip`);
       const heard = pcmOf(frames.slice(-25));
-      assert.ok(power(heard, 1000) > 20 * power(heard, 600), 'baresip 1 kHz tone at our end');
+      assert.ok(tonePower(heard, 1000) > 20 * tonePower(heard, 600), 'baresip 1 kHz tone at our end');
       const got = bs.recording();
       assert.ok(got.length >= 8000, `baresip decoded ${got.length} samples from us`);
       const tail = got.subarray(got.length - 4000);
-      assert.ok(power(tail, 600) > 20 * power(tail, 1000), 'our 600 Hz tone at baresip');
+      assert.ok(tonePower(tail, 600) > 20 * tonePower(tail, 1000), 'our 600 Hz tone at baresip');
       call.release(16);
       await bs.waitFor(/terminated|session closed/);
     });
