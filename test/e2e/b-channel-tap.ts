@@ -40,7 +40,7 @@ export class BChannelTap {
 }
 
 /** On/off runs of a tone made of `freqs` in 20 ms blocks; gaps shorter than `bridgeMs` are merged into their neighbours. */
-export function toneRuns(samples: Int16Array, share: (block: Int16Array) => number, bridgeMs = 80): { on: boolean; ms: number }[] {
+export function toneRuns(samples: Int16Array, share: (block: Int16Array) => number, bridgeMs = 120): { on: boolean; ms: number }[] {
   const block = 160;
   const raw: { on: boolean; ms: number }[] = [];
   for (let i = 0; i + block <= samples.length; i += block) {
@@ -53,7 +53,7 @@ export function toneRuns(samples: Int16Array, share: (block: Int16Array) => numb
     if (last && last.on === on) last.ms += 20;
     else raw.push({ on, ms: 20 });
   }
-  // A late 20 ms frame under load is a short hole, not a cadence step.
+  // Late frames under load are short holes, not cadence steps (the shortest step of any zone is 200 ms).
   const merged: { on: boolean; ms: number }[] = [];
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i]!;

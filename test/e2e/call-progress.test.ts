@@ -8,7 +8,7 @@ import { Phone } from '../../src/sim/phone.js';
 import { requireTool, soxTones } from '../hw/signals.js';
 import { freePort, startSipp } from '../sip/sipp-peer.js';
 import { BChannelTap, blockShare, toneRuns } from './b-channel-tap.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, channelOfCall, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 const B_CHANNELS = Array.from({ length: 23 }, (_, i) => i + 1);
@@ -16,17 +16,6 @@ const B_CHANNELS = Array.from({ length: 23 }, (_, i) => i + 1);
 const ANNOUNCEMENT_HZ = 1020;
 /** The tone the SIP side plays as its early media. */
 const SIP_EARLY_HZ = 620;
-
-/** The B-channel of the call in progress, from the status the gateway keeps. */
-async function channelOfCall(t: TestGateway): Promise<number> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const port = t.registry.snapshot().calls[0]?.port;
-    if (port) return Number(port.split(':')[1]);
-    if (Date.now() > deadline) throw new Error(`no call with a B-channel in status; gateway log:\n${t.logs.join('\n')}`);
-    await sleep(20);
-  }
-}
 
 /** Share of a zone's ringback frequencies in a block of samples. */
 function ringbackShare(zone: string): (block: Int16Array) => number {
@@ -56,12 +45,14 @@ describe('call progress end to end: early media both ways, ringback of the zone 
   this.timeout(40000);
   before(() => requireTool('sox'));
 
-  describe('zone us', () => {
+  // The gateway as the network side (a legacy PBX behind it) and as the user
+  // side (a carrier's PRI): Q.931 clauses 5.1 and 5.2 from either seat.
+  for (const side of ['network', 'user'] as const) describe(`zone us, the gateway as the ${side} side of the PRI`, () => {
     let t: TestGateway;
     let trunkPort: number;
     before(async () => {
       trunkPort = await freePort();
-      t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
+      t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], side }));
     });
     after(async () => t?.close());
 

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
-describe('release causes both ways between SIP and the PBX: status <-> Q.850 cause with Reason (issue #7) @slow', function () {
+// With the gateway as the network side (facing a PBX) and as the user side (facing a carrier).
+for (const side of ['network', 'user'] as const) describe(`release causes both ways between SIP and the PRI, the gateway as the ${side} side: status <-> Q.850 cause with Reason (issue #7) @slow`, function () {
   this.timeout(30000);
   let t: TestGateway;
   let trunkPort: number;
@@ -18,7 +19,7 @@ describe('release causes both ways between SIP and the PBX: status <-> Q.850 cau
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-causes-'));
     trunkPort = await freePort();
-    t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
+    t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], side }));
   });
   after(async () => {
     await t?.close();
@@ -75,6 +76,8 @@ describe('release causes both ways between SIP and the PBX: status <-> Q.850 cau
   // The other way, RFC 3398 §7.2.4.1: the PBX refuses a call from SIP with a cause; SIPp checks the status and the Reason.
   const back: [number, number][] = [
     [1, 404],
+    [17, 486],
+    [21, 403],
     [28, 484],
     [27, 502],
     [41, 503],
@@ -84,6 +87,8 @@ describe('release causes both ways between SIP and the PBX: status <-> Q.850 cau
       const called = `46${String(cause).padStart(2, '0')}`;
       const uac = await startSipp({ scenario: scenarioFor('gw-uac-refused.xml', status, cause), transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: called, keys: { calling: '3125550199' } });
       const ring = await t.pbx.waitFor('ring', { called });
+      // A carrier's switch answers our SETUP with CALL PROCEEDING before it clears (Q.931 clause 5.1.5.2).
+      if (side === 'user') t.pbx.command(`proceed ${ring.fields.id}`);
       t.pbx.command(`hangup ${ring.fields.id} ${cause}`);
       assertSipp(await uac.done, `${status} with Reason cause ${cause}`);
     });
