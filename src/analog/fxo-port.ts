@@ -37,8 +37,14 @@ export interface FxoPortOptions {
   answerAssumeMs?: number;
   /** Outgoing: time allowed for an answer, ms; default 60000. */
   noAnswerMs?: number;
-  /** Called number given to incoming calls (an FXO line has none of its own). */
+  /** Called number given to incoming calls; default the line's own number. */
   destination?: string;
+  /**
+   * The line's own directory number (what the office presents as caller ID on
+   * our outgoing calls). Not a stand-in calling number for incoming calls
+   * without caller ID: those stay anonymous, as the office sent them.
+   */
+  number?: string;
   /** Which far-end disconnect signals release the call: loop current drop, polarity reversal, busy/congestion tone, dial tone after the call; default the first three. */
   disconnect?: readonly DisconnectSupervision[];
   /** Release an answered call after this long without received energy, ms; 0 turns it off; default 600000. */
@@ -289,6 +295,8 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   /** @internal */
   readonly settings: FxoSettings;
   readonly minRingMs: number;
+  /** The line's own directory number, if configured. */
+  readonly number: string | undefined;
   #leg: FxoLeg | undefined;
   #ring: RingState = freshRing();
   readonly #onEvent = (e: ChannelEvent): void => this.onEvent(e);
@@ -302,6 +310,7 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
     this.channel = options.channel;
     this.log = options.log ?? silentLog;
     this.settings = settingsOf(options);
+    this.number = options.number;
     const onSteps = this.zone.ringCadence.filter((_, i) => i % 2 === 0);
     this.minRingMs = options.minRingMs ?? Math.min(...onSteps) / 2;
     this.channel.on('event', this.#onEvent);
@@ -463,7 +472,7 @@ function settingsOf(o: FxoPortOptions) {
     answerAssumeMs: o.answerAssumeMs ?? 0,
     noAnswerMs: o.noAnswerMs ?? 60000,
     disconnect: o.disconnect ?? (['loopCurrent', 'polarity', 'tone'] as readonly DisconnectSupervision[]),
-    destination: o.destination ?? '',
+    destination: o.destination ?? o.number ?? '',
     inactivityMs: o.inactivityMs ?? 600000,
     activityThresholdDbm0: o.activityThresholdDbm0 ?? -45,
   };

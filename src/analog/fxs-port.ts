@@ -21,8 +21,10 @@ export interface FxsPortOptions {
   sdmf?: boolean;
   /** Ring cadence on/off ms; default the zone's. */
   ringCadence?: readonly number[];
-  /** The calling number of calls made from this phone. */
+  /** The calling number of calls made from this phone (the extension's own number). */
   number?: string;
+  /** The calling name of calls made from this phone (SIP display name). */
+  callerName?: string;
   /** Asked after every digit: whether the digits so far make a number. Without it every number completes on the inter-digit timeout. */
   dialState?: (digits: string) => DialState;
   /** No first digit after dial tone: ms; default 10000. */
@@ -150,6 +152,11 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
     this.channel.on('event', this.#onEvent);
     this.channel.on('dsp', this.#onDsp);
     this.channel.once('close', () => this.close());
+  }
+
+  /** The extension's own number, if configured. */
+  get number(): string | undefined {
+    return this.options.number;
   }
 
   /** What the port is doing: idle, collecting digits, in a call, playing a tone to a phone left off hook, ringing. */
@@ -384,7 +391,9 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
 
   private place(why: string): void {
     this.#state = 'call';
-    const leg = new FxsLeg(this, 'incoming', { digits: this.options.number ?? '', presentation: 'allowed' }, { digits: this.#digits }, this.channel, this.log);
+    const { number, callerName } = this.options;
+    const calling: PartyNumber = { digits: number ?? '', presentation: 'allowed', ...(number && callerName ? { name: callerName } : {}) };
+    const leg = new FxsLeg(this, 'incoming', calling, { digits: this.#digits }, this.channel, this.log);
     this.#leg = leg;
     this.log.info({ port: this.name, leg: leg.id, called: this.#digits }, `call from the phone: ${why}`);
     this.emit('incoming', leg);

@@ -303,6 +303,7 @@ function semanticChecks(
       portNo(port.port, ['cards', ci, 'ports', pi, 'port']);
       if (typeof port.name === 'string') lines.add(port.name);
       checkNumber(port.destination, ['cards', ci, 'ports', pi, 'destination'], report);
+      checkNumber(port.number, ['cards', ci, 'ports', pi, 'number'], report);
       if (port.signalling === 'fxs') {
         for (const k of ['answerOnRing', 'disconnect'] as const) {
           if (port[k] !== undefined) report(['cards', ci, 'ports', pi, k], `only an FXO port has '${k}' (this port is FXS)`, true);

@@ -80,6 +80,8 @@ export const gatewayConfigSchema = {
                   items: { enum: ['loop-current', 'polarity-reversal', 'busy-tone', 'dial-tone', 'silence'] },
                 },
                 destination: { type: 'string' },
+                number: { type: 'string' },
+                callerName: { type: 'string', minLength: 1, maxLength: 64 },
               },
             },
           },

@@ -35,6 +35,10 @@ export interface PortConfig {
   disconnect?: DisconnectSupervision[];
   /** Called number for incoming calls on the port (an FXO line has none of its own). */
   destination?: string;
+  /** The port's own number: FXS, the extension's calling number; FXO, the line's directory number. */
+  number?: string;
+  /** FXS: the caller name of the extension's calls (SIP display name); FXO: the line's label. */
+  callerName?: string;
 }
 
 export interface CardConfig {

@@ -51,6 +51,7 @@ export function analogPortStatus(name: string, kind: 'fxo' | 'fxs', port: FxoPor
     callId: call?.id ?? null,
     levelRxDbm0: levels ? round1(levels.rxDbm0) : null,
     levelTxDbm0: levels ? round1(levels.txDbm0) : null,
+    ...(port.number !== undefined ? { number: port.number } : {}),
   };
 }
 
