@@ -136,6 +136,7 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   #digitTimer: NodeJS.Timeout | undefined;
   #leg: FxsLeg | undefined;
   #reversed = false;
+  #blocked = false;
   readonly #onEvent = (e: ChannelEvent): void => this.onEvent(e);
   readonly #onDsp = (e: DspEvent): void => this.onDsp(e);
 
@@ -170,7 +171,29 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   }
 
   freeChannels(): number {
-    return this.#state === 'idle' && !this.#offhook && !this.channel.closed ? 1 : 0;
+    return this.#state === 'idle' && !this.#offhook && !this.#blocked && !this.channel.closed ? 1 : 0;
+  }
+
+  /** Taken out of service by the operator: the phone is not rung, and off hook it gets congestion tone, not dial tone. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /** Out of service; a call in progress goes on to its end, a phone collecting digits gets congestion tone. */
+  block(): void {
+    if (this.#blocked) return;
+    this.#blocked = true;
+    this.log.info({ port: this.name }, 'blocked');
+    if (this.#state === 'collecting') {
+      clearTimeout(this.#digitTimer);
+      this.giveUp('the port was blocked');
+    }
+  }
+
+  unblock(): void {
+    if (!this.#blocked) return;
+    this.#blocked = false;
+    this.log.info({ port: this.name }, 'unblocked');
   }
 
   originate(calling: PartyNumber, called: PartyNumber): FxsLeg | null {
@@ -335,7 +358,8 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
         leg.phoneAnswered();
         return;
       }
-      if (this.#state === 'idle') this.startCollecting();
+      if (this.#state === 'idle' && this.#blocked) this.giveUp('the port is blocked: congestion tone, no dial tone');
+      else if (this.#state === 'idle') this.startCollecting();
       return;
     }
     if (e.kind === 'onhook') {

@@ -305,7 +305,7 @@ function semanticChecks(
       checkNumber(port.destination, ['cards', ci, 'ports', pi, 'destination'], report);
       checkNumber(port.number, ['cards', ci, 'ports', pi, 'number'], report);
       if (port.signalling === 'fxs') {
-        for (const k of ['answerOnRing', 'disconnect'] as const) {
+        for (const k of ['answerOnRing', 'disconnect', 'whenBlocked', 'answerSupervision'] as const) {
           if (port[k] !== undefined) report(['cards', ci, 'ports', pi, k], `only an FXO port has '${k}' (this port is FXS)`, true);
         }
       }

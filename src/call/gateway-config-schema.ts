@@ -82,6 +82,8 @@ export const gatewayConfigSchema = {
                 destination: { type: 'string' },
                 number: { type: 'string' },
                 callerName: { type: 'string', minLength: 1, maxLength: 64 },
+                whenBlocked: { enum: ['ignore-rings', 'busy-out'] },
+                answerSupervision: { enum: ['polarity-reversal', 'none'] },
               },
             },
           },

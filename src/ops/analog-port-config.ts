@@ -48,6 +48,9 @@ export function analogPortOptions(port: PortConfig, channel: Channel, defaultZon
     ...(port.answerOnRing !== undefined ? { answerAfterRings: port.answerOnRing } : {}),
     ...(port.destination !== undefined ? { destination: port.destination } : {}),
     ...(port.number !== undefined ? { number: port.number } : {}),
+    ...(port.whenBlocked !== undefined ? { whenBlocked: port.whenBlocked } : {}),
+    // Answer supervision by battery reversal (GR-506-CORE); without it the call counts as answered once dialled.
+    ...(port.answerSupervision === 'polarity-reversal' ? { answerSupervision: 'polarity' as const } : {}),
     // Silence as a disconnect sign is the inactivity limit of the power meter.
     ...(kinds.includes('silence') ? { inactivityMs: SILENCE_DISCONNECT_MS } : {}),
   };

@@ -63,7 +63,7 @@ cards:
     spans:
       - { name: ${SPAN}, span: 1, signalling: pri, side: network, switchType: national, framing: esf, coding: b8zs }
     ports:
-${FXO_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxo, number: "555010${i + 1}", destination: "5550100", callerId: bell202, answerOnRing: 2 }`).join('\n')}
+${FXO_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxo, number: "555010${i + 1}", destination: "5550100", callerId: bell202, answerOnRing: 2, answerSupervision: polarity-reversal${i === 3 ? ', whenBlocked: busy-out' : ''} }`).join('\n')}
   - name: phones
     profile: sim-fxs4
     ports:

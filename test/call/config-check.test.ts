@@ -198,6 +198,11 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
     ],
   },
   {
+    name: 'FXO-only blocking and answer supervision on an FXS port',
+    text: edit(13, 1, '        signalling: fxs', '        whenBlocked: busy-out'),
+    errors: [[14, 9, "cards[0].ports[0].whenBlocked: only an FXO port has 'whenBlocked' (this port is FXS)"]],
+  },
+  {
     name: 'T1 framing with E1 line coding',
     text: edit(10, 0, '        framing: esf', '        coding: hdb3'),
     errors: [[11, 17, 'cards[0].spans[0].coding: hdb3 line coding does not go with esf framing (T1: esf/d4 with b8zs/ami; E1: crc4/cas with hdb3)']],
