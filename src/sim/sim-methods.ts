@@ -84,6 +84,15 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
     return undefined;
   };
 
+  /** Whether the operator has blocked the port (`sipline port block`). */
+  const isBlocked = (port: string): boolean => {
+    try {
+      return gateway.registry.ports.get(port)?.status().blocked === true;
+    } catch {
+      return false;
+    }
+  };
+
   /** Answers at the SIP trunk the gateway's call from an analog port, if it rings there. */
   const answerAtTrunk = (port: string, method: string): { port: string; by: string } => {
     const call = gatewayCall(port);
@@ -135,8 +144,9 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
       // The phone lifts its handset: answers the ringing phone, or takes dial tone.
       if (!a.phone.isOffhook) {
         const ringing = a.phone.ringing;
+        const blocked = !ringing && isBlocked(a.port);
         a.phone.offhook();
-        return { port: a.port, by: ringing ? 'phone (answered)' : 'phone (dial tone)' };
+        return { port: a.port, by: ringing ? 'phone (answered)' : blocked ? 'phone (off hook on a blocked port: congestion tone)' : 'phone (dial tone)' };
       }
       return answerAtTrunk(a.port, 'sim.pickup');
     }

@@ -198,6 +198,11 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
     ],
   },
   {
+    name: 'a caller name without a number on an FXS port',
+    text: edit(13, 1, '        signalling: fxs', '        callerName: Lobby'),
+    errors: [[14, 9, "cards[0].ports[0].callerName: an FXS port's 'callerName' needs its 'number' (a call without a number leaves as anonymous, without the name)"]],
+  },
+  {
     name: 'FXO-only blocking and answer supervision on an FXS port',
     text: edit(13, 1, '        signalling: fxs', '        whenBlocked: busy-out'),
     errors: [[14, 9, "cards[0].ports[0].whenBlocked: only an FXO port has 'whenBlocked' (this port is FXS)"]],
