@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ControlClient } from '../../src/ops/control-client.js';
 import type { GatewayStatus, PortStatus } from '../../src/ops/status-model.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { encodeWav } from '../../src/sim/wav-file.js';
@@ -47,6 +48,12 @@ describe('analog ports in operation: sim call, pickup at the phone and the offic
   };
   const near = (x: number | null, want: number): boolean => x !== null && Math.abs(x - want) < 2;
   const idle = (name: string) => (s: GatewayStatus) => port(s, name).callState === 'idle' && port(s, name).hook === 'on-hook' && s.calls.length === 0;
+
+  it('sim call says what is wrong with a number', () => {
+    const bad = demo.cli(['sim', 'call', '555-0201']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /sim\.call: the called and calling numbers are 1 to 32 digits 0-9, \*, #/);
+  });
 
   it('status shows each analog port\'s own number', () => {
     const s = demo.status();
@@ -94,6 +101,13 @@ describe('analog ports in operation: sim call, pickup at the phone and the offic
     assert.equal(port(s, 'fxs1').blocked, true);
     assert.equal(port(s, 'fxs1').callState, 'blocked');
     assert.equal(s.totals.portsBlocked, 1);
+    const c = await ControlClient.connect(demo.socket);
+    try {
+      const events = await c.request('events.recent', { port: 'fxs1', limit: 10 });
+      assert.ok(events.some((e) => e.type === 'blocked' && e.text === 'port fxs1 blocked'), `a 'blocked' event for fxs1 in ${JSON.stringify(events)}`);
+    } finally {
+      c.close();
+    }
     run(['sim', 'call', '5550201', '--caller', '3125550113']);
     s = await demo.until('fxs2 ringing', (x) => port(x, 'fxs2').hook === 'ringing', 10_000);
     assert.equal(port(s, 'fxs1').hook, 'on-hook', 'the blocked phone is not rung');
