@@ -136,15 +136,15 @@ describe('FXO port against the central office @slow', () => {
       r.port.block();
       assert.equal(r.port.freeChannels(), 0);
       assert.equal(r.port.originate({ digits: '' }, { digits: '1' }), null, 'never hunted for an outgoing call');
-      r.co.ringBurst(1000);
-      await sleep(1500);
+      r.co.ringBurst(1500); // over the zone's shortest ring (half of 2 s)
+      await sleep(2000);
       assert.equal(calls, 0, 'no call from a ring on a blocked line');
       assert.equal(r.co.offhook, false, 'the line stays on hook');
       assert.equal(r.port.hookState, 'on-hook');
       r.port.unblock();
       assert.equal(r.port.freeChannels(), 1);
-      const got = incoming(r.port, 3000);
-      r.co.ringBurst(1000);
+      const got = incoming(r.port, 5000);
+      r.co.ringBurst(1500); // over the zone's shortest ring (half of 2 s)
       await got;
     });
 
