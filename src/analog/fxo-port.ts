@@ -37,14 +37,26 @@ export interface FxoPortOptions {
   answerAssumeMs?: number;
   /** Outgoing: time allowed for an answer, ms; default 60000. */
   noAnswerMs?: number;
-  /** Called number given to incoming calls (an FXO line has none of its own). */
+  /** Called number given to incoming calls; default the line's own number. */
   destination?: string;
+  /**
+   * The line's own directory number (what the office presents as caller ID on
+   * our outgoing calls). Not a stand-in calling number for incoming calls
+   * without caller ID: those stay anonymous, as the office sent them.
+   */
+  number?: string;
   /** Which far-end disconnect signals release the call: loop current drop, polarity reversal, busy/congestion tone, dial tone after the call; default the first three. */
   disconnect?: readonly DisconnectSupervision[];
   /** Release an answered call after this long without received energy, ms; 0 turns it off; default 600000. */
   inactivityMs?: number;
   /** Received level (dBm0) above which the line counts as active; default -45. */
   activityThresholdDbm0?: number;
+  /**
+   * What a blocked line does: 'ignore-rings' stays on hook and lets the office
+   * ring unanswered; 'busy-out' holds the loop so the office gives its
+   * callers busy and hunts past the line; default 'ignore-rings'.
+   */
+  whenBlocked?: 'ignore-rings' | 'busy-out';
   log?: AnalogLog;
 }
 
@@ -289,8 +301,12 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   /** @internal */
   readonly settings: FxoSettings;
   readonly minRingMs: number;
+  /** The line's own directory number, if configured. */
+  readonly number: string | undefined;
   #leg: FxoLeg | undefined;
   #ring: RingState = freshRing();
+  #blocked = false;
+  #busiedOut = false;
   readonly #onEvent = (e: ChannelEvent): void => this.onEvent(e);
   readonly #onDsp = (e: DspEvent): void => this.onDsp(e);
 
@@ -302,6 +318,7 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
     this.channel = options.channel;
     this.log = options.log ?? silentLog;
     this.settings = settingsOf(options);
+    this.number = options.number;
     const onSteps = this.zone.ringCadence.filter((_, i) => i % 2 === 0);
     this.minRingMs = options.minRingMs ?? Math.min(...onSteps) / 2;
     this.channel.on('event', this.#onEvent);
@@ -310,11 +327,52 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   }
 
   freeChannels(): number {
-    return this.#leg || this.#ring.bursts > 0 || this.channel.closed ? 0 : 1;
+    return this.#blocked || this.#leg || this.#ring.bursts > 0 || this.channel.closed ? 0 : 1;
+  }
+
+  /** Taken out of service by the operator: no call is placed on it and its rings are not answered. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /** Out of service; a call on the line goes on to its end. With whenBlocked 'busy-out' the idle line is seized. */
+  block(): void {
+    if (this.#blocked) return;
+    this.#blocked = true;
+    this.log.info({ port: this.name, whenBlocked: this.settings.whenBlocked }, 'blocked');
+    this.busyOut();
+  }
+
+  /** Back in service: a busied-out line goes back on hook. */
+  unblock(): void {
+    if (!this.#blocked) return;
+    this.#blocked = false;
+    if (this.#busiedOut) {
+      this.#busiedOut = false;
+      this.hookOp('onhook');
+    }
+    this.log.info({ port: this.name }, 'unblocked');
+  }
+
+  /** Busy-out (as analog gateways offer it): off hook while blocked and idle, so the office treats the line as busy. */
+  private busyOut(): void {
+    if (!this.#blocked || this.#busiedOut || this.#leg || this.settings.whenBlocked !== 'busy-out' || this.channel.closed) return;
+    this.resetRing();
+    this.#busiedOut = true;
+    this.hookOp('offhook');
+  }
+
+  private hookOp(op: 'onhook' | 'offhook'): void {
+    try {
+      this.channel.hook(op);
+    } catch (err) {
+      this.log.warn({ port: this.name, op, err: String(err) }, 'hook operation refused');
+    }
   }
 
   /** The line as the operator sees it: ringing while the office rings it, off hook while a leg holds the loop. */
   get hookState(): 'on-hook' | 'off-hook' | 'ringing' {
+    if (this.#busiedOut) return 'off-hook';
     const leg = this.#leg;
     if (leg && leg.state !== 'ringing' && leg.state !== 'idle') return 'off-hook';
     return leg || this.#ring.bursts > 0 || this.#ring.burstStart > 0 ? 'ringing' : 'on-hook';
@@ -322,6 +380,7 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
 
   /** Loop-start state: the leg's (ringing, seized, dialing, waiting, answered), else ringing or idle. */
   get signallingState(): string {
+    if (this.#busiedOut) return 'busy-out';
     return this.#leg?.state ?? (this.#ring.bursts > 0 || this.#ring.burstStart > 0 ? 'ringing' : 'idle');
   }
 
@@ -344,6 +403,9 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   legGone(leg: FxoLeg): void {
     if (this.#leg === leg) this.#leg = undefined;
     this.resetRing();
+    // A line blocked during its call is busied out once the call has left it, after an
+    // on-hook the office takes for a clear (longer than a flash or a dial pulse).
+    if (this.#blocked) setTimeout(() => this.busyOut(), 500).unref();
   }
 
   /** @internal */
@@ -372,6 +434,8 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
       leg.onChannelEvent(e);
       return;
     }
+    // Blocked: rings are not counted, so no call is announced or answered.
+    if (this.#blocked && !leg) return;
     const now = Date.now();
     const r = this.#ring;
     if (e.kind === 'ringBegin') {
@@ -412,6 +476,7 @@ export class FxoPort extends EventEmitter<PstnLineEvents> implements PstnLine {
       leg.onDsp(e);
       return;
     }
+    if (this.#blocked && !leg) return;
     if (e.kind === 'caller-id') {
       this.#ring.callerId = e.callerId;
       this.#ring.callerIdAt = Date.now();
@@ -463,8 +528,9 @@ function settingsOf(o: FxoPortOptions) {
     answerAssumeMs: o.answerAssumeMs ?? 0,
     noAnswerMs: o.noAnswerMs ?? 60000,
     disconnect: o.disconnect ?? (['loopCurrent', 'polarity', 'tone'] as readonly DisconnectSupervision[]),
-    destination: o.destination ?? '',
+    destination: o.destination ?? o.number ?? '',
     inactivityMs: o.inactivityMs ?? 600000,
     activityThresholdDbm0: o.activityThresholdDbm0 ?? -45,
+    whenBlocked: o.whenBlocked ?? 'ignore-rings',
   };
 }

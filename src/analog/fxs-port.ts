@@ -21,8 +21,10 @@ export interface FxsPortOptions {
   sdmf?: boolean;
   /** Ring cadence on/off ms; default the zone's. */
   ringCadence?: readonly number[];
-  /** The calling number of calls made from this phone. */
+  /** The calling number of calls made from this phone (the extension's own number). */
   number?: string;
+  /** The calling name of calls made from this phone (SIP display name). */
+  callerName?: string;
   /** Asked after every digit: whether the digits so far make a number. Without it every number completes on the inter-digit timeout. */
   dialState?: (digits: string) => DialState;
   /** No first digit after dial tone: ms; default 10000. */
@@ -134,6 +136,7 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   #digitTimer: NodeJS.Timeout | undefined;
   #leg: FxsLeg | undefined;
   #reversed = false;
+  #blocked = false;
   readonly #onEvent = (e: ChannelEvent): void => this.onEvent(e);
   readonly #onDsp = (e: DspEvent): void => this.onDsp(e);
 
@@ -152,6 +155,11 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
     this.channel.once('close', () => this.close());
   }
 
+  /** The extension's own number, if configured. */
+  get number(): string | undefined {
+    return this.options.number;
+  }
+
   /** What the port is doing: idle, collecting digits, in a call, playing a tone to a phone left off hook, ringing. */
   get state(): PortState {
     return this.#state;
@@ -163,7 +171,29 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
   }
 
   freeChannels(): number {
-    return this.#state === 'idle' && !this.#offhook && !this.channel.closed ? 1 : 0;
+    return this.#state === 'idle' && !this.#offhook && !this.#blocked && !this.channel.closed ? 1 : 0;
+  }
+
+  /** Taken out of service by the operator: the phone is not rung, and off hook it gets congestion tone, not dial tone. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /** Out of service; a call in progress goes on to its end, a phone collecting digits gets congestion tone. */
+  block(): void {
+    if (this.#blocked) return;
+    this.#blocked = true;
+    this.log.info({ port: this.name }, 'blocked');
+    if (this.#state === 'collecting') {
+      clearTimeout(this.#digitTimer);
+      this.giveUp('the port was blocked');
+    }
+  }
+
+  unblock(): void {
+    if (!this.#blocked) return;
+    this.#blocked = false;
+    this.log.info({ port: this.name }, 'unblocked');
   }
 
   originate(calling: PartyNumber, called: PartyNumber): FxsLeg | null {
@@ -328,7 +358,8 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
         leg.phoneAnswered();
         return;
       }
-      if (this.#state === 'idle') this.startCollecting();
+      if (this.#state === 'idle' && this.#blocked) this.giveUp('the port is blocked: congestion tone, no dial tone');
+      else if (this.#state === 'idle') this.startCollecting();
       return;
     }
     if (e.kind === 'onhook') {
@@ -384,7 +415,9 @@ export class FxsPort extends EventEmitter<PstnLineEvents> implements PstnLine {
 
   private place(why: string): void {
     this.#state = 'call';
-    const leg = new FxsLeg(this, 'incoming', { digits: this.options.number ?? '', presentation: 'allowed' }, { digits: this.#digits }, this.channel, this.log);
+    const { number, callerName } = this.options;
+    const calling: PartyNumber = { digits: number ?? '', presentation: 'allowed', ...(number && callerName ? { name: callerName } : {}) };
+    const leg = new FxsLeg(this, 'incoming', calling, { digits: this.#digits }, this.channel, this.log);
     this.#leg = leg;
     this.log.info({ port: this.name, leg: leg.id, called: this.#digits }, `call from the phone: ${why}`);
     this.emit('incoming', leg);

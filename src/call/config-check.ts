@@ -303,8 +303,12 @@ function semanticChecks(
       portNo(port.port, ['cards', ci, 'ports', pi, 'port']);
       if (typeof port.name === 'string') lines.add(port.name);
       checkNumber(port.destination, ['cards', ci, 'ports', pi, 'destination'], report);
+      checkNumber(port.number, ['cards', ci, 'ports', pi, 'number'], report);
+      if (port.signalling === 'fxs' && port.callerName !== undefined && port.number === undefined) {
+        report(['cards', ci, 'ports', pi, 'callerName'], "an FXS port's 'callerName' needs its 'number' (a call without a number leaves as anonymous, without the name)", true);
+      }
       if (port.signalling === 'fxs') {
-        for (const k of ['answerOnRing', 'disconnect'] as const) {
+        for (const k of ['answerOnRing', 'disconnect', 'whenBlocked', 'answerSupervision'] as const) {
           if (port[k] !== undefined) report(['cards', ci, 'ports', pi, k], `only an FXO port has '${k}' (this port is FXS)`, true);
         }
       }

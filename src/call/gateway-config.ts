@@ -35,6 +35,14 @@ export interface PortConfig {
   disconnect?: DisconnectSupervision[];
   /** Called number for incoming calls on the port (an FXO line has none of its own). */
   destination?: string;
+  /** The port's own number: FXS, the extension's calling number; FXO, the line's directory number. */
+  number?: string;
+  /** FXS: the caller name of the extension's calls (SIP display name); FXO: the line's label. */
+  callerName?: string;
+  /** FXO: what the line does while an operator has it blocked (`sipline port block`). */
+  whenBlocked?: 'ignore-rings' | 'busy-out';
+  /** FXO: how the answer of a dialled call is seen: the office's line reversal, or none (assumed once dialled). */
+  answerSupervision?: 'polarity-reversal' | 'none';
 }
 
 export interface CardConfig {

@@ -26,7 +26,7 @@ export function registerDemo(program: Command): void {
       out(`control socket: ${demo.socket}`);
       out(`in another terminal: sipline status --watch --socket ${demo.socket}`);
       out(`  (from this checkout: node dist/src/cli/main.js status --watch --socket ${demo.socket})`);
-      out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm ... (ports: pri1:N, fxo1-fxo4, fxs1-fxs2)`);
+      out(`  and: sipline sim --socket ${demo.socket} ring|pickup|dial|play|hangup|alarm|call ... (ports: pri1:N, fxo1-fxo4, fxs1-fxs2)`);
       out(`config: ${demo.configPath}; gateway log (JSON lines): ${demo.logPath}`);
       out(`SIP trunk peer: sip:127.0.0.1:${demo.sipPeerPort} (UDP), stands in for the carrier: answers, plays a tone, sends DTMF, calls the PBX's DIDs`);
       out(opts.calls ? 'calls: the PBX calls out through the gateway to the SIP trunk, the trunk calls the PBX\'s DIDs, on a loop. Ctrl-C stops.' : 'no scripted calls (--no-calls). Ctrl-C stops.');

@@ -72,6 +72,17 @@ export function registerSim(program: Command): void {
   });
 
   addTargetOptions(
+    sim
+      .command('call')
+      .description('the SIP trunk peer calls a DID of the gateway (the route picks the line: a PBX B-channel, a phone on an FXS port, an FXO line out to the office)')
+      .argument('<number>', 'called number, e.g. 5550201')
+      .option('--caller <number>', 'calling number in From (default 2125550199)')
+      .option('--name <name>', 'caller name (From display name)'),
+  ).action((number: string, opts: TargetOptions & { caller?: string; name?: string }) =>
+    run(opts, 'sim.call', { called: number, ...(opts.caller ? { calling: opts.caller } : {}), ...(opts.name ? { name: opts.name } : {}) }, (r) => `calling ${number} from ${String(r.calling)} over the SIP trunk`),
+  );
+
+  addTargetOptions(
     sim.command('alarm').description('raise an alarm on a span (red, yellow, blue, los) or clear it').argument('<span>', 'span, e.g. pri1').argument('<alarm>', 'red, yellow, blue, los or clear'),
   ).action((span: string, alarm: string, opts: TargetOptions) =>
     run(opts, 'sim.alarm', { span, alarm }, () => (alarm === 'clear' ? `cleared the alarms on ${span}` : `raised ${alarm} alarm on ${span}`)),

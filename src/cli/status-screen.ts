@@ -148,7 +148,8 @@ export function renderStatus(status: GatewayStatus, options: ScreenOptions): str
     const rows = ports.map((p): Cell[] => {
       const call = callOf(p);
       return [
-        { text: p.name },
+        // An analog port with its own number shows it: the extension or line the operator knows.
+        { text: p.number ? `${p.name} ${p.number}` : p.name },
         { text: p.kind },
         { text: p.hook === 'none' ? '-' : p.hook },
         { text: `${p.signalling} ${p.signallingState}`.trim() },

@@ -38,13 +38,19 @@ export type AnalogPortOptions = { kind: 'fxo'; options: FxoPortOptions } | { kin
 export function analogPortOptions(port: PortConfig, channel: Channel, defaultZone: string, log?: AnalogLog): AnalogPortOptions {
   const zone = toneZone(port.toneZone ?? defaultZone);
   const common = { name: port.name, channel, zone, callerId: callerIdFor(zone, port.callerId), ...(log ? { log } : {}) };
-  if (port.signalling === 'fxs') return { kind: 'fxs', options: common };
+  if (port.signalling === 'fxs') {
+    return { kind: 'fxs', options: { ...common, ...(port.number !== undefined ? { number: port.number } : {}), ...(port.callerName !== undefined ? { callerName: port.callerName } : {}) } };
+  }
   const kinds = (port.disconnect ?? ['loop-current', 'polarity-reversal', 'busy-tone']).map((k) => disconnectKinds[k]!);
   const options: FxoPortOptions = {
     ...common,
     disconnect: kinds.filter((k): k is DisconnectSupervision => k !== 'silence'),
     ...(port.answerOnRing !== undefined ? { answerAfterRings: port.answerOnRing } : {}),
     ...(port.destination !== undefined ? { destination: port.destination } : {}),
+    ...(port.number !== undefined ? { number: port.number } : {}),
+    ...(port.whenBlocked !== undefined ? { whenBlocked: port.whenBlocked } : {}),
+    // Answer supervision by battery reversal (GR-506-CORE); without it the call counts as answered once dialled.
+    ...(port.answerSupervision === 'polarity-reversal' ? { answerSupervision: 'polarity' as const } : {}),
     // Silence as a disconnect sign is the inactivity limit of the power meter.
     ...(kinds.includes('silence') ? { inactivityMs: SILENCE_DISCONNECT_MS } : {}),
   };

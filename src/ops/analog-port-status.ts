@@ -29,6 +29,8 @@ export function analogPortStatus(name: string, kind: 'fxo' | 'fxs', port: FxoPor
   if (call) callState = call.state;
   else if (kind === 'fxs') callState = FXS_STATE[signallingState] ?? 'idle';
   else callState = hook === 'ringing' ? 'alerting' : hook === 'off-hook' ? 'seized' : 'idle';
+  // Blocked and no call: the row says so (an FXO line busied out holds its loop for no call).
+  if (!call && port.blocked && (signallingState === 'idle' || signallingState === 'busy-out')) callState = 'blocked';
   // Audio flows while the loop is closed: FXO off hook towards the office, FXS phone off hook.
   let levels: { rxDbm0: number; txDbm0: number } | null = null;
   if (hook === 'off-hook' && !port.channel.closed) {
@@ -47,10 +49,25 @@ export function analogPortStatus(name: string, kind: 'fxo' | 'fxs', port: FxoPor
     signalling: kind === 'fxo' ? 'fxo-loopstart' : 'fxs-loopstart',
     signallingState,
     callState,
-    blocked: false,
+    blocked: port.blocked,
     callId: call?.id ?? null,
     levelRxDbm0: levels ? round1(levels.rxDbm0) : null,
     levelTxDbm0: levels ? round1(levels.txDbm0) : null,
+    ...(port.number !== undefined ? { number: port.number } : {}),
+  };
+}
+
+/** `sipline port block|unblock` on an analog port: the port takes itself out of service; the event says so. */
+export function analogPortBlocking(name: string, port: FxoPort | FxsPort, registry: StatusRegistry): { block(): void; unblock(): void } {
+  return {
+    block: () => {
+      port.block();
+      registry.publish({ kind: 'port', name, type: 'blocked', port: name, text: `port ${name} blocked` });
+    },
+    unblock: () => {
+      port.unblock();
+      registry.publish({ kind: 'port', name, type: 'unblocked', port: name, text: `port ${name} unblocked` });
+    },
   };
 }
 

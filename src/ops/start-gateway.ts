@@ -33,7 +33,7 @@ import type { AudioCodecName } from '../sip/sdp-negotiation.js';
 import type { SipWirePacket } from '../sip/node-transport.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
-import { analogPortStatus } from './analog-port-status.js';
+import { analogPortBlocking, analogPortStatus } from './analog-port-status.js';
 import { parseListenAddress } from './daemon-config.js';
 import { HepExporter, sipCallId } from './hep-exporter.js';
 import { SipTrace } from './sip-trace.js';
@@ -249,6 +249,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           unregister.push(
             registry.ports.add(p.name, {
               status: () => analogPortStatus(p.name, p.signalling, line as FxoPort | FxsPort, registry),
+              ...analogPortBlocking(p.name, line as FxoPort | FxsPort, registry),
             }),
           );
         }

@@ -51,6 +51,8 @@ export interface PortStatus {
   callId: string | null;
   /** Audio level received from the line, dBm0; null while no audio flows. */
   levelRxDbm0: number | null;
+  /** An analog port's own number (the extension or the line), when configured. */
+  number?: string;
   /** Audio level sent to the line, dBm0; null while no audio flows. */
   levelTxDbm0: number | null;
   /** The call on the channel as its row shows it; the registry's snapshot joins it from `calls` (providers leave it out). */

@@ -46,6 +46,9 @@ export interface Demo {
 export const SPAN = 'pri1';
 const FXO_PORTS = ['fxo1', 'fxo2', 'fxo3', 'fxo4'];
 export const FXS_PORTS = ['fxs1', 'fxs2'];
+/** The phones' own numbers (DIDs of the did-phones route) and caller names. */
+export const FXS_NUMBERS = ['5550201', '5550202'];
+const FXS_NAMES = ['Lobby', 'Workshop'];
 
 /** The generated gateway.yaml: the PBX's and the phones' calls go to the trunk; the trunk's calls to 5551xxx go to the PBX, to 55502xx to the phones. */
 export function demoConfigYaml(socket: string, trunkPort: number): string {
@@ -60,11 +63,11 @@ cards:
     spans:
       - { name: ${SPAN}, span: 1, signalling: pri, side: network, switchType: national, framing: esf, coding: b8zs }
     ports:
-${FXO_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxo, destination: "5550100", callerId: bell202, answerOnRing: 2 }`).join('\n')}
+${FXO_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxo, number: "555010${i + 1}", destination: "5550100", callerId: bell202, answerOnRing: 2, answerSupervision: polarity-reversal${i === 3 ? ', whenBlocked: busy-out' : ''} }`).join('\n')}
   - name: phones
     profile: sim-fxs4
     ports:
-${FXS_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxs, callerId: bell202 }`).join('\n')}
+${FXS_PORTS.map((p, i) => `      - { name: ${p}, port: ${i + 1}, signalling: fxs, callerId: bell202, number: "${FXS_NUMBERS[i]}", callerName: "${FXS_NAMES[i]}" }`).join('\n')}
 lineGroups:
   - { name: pbx, lines: [${SPAN}] }
   - { name: office, lines: [${FXO_PORTS.join(', ')}] }

@@ -31,7 +31,10 @@ export interface SimWorld {
   phones?: ReadonlyMap<string, Phone>;
 }
 
-export const SIM_METHODS = ['sim.ring', 'sim.pickup', 'sim.dial', 'sim.play', 'sim.hangup', 'sim.alarm'] as const;
+export const SIM_METHODS = ['sim.ring', 'sim.pickup', 'sim.dial', 'sim.play', 'sim.hangup', 'sim.alarm', 'sim.call'] as const;
+
+/** The caller of `sim.call` when none is given. */
+export const SIM_CALL_CALLER = '2125550199';
 
 const ALARMS: Record<string, SpanAlarm[]> = { red: ['red'], yellow: ['yellow'], blue: ['blue'], los: ['los', 'red'], clear: [] };
 
@@ -79,6 +82,15 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
       if (s.port === port || s.port?.startsWith(`${port}:`)) return s;
     }
     return undefined;
+  };
+
+  /** Whether the operator has blocked the port (`sipline port block`). */
+  const isBlocked = (port: string): boolean => {
+    try {
+      return gateway.registry.ports.get(port)?.status().blocked === true;
+    } catch {
+      return false;
+    }
   };
 
   /** Answers at the SIP trunk the gateway's call from an analog port, if it rings there. */
@@ -132,8 +144,9 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
       // The phone lifts its handset: answers the ringing phone, or takes dial tone.
       if (!a.phone.isOffhook) {
         const ringing = a.phone.ringing;
+        const blocked = !ringing && isBlocked(a.port);
         a.phone.offhook();
-        return { port: a.port, by: ringing ? 'phone (answered)' : 'phone (dial tone)' };
+        return { port: a.port, by: ringing ? 'phone (answered)' : blocked ? 'phone (off hook on a blocked port: congestion tone)' : 'phone (dial tone)' };
       }
       return answerAtTrunk(a.port, 'sim.pickup');
     }
@@ -212,6 +225,20 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
     if (!isQ850Cause(cause)) throw new ControlError('invalid-params', `sim.hangup: params.cause ${JSON.stringify(cause)} is not a Q.850 cause (an integer 1..127)`);
     w.pbx.hangup(pbx, cause);
     return { port, cause };
+  });
+
+  gateway.addMethod('sim.call', (p) => {
+    // The carrier (the SIP trunk peer) places a call to a DID of the gateway; the route decides the line.
+    const called = text(p, 'called', 'sim.call')!;
+    const calling = text(p, 'calling', 'sim.call', true) ?? SIM_CALL_CALLER;
+    const name = text(p, 'name', 'sim.call', true);
+    if (!NUMBER.test(called) || !NUMBER.test(calling)) throw new ControlError('invalid-params', 'sim.call: the called and calling numbers are 1 to 32 digits 0-9, *, #');
+    try {
+      w.peer.call(called, { digits: calling, presentation: 'allowed', ...(name ? { name } : {}) });
+    } catch (err) {
+      throw new ControlError('failed', `sim.call: ${(err as Error).message}`);
+    }
+    return { called, calling };
   });
 
   gateway.addMethod('sim.alarm', (p) => {

@@ -129,6 +129,45 @@ describe('FXO port against the central office @slow', () => {
       assert.ok(r.log.lines.some((l) => l.includes('ring burst too short')));
     });
 
+    it('blocked: offers no line and lets the office ring without a call; unblocked it takes the next ring', async () => {
+      r = rig('us', { callerId: 'none' }); // a call at the first ring
+      let calls = 0;
+      r.port.on('incoming', () => calls++);
+      r.port.block();
+      assert.equal(r.port.freeChannels(), 0);
+      assert.equal(r.port.originate({ digits: '' }, { digits: '1' }), null, 'never hunted for an outgoing call');
+      r.co.ringBurst(1500); // over the zone's shortest ring (half of 2 s)
+      await sleep(2000);
+      assert.equal(calls, 0, 'no call from a ring on a blocked line');
+      assert.equal(r.co.offhook, false, 'the line stays on hook');
+      assert.equal(r.port.hookState, 'on-hook');
+      r.port.unblock();
+      assert.equal(r.port.freeChannels(), 1);
+      const got = incoming(r.port, 5000);
+      r.co.ringBurst(1500); // over the zone's shortest ring (half of 2 s)
+      await got;
+    });
+
+    it('blocked with whenBlocked busy-out: holds the loop while idle, after a call in progress ends, and lets go on unblock', async () => {
+      r = rig('us', { whenBlocked: 'busy-out', answerSupervision: 'polarity' });
+      r.port.block();
+      await until('seized', () => r.co.offhook, 1000);
+      assert.equal(r.port.hookState, 'off-hook');
+      assert.equal(r.port.signallingState, 'busy-out');
+      assert.equal(r.port.freeChannels(), 0);
+      r.port.unblock();
+      await until('back on hook', () => !r.co.offhook, 1000);
+      assert.equal(r.port.signallingState, 'idle');
+      await sleep(400); // the office takes the on-hook for a clear
+      const leg = await answeredCall(r, '42');
+      r.port.block();
+      await sleep(300);
+      assert.equal(leg.released, false, 'blocking leaves the call in progress alone');
+      r.co.hangup('loopCurrent');
+      await until('released', () => leg.released, 2000);
+      await until('busied out once the call has left the line', () => r.port.signallingState === 'busy-out' && r.co.offhook, 3000);
+    });
+
     it('answers only once the configured ring count is reached (gb double ring: two bursts are one ring)', async () => {
       r = rig('gb', { answerAfterRings: 2 });
       const got = incoming(r.port, 12000);

@@ -209,6 +209,42 @@ describe('FXS port with a phone @slow', () => {
       assert.ok(r.log.lines.some((l) => l.includes('no route can match 9')));
     });
 
+    it('blocked: offers no channel, gives congestion (480+620 Hz) instead of dial tone and places no call; a call in progress goes on; unblock restores dial tone', async () => {
+      r = rig('us', { dialState: () => 'complete', number: '5550201', callerName: 'Lobby' });
+      let calls = 0;
+      r.port.on('incoming', () => calls++);
+      r.port.block();
+      assert.equal(r.port.blocked, true);
+      assert.equal(r.port.freeChannels(), 0, 'the router hunts past it');
+      assert.equal(r.port.originate({ digits: '1' }, { digits: '' }), null);
+      const t0 = Date.now();
+      r.phone.offhook();
+      await until('congestion tone', () => r.port.state === 'tone', 1000);
+      await sleep(1000);
+      const peaks = soxPeaks(r.phone.heard(t0), 3);
+      assert.ok(near(peaks, 480) && near(peaks, 620), `congestion 480+620 Hz, heard ${peaks.join(', ')}`);
+      assert.ok(!near(peaks, 350), 'no dial tone (350+440 Hz)');
+      r.phone.dial('5');
+      await sleep(500);
+      assert.equal(calls, 0, 'digits on a blocked port place no call');
+      r.phone.onhook();
+      await until('idle', () => r.port.state === 'idle', 1000);
+      r.port.unblock();
+      assert.equal(r.port.freeChannels(), 1);
+      const got = incoming(r.port);
+      r.phone.offhook();
+      await until('dial tone again: collecting', () => r.port.state === 'collecting', 1000);
+      r.phone.dial('7');
+      const leg = await got;
+      assert.deepEqual(leg.calling, { digits: '5550201', presentation: 'allowed', name: 'Lobby' }, 'the extension\'s own identity');
+      leg.answer();
+      r.port.block();
+      await sleep(300);
+      assert.equal(leg.released, false, 'blocking leaves the call in progress alone');
+      r.phone.onhook();
+      await until('released', () => leg.released, 1000);
+    });
+
     it('passes a hook flash and digits from the phone during the call; releases with cause 19 when nobody answers', async () => {
       r = rig('us', { dialState: () => 'complete', noAnswerMs: 1500 });
       const got = incoming(r.port);

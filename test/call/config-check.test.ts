@@ -190,6 +190,24 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
     errors: [[14, 9, "cards[0].ports[0].answerOnRing: only an FXO port has 'answerOnRing' (this port is FXS)"]],
   },
   {
+    name: 'an analog port whose own number is not a number, and an empty caller name',
+    text: edit(13, 1, '        signalling: fxs', '        number: "555-0201"', '        callerName: ""'),
+    errors: [
+      [14, 17, "cards[0].ports[0].number: '555-0201' is not a number (digits 0-9, *, #, a leading +)"],
+      [15, 21, 'cards[0].ports[0].callerName: must not be empty'],
+    ],
+  },
+  {
+    name: 'a caller name without a number on an FXS port',
+    text: edit(13, 1, '        signalling: fxs', '        callerName: Lobby'),
+    errors: [[14, 9, "cards[0].ports[0].callerName: an FXS port's 'callerName' needs its 'number' (a call without a number leaves as anonymous, without the name)"]],
+  },
+  {
+    name: 'FXO-only blocking and answer supervision on an FXS port',
+    text: edit(13, 1, '        signalling: fxs', '        whenBlocked: busy-out'),
+    errors: [[14, 9, "cards[0].ports[0].whenBlocked: only an FXO port has 'whenBlocked' (this port is FXS)"]],
+  },
+  {
     name: 'T1 framing with E1 line coding',
     text: edit(10, 0, '        framing: esf', '        coding: hdb3'),
     errors: [[11, 17, 'cards[0].spans[0].coding: hdb3 line coding does not go with esf framing (T1: esf/d4 with b8zs/ami; E1: crc4/cas with hdb3)']],

@@ -28,7 +28,7 @@ const status: GatewayStatus = {
   ports: [
     port('a:2', 'a', 2, { callState: 'connected', levelRxDbm0: -30 }),
     port('a:10', 'a', 10, { levelRxDbm0: -5 }),
-    port('fxs1', null, 1, { blocked: true, callState: 'blocked' }),
+    port('fxs1', null, 1, { blocked: true, callState: 'blocked', number: '5550201' }),
   ],
   trunks: [],
   calls: [
@@ -67,7 +67,7 @@ describe('status screen', () => {
   it('shows unknown parties as ?, blocked channels as blocked, and cuts lines to the width', () => {
     const lines = renderStatus(status, { color: false, width: 200 });
     assert.match(lines.join('\n'), /^a:2 .* connected +\? -> 200 +1:01/m);
-    assert.match(lines.join('\n'), /^fxs1 .* blocked/m);
+    assert.match(lines.join('\n'), /^fxs1 5550201 .* blocked/m, 'an analog port shows its own number');
     assert.match(lines[0] ?? '', /up 1:02:05/);
     assert.match(lines.join('\n'), /calls 1 \(1 connected, 4 ended\)/);
     const narrow = renderStatus(status, { color: true, width: 20 });

@@ -25,7 +25,7 @@ describe('bash scripts/demo, the first command of the README @slow', () => {
     await demo.waitFor(/Ctrl-C stops\./);
     assert.ok(demo.output.includes(`in another terminal: sipline status --watch --socket ${m[1]}`), demo.output);
     assert.ok(m[1]!.startsWith(demo.dir), 'the socket is under $XDG_RUNTIME_DIR');
-    assert.match(demo.output, /^ {2}and: sipline sim --socket \S+ ring\|pickup\|dial\|play\|hangup\|alarm \.\.\. \(ports: pri1:N, fxo1-fxo4, fxs1-fxs2\)$/m, 'names the ports sipline sim acts on');
+    assert.match(demo.output, /^ {2}and: sipline sim --socket \S+ ring\|pickup\|dial\|play\|hangup\|alarm\|call \.\.\. \(ports: pri1:N, fxo1-fxo4, fxs1-fxs2\)$/m, 'names the ports sipline sim acts on');
   });
 
   it('places calls both ways between the PBX and the SIP trunk through the gateway, with caller ID and DTMF, that connect and end', async function () {

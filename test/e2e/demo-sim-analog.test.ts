@@ -124,7 +124,7 @@ describe('sipline sim on the FXO and FXS ports of a running demo @slow', functio
     let s = await demo.until('fxs1 off hook collecting digits', (x) => port(x, 'fxs1').hook === 'off-hook' && port(x, 'fxs1').signallingState === 'collecting', 5000);
     assert.equal(port(s, 'fxs1').callState, 'dialing');
     ok(['dial', 'fxs1', '2125550142']);
-    await demo.waitFor(/SIP trunk: call from anonymous to 2125550142 rings/, 20_000);
+    await demo.waitFor(/SIP trunk: call from 5550201 to 2125550142 rings/, 20_000);
     s = await demo.until('fxs1 alerting', (x) => port(x, 'fxs1').callState === 'alerting');
     assert.equal(s.calls.find((c) => c.called === '2125550142')?.direction, 'pstn-to-sip');
     assert.match(ok(['pickup', 'fxs1']), /picked up fxs1 \(trunk\)/);
@@ -142,7 +142,7 @@ describe('sipline sim on the FXO and FXS ports of a running demo @slow', functio
 
   it('hangup fxs1: the phone goes on hook; the SIP peer gets the BYE and the port is idle', async () => {
     assert.match(ok(['hangup', 'fxs1']), /hung up fxs1 \(on hook\)/);
-    await demo.waitFor(/SIP trunk: call {1,2}-> 2125550142 ended \(BYE\)/);
+    await demo.waitFor(/SIP trunk: call 5550201 -> 2125550142 ended \(BYE\)/);
     const s = await demo.until('fxs1 idle', (x) => port(x, 'fxs1').callState === 'idle' && x.calls.length === 0);
     assert.equal(port(s, 'fxs1').hook, 'on-hook');
   });

@@ -67,7 +67,7 @@ export function parseConfig(yaml: string): GatewayConfig {
 }
 
 /** A gateway of one analog card (`profile`, `ports` lines of YAML) and one trunk, in a temp dir. */
-export async function startAnalogGateway(o: { profile: string; ports: string; trunkPort: number; lineGroups?: string; routes: string }): Promise<{
+export async function startAnalogGateway(o: { profile: string; ports: string; trunkPort: number; lineGroups?: string; routes: string; trustedTrunk?: boolean }): Promise<{
   gw: RunningGateway;
   registry: StatusRegistry;
   /** CDR rows once there are `count` of them (or after 3 s). */
@@ -86,7 +86,7 @@ cards:
 ${o.ports}
 ${o.lineGroups ?? ''}
 sipTrunks:
-  - { name: pbx, host: 127.0.0.1, port: ${o.trunkPort}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
+  - { name: pbx, host: 127.0.0.1, port: ${o.trunkPort}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event]${o.trustedTrunk ? ', trusted: true' : ''} }
 routes:
 ${o.routes}
 sip: { listen: "127.0.0.1:0" }

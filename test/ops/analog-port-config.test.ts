@@ -32,6 +32,26 @@ describe('analog port configuration', () => {
     }
   });
 
+  it('an FXS port\'s number and caller name, an FXO line\'s number, blocking mode and answer supervision reach the port options', () => {
+    const hw = onePortCard('fxo', 'us');
+    try {
+      const fxs = analogPortOptions({ name: 'lobby', port: 1, signalling: 'fxs', number: '5550201', callerName: 'Lobby' }, hw.card.channel(1), 'us');
+      assert.ok(fxs.kind === 'fxs');
+      assert.equal(fxs.options.number, '5550201');
+      assert.equal(fxs.options.callerName, 'Lobby');
+      const fxo = analogPortOptions({ name: 'l1', port: 1, signalling: 'fxo', number: '5550101', whenBlocked: 'busy-out', answerSupervision: 'polarity-reversal' }, hw.card.channel(1), 'us');
+      assert.ok(fxo.kind === 'fxo');
+      assert.equal(fxo.options.number, '5550101');
+      assert.equal(fxo.options.whenBlocked, 'busy-out');
+      assert.equal(fxo.options.answerSupervision, 'polarity');
+      const plain = analogPortOptions({ name: 'l2', port: 1, signalling: 'fxo' }, hw.card.channel(1), 'us');
+      assert.ok(plain.kind === 'fxo');
+      assert.equal(plain.options.answerSupervision, undefined, 'no supervision configured: the port assumes the answer');
+    } finally {
+      hw.close();
+    }
+  });
+
   describe('on the emulated card @slow', () => {
     it('a de port configured for V.23, destination 100 and dial-tone disconnect takes a call and clears on dial tone', async () => {
       const hw = onePortCard('fxo', 'de');
