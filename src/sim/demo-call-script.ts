@@ -97,13 +97,8 @@ export class DemoCallScript {
     const phones = [...(this.o.phones ?? new Map<string, Phone>()).entries()];
     if (phones.length === 0) return;
     const placed = Date.now();
-    let call: SipCall;
-    try {
-      call = this.o.peer.call(s.called, s.calling);
-    } catch (err) {
-      this.o.say(`SIP trunk: cannot call ${s.called}: ${(err as Error).message}`);
-      return;
-    }
+    const call = this.#trunkCall(s);
+    if (!call) return;
     this.#later(PHONE_PICKUP_MS, () => {
       const ringing = phones.find(([, p]) => !p.isOffhook && p.rings.some((r) => r.on && r.at >= placed));
       if (!ringing) return;
@@ -168,14 +163,19 @@ export class DemoCallScript {
     });
   }
 
-  #fromTrunk(s: ScriptedCall): void {
-    let call: SipCall;
+  /** The SIP trunk calls the scripted DID; a call it cannot place is said and skipped. */
+  #trunkCall(s: ScriptedCall): SipCall | undefined {
     try {
-      call = this.o.peer.call(s.called, s.calling);
+      return this.o.peer.call(s.called, s.calling);
     } catch (err) {
       this.o.say(`SIP trunk: cannot call ${s.called}: ${(err as Error).message}`);
-      return;
+      return undefined;
     }
+  }
+
+  #fromTrunk(s: ScriptedCall): void {
+    const call = this.#trunkCall(s);
+    if (!call) return;
     call.once('answered', () => {
       if (s.dtmf) this.#later(s.talkMs / 3, () => this.o.peer.calls.includes(call) && this.o.peer.sendDigits(call, s.dtmf!));
       this.#later(s.talkMs, () => {
