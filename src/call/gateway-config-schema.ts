@@ -272,6 +272,7 @@ export const gatewayConfigSchema = {
       properties: {
         listen: { anyOf: [{ type: 'string', minLength: 1 }, port] },
         transport: { enum: ['udp', 'tcp', 'tls'] },
+        ports: { type: 'object', additionalProperties: false, properties: { udp: port, tcp: port, tls: port } },
         advertisedHost: name,
         tls: {
           type: 'object',

@@ -160,6 +160,8 @@ export interface GatewayConfig {
   sip?: {
     listen?: string | number;
     transport?: 'udp' | 'tcp' | 'tls';
+    /** Port of each transport listened on besides the default one (5060 UDP/TCP, 5061 TLS; ephemeral when listen's port is 0). */
+    ports?: { udp?: number; tcp?: number; tls?: number };
     advertisedHost?: string;
     /** PEM files (relative to the config's directory) for sip.transport tls; verify (true by default) checks the peers' certificates against ca. */
     tls?: { certificate?: string; key?: string; ca?: string; verify?: boolean };

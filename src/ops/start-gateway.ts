@@ -86,6 +86,7 @@ function codecs(list: readonly string[] | undefined): AudioCodecName[] | undefin
 function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | undefined): TrunkOptions {
   const o: TrunkOptions = { name: t.name, host: t.host, trusted: t.trusted === true };
   if (t.port !== undefined) o.port = t.port;
+  if (t.transport) o.transport = t.transport;
   if (t.register) o.register = { username: t.register.username, password: t.register.password, ...(t.register.expiry ? { expires: t.register.expiry } : {}) };
   if (t.allowedAddresses) o.allowFrom = t.allowedAddresses.filter((a) => !a.includes('/'));
   if (t.outboundProxy) o.outboundProxy = t.outboundProxy.replace(/^sips?:/i, '');
@@ -96,6 +97,23 @@ function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | unde
   // RFC 4568: gateway.yaml says mandatory where the SIP layer says required.
   if (t.srtp) o.srtp = t.srtp === 'mandatory' ? 'required' : t.srtp;
   return o;
+}
+
+/**
+ * The transports the user agent listens on besides the default one: each
+ * trunk's and each of sip.ports. Fixed ports default to 5060 (UDP, TCP) and
+ * 5061 (TLS, RFC 3261 §19.1.2); where the default listens on port 0, the
+ * others take ephemeral ports too.
+ */
+function listenedTransports(config: GatewayConfig, defaultPort: number): { listen: Array<{ protocol: 'udp' | 'tcp' | 'tls'; port: number }>; tls: boolean } {
+  const main = config.sip?.transport ?? 'udp';
+  const wanted = new Set<'udp' | 'tcp' | 'tls'>([main]);
+  for (const t of config.sipTrunks ?? []) if (t.transport) wanted.add(t.transport);
+  for (const p of ['udp', 'tcp', 'tls'] as const) if (config.sip?.ports?.[p] !== undefined) wanted.add(p);
+  const listen = [...wanted]
+    .filter((p) => p !== main)
+    .map((protocol) => ({ protocol, port: config.sip?.ports?.[protocol] ?? (defaultPort === 0 ? 0 : protocol === 'tls' ? 5061 : 5060) }));
+  return { listen, tls: wanted.has('tls') };
 }
 
 /** Reads a PEM file of sip.tls (relative to the config's directory); the error names the key and the file. */
@@ -307,13 +325,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     const listen = config.sip?.listen !== undefined ? parseListenAddress(String(config.sip.listen), 'sip.listen') : { host: '127.0.0.1', port: 0 };
     const mediaCodecs = codecs(config.media?.codecs);
     const tls = config.sip?.tls;
+    const sipTransports = listenedTransports(config, listen.port);
     sip = await SipEndpoint.start({
+      listen: sipTransports.listen,
       transport: {
         protocol: config.sip?.transport ?? 'udp',
         address: listen.host,
         port: listen.port,
         ...(config.sip?.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}),
-        ...(config.sip?.transport === 'tls'
+        ...(sipTransports.tls
           ? {
               tls: {
                 cert: pemFile(baseDir, 'certificate', tls?.certificate),

@@ -58,6 +58,8 @@ export interface NodeTransportOptions {
   log?: (event: string, detail: Record<string, unknown>) => void;
   /** Every message sent or received, retransmissions included; must not throw. */
   trace?: (packet: SipWirePacket) => void;
+  /** The user part of our Contact: a Contact of ours that leaves here names this transport and its port. */
+  contactUser?: string;
 }
 
 /** Parses host and port out of a SIP URI (RFC 3261 §19.1.1); the port defaults per §19.1.2. */
@@ -313,8 +315,26 @@ export class NodeTransport implements Transport {
   async send(message: string): Promise<void> {
     const msg = parseSipMessage(message);
     if (msg instanceof SipParseError) throw new Error(`sip.js handed the transport a message it cannot parse: ${msg.message}`);
+    this.ownContact(msg);
     if (msg.kind === 'request') await this.sendRequest(msg);
     else this.sendResponse(msg);
+  }
+
+  /**
+   * RFC 3261 §8.1.1.8 / §12.1.1: our Contact is where the peer sends the
+   * dialog's requests, so it names the transport and port this message
+   * actually leaves from (;transport=tls for TLS, §26.2).
+   */
+  private ownContact(msg: RawSipMessage): void {
+    const user = this.options.contactUser;
+    if (!user) return;
+    for (const h of msg.headers) {
+      if (h.name !== 'contact') continue;
+      const m = /^(\s*(?:"[^"]*"\s*)?<sips?:)([^@>]+)@([^;>]+)([^>]*)>(.*)$/s.exec(h.value);
+      if (!m || m[2] !== user || bareHost(m[3]!.replace(/:\d+$/, '')).toLowerCase() !== bareHost(this.advertisedHost).toLowerCase()) continue;
+      const params = m[4]!.replace(/;transport=[^;]*/i, '');
+      h.value = `${m[1]}${user}@${this.viaHost}:${this.boundPort};transport=${this.options.protocol}${params}>${m[5]}`;
+    }
   }
 
   private async sendRequest(msg: RawSipMessage): Promise<void> {
@@ -324,7 +344,8 @@ export class NodeTransport implements Transport {
       // RFC 3261 §18.1.1: sent-by carries the port we listen on; RFC 3581 §3:
       // rport asks the server to answer to the source port.
       const params = new Map<string, string | null>([['rport', null], ...[...via.params].filter(([k]) => k !== 'rport')]);
-      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: this.boundPort, params }));
+      // RFC 3261 §18.1.1: sent-protocol names the transport the request goes over.
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, transport: this.protocol, host: this.viaHost, port: this.boundPort, params }));
     }
     if (headerValue(msg, 'route') === undefined) {
       // RFC 3261 §8.1.2: an outbound proxy is a preloaded loose Route; inside a

@@ -12,7 +12,8 @@ import { Cause } from '../call/q850.js';
 import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
-import { NodeTransport, uriDestination, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
+import { uriDestination, type NodeTransportOptions, type ScreenVerdict, type SipTransportProtocol } from './node-transport.js';
+import { TransportSet } from './transport-set.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
 import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
@@ -23,7 +24,10 @@ import type { TrunkOptions } from './trunk-options.js';
 import { bareHost, hostReference, parseVia } from './via.js';
 
 export interface SipEndpointOptions {
-  transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute'>;
+  /** The default transport; other transports share its address, TLS keys, timers and trace. */
+  transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute' | 'contactUser'>;
+  /** More transports to listen on, each on its own port (0: ephemeral); a trunk's transport is added when missing. */
+  listen?: Array<{ protocol: SipTransportProtocol; port?: number }>;
   trunks: TrunkOptions[];
   /** Digest users and screening; trunk addresses are added to the allow list. */
   inbound?: Omit<InboundPolicyOptions, 'log'>;
@@ -80,7 +84,7 @@ export function grantedExpiry(response: IncomingResponseMessage, ours: URI): num
 }
 
 export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
-  readonly transport: NodeTransport;
+  readonly transport: TransportSet;
   readonly policy: InboundPolicy;
   private ua!: UserAgent;
   private readonly trunks = new Map<string, TrunkRuntime>();
@@ -97,8 +101,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     super();
     const log = options.log ?? (() => undefined);
     this.policy = new InboundPolicy({ ...options.inbound, log });
-    this.transport = new NodeTransport({
+    this.transport = new TransportSet({
       ...options.transport,
+      contactUser: 'sipline',
       log,
       screen: (req, src) => {
         const v = this.policy.screen(req, src);
@@ -115,8 +120,19 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     return e;
   }
 
+  /** The default transport's port. */
   get port(): number {
-    return this.transport.port;
+    return this.transport.primary.port;
+  }
+
+  /** Every listening transport and its port. */
+  get listening(): Array<{ protocol: SipTransportProtocol; port: number }> {
+    return this.transport.listening();
+  }
+
+  /** The transport a trunk's requests go over: its own, else the default one. */
+  private trunkProtocol(t: TrunkOptions | undefined): SipTransportProtocol {
+    return t?.transport ?? this.options.transport.protocol;
   }
 
   private log(event: string, detail: Record<string, unknown>): void {
@@ -125,6 +141,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private async open(): Promise<void> {
     const port = await this.transport.listen();
+    for (const l of this.options.listen ?? []) await this.transport.listen(l.protocol, l.port ?? 0);
     // RFC 3261 §25.1: an IPv6 sent-by and URI host go in brackets.
     const host = this.transport.viaHost;
     const transport = this.transport;
@@ -136,7 +153,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       // sip.js builds its transport with `new`; a constructor returning our instance hands it over.
       transportConstructor: function () {
         return transport;
-      } as unknown as new () => NodeTransport,
+      } as unknown as new () => TransportSet,
       sessionDescriptionHandlerFactory: (session: Session) => this.descriptionHandler(session),
       logBuiltinEnabled: false,
       logConfiguration: false,
@@ -194,12 +211,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   /** RFC 4568 §8: SDES keys travel in the SDP, so SRTP is the default only where signalling is TLS. */
   private srtpPolicy(trunk: TrunkOptions | undefined): SrtpPolicy {
-    return trunk?.srtp ?? this.options.srtp ?? (this.options.transport.protocol === 'tls' ? 'required' : 'off');
+    return trunk?.srtp ?? this.options.srtp ?? (this.trunkProtocol(trunk) === 'tls' ? 'required' : 'off');
   }
 
   private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
     const remote = bareHost(session.remoteIdentity?.uri.host ?? '');
-    const trunk = [...this.trunks.values()].find((t) => remote === bareHost(t.options.host));
+    // An outgoing call knows its trunk; trunks on one host are told apart by it.
+    const trunk = this.trunks.get(this.calls.get(session)?.trunk ?? '') ?? [...this.trunks.values()].find((t) => remote === bareHost(t.options.host));
     const srtp = this.srtpPolicy(trunk?.options);
     const pre = this.preopened.get(session);
     this.preopened.delete(session);
@@ -218,6 +236,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     // The host may be an IPv6 reference in brackets, as the config allows.
     const bare = bareHost(options.host);
     const address = isIP(bare) ? bare : await lookup(bare).then((r) => r.address, () => undefined);
+    // RFC 3261 §18.1.1: the trunk's requests leave over its own transport, listening for its answers and requests.
+    await this.transport.listen(this.trunkProtocol(options), 0);
     const t: TrunkRuntime = { options, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     if (address) t.address = address;
     this.trunks.set(options.name, t);
@@ -253,7 +273,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private target(t: TrunkOptions, user?: string): string {
     const host = hostReference(t.host);
     const port = t.port ? `:${t.port}` : '';
-    const transport = this.options.transport.protocol === 'udp' ? '' : `;transport=${this.options.transport.protocol}`;
+    const protocol = this.trunkProtocol(t);
+    const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
     return `sip:${user ? `${user}@` : ''}${host}${port}${transport}`;
   }
 
@@ -297,7 +318,10 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       requestDelegate: {
         onAccept: (res) => {
           settled = true;
-          const granted = grantedExpiry(res.message, this.ua.contact.uri);
+          // Our Contact in the REGISTER named the trunk transport's port.
+          const contact = this.ua.contact.uri.clone();
+          contact.port = this.transport.member(this.trunkProtocol(t.options))?.port ?? contact.port;
+          const granted = grantedExpiry(res.message, contact);
           if (granted === undefined) {
             this.log('register-error', { trunk: t.options.name, error: '200 to REGISTER without an expiry for our Contact' });
             this.retryRegistration(t, attempt);
