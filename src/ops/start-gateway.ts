@@ -31,6 +31,7 @@ import type { SipMediaFactory } from '../sip/sip-media.js';
 import type { InboundPolicyOptions } from '../sip/inbound-policy.js';
 import type { AudioCodecName } from '../sip/sdp-negotiation.js';
 import type { SipWirePacket } from '../sip/node-transport.js';
+import type { SipTimerValues } from '../sip/retransmission.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
 import { analogPortStatus } from './analog-port-status.js';
@@ -114,6 +115,11 @@ function listenedTransports(config: GatewayConfig, defaultPort: number): { liste
     .filter((p) => p !== main)
     .map((protocol) => ({ protocol, port: config.sip?.ports?.[protocol] ?? (defaultPort === 0 ? 0 : protocol === 'tls' ? 5061 : 5060) }));
   return { listen, tls: wanted.has('tls') };
+}
+
+/** sip.timers (ms) as the transport's RFC 3261 §17.1.1.1 timer values; absent ones keep their defaults. */
+function sipTimers(t: { t1?: number; t2?: number; t4?: number }): Partial<SipTimerValues> {
+  return { ...(t.t1 !== undefined ? { T1: t.t1 } : {}), ...(t.t2 !== undefined ? { T2: t.t2 } : {}), ...(t.t4 !== undefined ? { T4: t.t4 } : {}) };
 }
 
 /** Reads a PEM file of sip.tls (relative to the config's directory); the error names the key and the file. */
@@ -333,6 +339,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         address: listen.host,
         port: listen.port,
         ...(config.sip?.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}),
+        ...(config.sip?.timers ? { timers: sipTimers(config.sip.timers) } : {}),
         ...(sipTransports.tls
           ? {
               tls: {
