@@ -367,10 +367,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     });
     const endpoint = sip;
     if (options.registry) {
-      const registered = new Map<string, number>();
-      endpoint.on('registration', (t, ok) => {
-        if (!ok) return;
-        registered.set(t, (registered.get(t) ?? 0) + 1);
+      endpoint.on('registration', (t, ok, detail) => {
+        if (!ok) {
+          options.registry?.publish({ kind: 'trunk', name: t, type: 'unregistered', trunk: t, text: `trunk ${t}: registration failed (${detail})` });
+          return;
+        }
         options.registry?.publish({ kind: 'trunk', name: t, type: 'registered', trunk: t, text: `trunk ${t} registered` });
       });
       for (const t of config.sipTrunks ?? []) {
@@ -378,7 +379,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           options.registry.trunks.add(t.name, {
             status: () => {
               const state = endpoint.trunkState(t.name);
-              return { name: t.name, state: state === 'down' ? 'down' : t.register ? ((registered.get(t.name) ?? 0) > 0 ? 'registered' : 'registering') : 'up', lastError: null, registrations: registered.get(t.name) ?? 0 };
+              // The row follows the registration: a refused or unanswered refresh shows, with its status line.
+              const reg = endpoint.trunkRegistration(t.name);
+              return { name: t.name, state: state === 'down' ? 'down' : t.register ? (reg?.state ?? 'registering') : 'up', lastError: reg?.lastError ?? null, registrations: reg?.registrations ?? 0 };
             },
           }),
         );

@@ -42,6 +42,16 @@ export interface SipEndpointOptions {
 
 export type TrunkState = 'unknown' | 'up' | 'down';
 
+/** Where a registering trunk's binding stands (RFC 3261 §10.2). */
+export interface TrunkRegistration {
+  /** registering: an attempt is under way with no binding; unregistered: the last attempt failed. */
+  state: 'registering' | 'registered' | 'unregistered';
+  /** The last failure (a status line, a timeout, a transport error), or null. */
+  lastError: string | null;
+  /** Successful registrations and refreshes since the trunk was added. */
+  registrations: number;
+}
+
 export interface SipEndpointEvents {
   /** An admitted INVITE; the call layer answers, rings or releases it. */
   incoming: [call: SipCall];
@@ -57,6 +67,7 @@ interface TrunkRuntime {
   state: TrunkState;
   failures: number;
   registerer?: Registerer;
+  registration?: TrunkRegistration;
   retryMs: number;
   timers: NodeJS.Timeout[];
 }
@@ -302,6 +313,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     // RFC 3261 §10.2.4: sip.js refreshes at refreshFrequency % of the granted expiry.
     const registerer = new Registerer(this.ua, { registrar, expires: r.expires ?? 3600, params: { toUri: aor, fromUri: aor }, extraHeaders: this.routeHeaders(t.options), refreshFrequency: 90 });
     t.registerer = registerer;
+    const status: TrunkRegistration = { state: 'registering', lastError: null, registrations: 0 };
+    t.registration = status;
+    // A refused or timed-out REGISTER (a refresh too) leaves the trunk unregistered until one succeeds.
+    const failed = (error: string): void => {
+      status.state = 'unregistered';
+      status.lastError = error;
+    };
     const sipjs = registerer as unknown as {
       register(o?: RegistererRegisterOptions): Promise<unknown>;
       registered(expires: number): void;
@@ -324,15 +342,20 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
           const granted = grantedExpiry(res.message, contact);
           if (granted === undefined) {
             this.log('register-error', { trunk: t.options.name, error: '200 to REGISTER without an expiry for our Contact' });
+            failed('200 to REGISTER without an expiry for our Contact');
             this.retryRegistration(t, attempt);
             return;
           }
           startRefreshTimers(granted);
+          status.state = 'registered';
+          status.registrations++;
           t.retryMs = r.retryMs ?? 1000;
           this.emit('registration', t.options.name, true, granted);
         },
         onReject: (res) => {
           settled = true;
+          // A 408 here is our own Timer F (RFC 3261 §8.1.3.1): the registrar did not answer.
+          failed(`${res.message.statusCode ?? 0} ${res.message.reasonPhrase ?? ''}`.trim());
           this.emit('registration', t.options.name, false, res.message.statusCode ?? 0);
           // RFC 3261 §20.33: a 503/500 may say when to come back.
           const after = Number(res.message.getHeader('retry-after')?.split(/[\s;(]/)[0]);
@@ -345,6 +368,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const plainRegister = sipjs.register.bind(registerer);
     sipjs.register = () => {
       settled = false;
+      // A refresh of a live binding stays registered; a retry after a failure is registering again.
+      if (status.state !== 'registered') status.state = 'registering';
       return plainRegister(options);
     };
     // sip.js drops a 200 whose Contact list lacks ours without telling the
@@ -355,6 +380,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         if (settled || sipjs.waiting || this.stopped || !this.trunks.has(t.options.name)) return;
         settled = true;
         this.log('register-error', { trunk: t.options.name, error: 'REGISTER ended without a usable final response' });
+        failed('REGISTER ended without a usable final response');
         this.retryRegistration(t, attempt);
       }, 0);
     });
@@ -362,6 +388,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       if (this.stopped) return;
       sipjs.register().catch((err: Error) => {
         this.log('register-error', { trunk: t.options.name, error: err.message });
+        failed(err.message);
         this.retryRegistration(t, attempt);
       });
     };
@@ -418,6 +445,11 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       this.later(t, k.intervalMs, once);
     };
     once();
+  }
+
+  /** A registering trunk's binding, or undefined for a trunk that does not register. */
+  trunkRegistration(name: string): Readonly<TrunkRegistration> | undefined {
+    return this.trunks.get(name)?.registration;
   }
 
   trunkState(name: string): TrunkState | undefined {
