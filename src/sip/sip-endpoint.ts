@@ -504,7 +504,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const req = invitation.request;
     const via = parseVia(req.getHeader('via') ?? '');
     const source = bareHost(via?.params.get('received') ?? via?.host ?? '');
-    const trunk = [...this.trunks.values()].find((t) => t.address === source)?.options.name ?? 'digest';
+    const origin = this.trunkFrom(source, via?.transport);
+    const trunk = origin?.options.name ?? 'digest';
     const body = req.body ?? '';
     if (body.trim()) {
       const codecs = offeredCodecs(body);
@@ -517,7 +518,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         return;
       }
       // RFC 4568 §7.1.2: an SRTP-required call without usable keys, or RTP/SAVP where SRTP is off -> 488.
-      const refusal = srtpRefusal(body, this.srtpPolicy([...this.trunks.values()].find((t) => t.address === source)?.options));
+      const refusal = srtpRefusal(body, this.srtpPolicy(origin?.options));
       if (refusal) {
         this.log('inbound-rejected-sdp', { source, status: refusal.status, reason: refusal.reason });
         void invitation.reject({ statusCode: refusal.status });
@@ -561,6 +562,12 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         void invitation.reject({ statusCode: exhausted ? 503 : 500, ...(exhausted ? { extraHeaders: [`Reason: ${formatReason(Cause.RESOURCE_UNAVAILABLE)}`] } : {}) }).catch(() => undefined);
       },
     );
+  }
+
+  /** The trunk a request came from: by source address, and among trunks on one address the one of the transport it came over. */
+  private trunkFrom(source: string, transport: string | undefined): TrunkRuntime | undefined {
+    const candidates = [...this.trunks.values()].filter((t) => t.address === source);
+    return candidates.find((t) => this.trunkProtocol(t.options) === transport?.toLowerCase()) ?? candidates[0];
   }
 
   private track(session: Session, call: SipCall): void {

@@ -22,8 +22,8 @@ function certificate(dir: string): { cert: string; key: string } {
   return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
 }
 
-/** sip.transport udp (the default); the carrier trunk says tls, the PBX trunk says nothing. */
-function yaml(o: { tlsPort: number; udpPort: number; pem: { cert: string; key: string } }): string {
+/** sip.transport udp (the default); the carrier trunk says tls, one PBX trunk nothing, one tcp (on the port sip.ports.tcp gives). */
+function yaml(o: { tlsPort: number; udpPort: number; tcpListen: number; pem: { cert: string; key: string } }): string {
   return `version: 1
 toneZone: us
 cards:
@@ -36,13 +36,14 @@ lineGroups:
 sipTrunks:
   - { name: carrier, host: 127.0.0.1, port: ${o.tlsPort}, transport: tls, srtp: mandatory, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
   - { name: ippbx, host: 127.0.0.1, port: ${o.udpPort}, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
+  - { name: ippbx-tcp, host: 127.0.0.1, port: ${o.udpPort}, transport: tcp, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }
 routes:
   - { name: to-carrier, from: pstn, match: { called: "_777XXXX" }, to: { trunks: [carrier] } }
   - { name: to-ippbx, from: pstn, match: { called: "_555XXXX" }, to: { trunks: [ippbx] } }
   - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }
 media:
   codecs: [pcmu]
-sip: { listen: "127.0.0.1:0", transport: udp, tls: { certificate: "${o.pem.cert}", key: "${o.pem.key}", ca: "${o.pem.cert}" } }
+sip: { listen: "127.0.0.1:0", transport: udp, ports: { tcp: ${o.tcpListen} }, tls: { certificate: "${o.pem.cert}", key: "${o.pem.key}", ca: "${o.pem.cert}" } }
 calls: { noAnswerTimeout: 30 }
 cdr: { database: cdr.sqlite }
 `;
@@ -63,12 +64,14 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
   let bs: Baresip | undefined;
   let bsPort: number;
   let udpPort: number;
+  let tcpListen: number;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-multi-e2e-'));
     pem = certificate(dir);
     bsPort = await freePort();
     udpPort = await freePort();
+    tcpListen = await freePort();
     bs = await startBaresip({
       port: bsPort,
       codec: 'PCMU',
@@ -79,7 +82,7 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
       user: '7771234',
     });
     // baresip listens for TLS on its SIP port + 1.
-    t = await startTestGateway(yaml({ tlsPort: bsPort + 1, udpPort, pem }));
+    t = await startTestGateway(yaml({ tlsPort: bsPort + 1, udpPort, tcpListen, pem }));
   });
   after(async () => {
     await t?.close();
@@ -87,9 +90,10 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('listens on UDP (the default) and on TLS (the carrier trunk), each on its own port', () => {
+  it('listens on UDP (the default), on TLS (the carrier trunk) and on TCP (the TCP trunk, on sip.ports.tcp), each on its own port', () => {
     const listening = t!.gw.sip.listening;
-    assert.deepEqual(listening.map((l) => l.protocol).sort(), ['tls', 'udp']);
+    assert.deepEqual(listening.map((l) => l.protocol).sort(), ['tcp', 'tls', 'udp']);
+    assert.equal(listening.find((l) => l.protocol === 'tcp')!.port, tcpListen);
     assert.equal(listening.find((l) => l.protocol === 'udp')!.port, t!.gw.sipPort);
     assert.notEqual(listening.find((l) => l.protocol === 'tls')!.port, t!.gw.sipPort);
   });
@@ -166,5 +170,21 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
     } finally {
       await caller.stop();
     }
+  });
+
+  it('an INVITE over TCP to sip.ports.tcp rings the line; the answers come back on that connection with a TCP Contact', async () => {
+    const log = join(dir, 'sipp-tcp-messages.log');
+    const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'tcp', remote: `127.0.0.1:${tcpListen}`, service: '4322', keys: { calling: '3125550199' }, extra: ['-trace_msg', '-message_file', log] });
+    const ring = await t!.pbx.waitFor('ring', { called: '4322' }, 8000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\ngateway log:\n${t!.logs.slice(-20).join('\n')}\nSIPp:\n${(await uac.done).output.slice(0, 2000)}\n${readFileSync(log, 'utf8').slice(0, 4000)}`);
+    });
+    t!.pbx.command(`alert ${ring.fields.id}`);
+    await sleep(100);
+    t!.pbx.command(`answer ${ring.fields.id}`);
+    assert.equal(t!.registry.snapshot().calls[0]!.trunk, 'ippbx-tcp', 'among trunks on one address, the one of the transport used');
+    assertSipp(await uac.done, 'the call over TCP');
+    const ok = readSippMessageLog(readFileSync(log, 'utf8')).find((m) => m.received && /^SIP\/2\.0 200 OK/.test(m.text) && /^CSeq:\s*\d+ INVITE/im.test(m.text));
+    assert.ok(ok, 'SIPp got the 200 to its INVITE');
+    assert.match(ok.text, new RegExp(`^Contact: <sip:sipline@127\\.0\\.0\\.1:${tcpListen};transport=tcp[;>]`, 'm'));
   });
 });
