@@ -344,6 +344,16 @@ function semanticChecks(
     report(['sip', 'tls'], `sip.tls is only used where the gateway listens on TLS (sip.transport, a trunk's transport or sip.ports.tls; none is tls)`, true);
   }
 
+  // The default transport listens where sip.listen says; a port for it in sip.ports would be ignored.
+  if (obj(sip?.ports)?.[sipTransport] !== undefined) {
+    report(['sip', 'ports', sipTransport], `${sipTransport} is the default transport (sip.transport): its port is sip.listen's; sip.ports is for the other transports`);
+  }
+  // RFC 3261 §17.1.1.1: T2 caps retransmission intervals that start at T1.
+  const timers = obj(sip?.timers);
+  if (typeof timers?.t1 === 'number' && typeof timers.t2 === 'number' && timers.t2 < timers.t1) {
+    report(['sip', 'timers', 't2'], `t2 (${timers.t2} ms) is below t1 (${timers.t1} ms): T2 caps intervals that start at T1 (RFC 3261 §17.1.1.1)`);
+  }
+
   const trunks = new Set<string>();
   const trunkName = unique('trunk name');
   arr(root.sipTrunks).forEach((t, ti) => {

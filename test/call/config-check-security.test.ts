@@ -52,6 +52,17 @@ describe('gateway.yaml checks of SIP over TLS, trunk SRTP and digest users', () 
     ]);
   });
 
+  it("sip.ports for the default transport (its port is sip.listen's) and sip.timers t2 below t1", () => {
+    const trunk = ['sipTrunks:', '  - { name: carrier, host: h.example, register: { username: u, password: p } }'];
+    assert.deepEqual(errors(...trunk, 'sip: { listen: 5070, ports: { tcp: 5070 }, timers: { t1: 50 } }'), []);
+    assert.deepEqual(errors(...trunk, 'sip: { listen: 5070, ports: { udp: 5080 } }'), [
+      "gateway.yaml:7:36: sip.ports.udp: udp is the default transport (sip.transport): its port is sip.listen's; sip.ports is for the other transports",
+    ]);
+    assert.deepEqual(errors(...trunk, 'sip: { timers: { t1: 500, t2: 100 } }'), [
+      'gateway.yaml:7:30: sip.timers.t2: t2 (100 ms) is below t1 (500 ms): T2 caps intervals that start at T1 (RFC 3261 §17.1.1.1)',
+    ]);
+  });
+
   it('SRTP on a trunk without TLS signalling (SDES keys would travel in clear)', () => {
     assert.deepEqual(errors('sipTrunks:', '  - { name: carrier, host: h.example, srtp: optional, register: { username: u, password: p } }'), [
       'gateway.yaml:6:45: sipTrunks[0].srtp: srtp optional needs SIP over TLS (transport: tls on the trunk, or sip.transport: tls): SDES keys would travel in clear SDP (RFC 4568 §8.3)',
