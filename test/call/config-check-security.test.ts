@@ -59,7 +59,7 @@ describe('gateway.yaml checks of SIP over TLS, trunk SRTP and digest users', () 
       "gateway.yaml:7:36: sip.ports.udp: udp is the default transport (sip.transport): its port is sip.listen's; sip.ports is for the other transports",
     ]);
     assert.deepEqual(errors(...trunk, 'sip: { timers: { t1: 500, t2: 100 } }'), [
-      'gateway.yaml:7:30: sip.timers.t2: t2 (100 ms) is below t1 (500 ms): T2 caps intervals that start at T1 (RFC 3261 §17.1.1.1)',
+      'gateway.yaml:7:31: sip.timers.t2: t2 (100 ms) is below t1 (500 ms): T2 caps intervals that start at T1 (RFC 3261 §17.1.1.1)',
     ]);
   });
 
