@@ -74,6 +74,19 @@ export function uriDestination(uri: string): (Destination & { transport?: string
   return d;
 }
 
+/**
+ * RFC 3261 §8.1.1.8 / §12.1.1: our Contact is where the peer sends the
+ * dialog's requests, so it names the transport and port a message actually
+ * leaves from (;transport=tls for TLS, §26.2). A Contact value that is not
+ * ours (another user or host) comes back unchanged.
+ */
+export function contactForTransport(value: string, ours: { user: string; host: string; port: number; protocol: SipTransportProtocol }): string {
+  const m = /^(\s*(?:"[^"]*"\s*)?<sips?:)([^@>]+)@([^;>]+)([^>]*)>(.*)$/s.exec(value);
+  if (!m || m[2] !== ours.user || bareHost(m[3]!.replace(/:\d+$/, '')).toLowerCase() !== bareHost(ours.host).toLowerCase()) return value;
+  const params = m[4]!.replace(/;transport=[^;]*/gi, '');
+  return `${m[1]}${ours.user}@${hostReference(ours.host)}:${ours.port};transport=${ours.protocol}${params}>${m[5]}`;
+}
+
 /** A response built without a transaction (RFC 3261 §8.2.6: copy Via, From, To, Call-ID, CSeq; add a To tag). */
 export function statelessResponse(request: RawSipMessage, status: number, reasonPhrase: string, extra: string[] = []): RawSipMessage {
   const headers = request.headers.filter((h) => ['via', 'from', 'to', 'call-id', 'cseq'].includes(h.name)).map((h) => ({ ...h }));
@@ -320,20 +333,12 @@ export class NodeTransport implements Transport {
     else this.sendResponse(msg);
   }
 
-  /**
-   * RFC 3261 §8.1.1.8 / §12.1.1: our Contact is where the peer sends the
-   * dialog's requests, so it names the transport and port this message
-   * actually leaves from (;transport=tls for TLS, §26.2).
-   */
+  /** RFC 3261 §8.1.1.8 / §12.1.1: our Contact names the transport and port this message leaves from. */
   private ownContact(msg: RawSipMessage): void {
     const user = this.options.contactUser;
     if (!user) return;
     for (const h of msg.headers) {
-      if (h.name !== 'contact') continue;
-      const m = /^(\s*(?:"[^"]*"\s*)?<sips?:)([^@>]+)@([^;>]+)([^>]*)>(.*)$/s.exec(h.value);
-      if (!m || m[2] !== user || bareHost(m[3]!.replace(/:\d+$/, '')).toLowerCase() !== bareHost(this.advertisedHost).toLowerCase()) continue;
-      const params = m[4]!.replace(/;transport=[^;]*/i, '');
-      h.value = `${m[1]}${user}@${this.viaHost}:${this.boundPort};transport=${this.options.protocol}${params}>${m[5]}`;
+      if (h.name === 'contact') h.value = contactForTransport(h.value, { user, host: this.advertisedHost, port: this.boundPort, protocol: this.options.protocol });
     }
   }
 
