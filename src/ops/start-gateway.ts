@@ -438,6 +438,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         const after = new Map((next.sipTrunks ?? []).map((t) => [t.name, t]));
         for (const [name, text] of before) if (!after.has(name) || JSON.stringify(after.get(name)) !== text) endpoint.removeTrunk(name);
         const nextCodecs = codecs(next.media?.codecs);
+        // A trunk on a transport not listened on yet: it opens on its port (5060/5061 on a fixed listen address, else ephemeral).
+        for (const l of listenedTransports(next, listen.port).listen) {
+          if (endpoint.transport.member(l.protocol)) continue;
+          await endpoint.transport.listen(l.protocol, l.port);
+          log(`sip: listening on ${l.protocol} port ${endpoint.transport.member(l.protocol)?.port ?? l.port}`);
+        }
         for (const [name, t] of after) if (before.get(name) !== JSON.stringify(t)) await endpoint.addTrunk(trunkOptions(t, nextCodecs));
         endpoint.policy.setUsers(digestUsers(next), next.security?.realm, next.security?.algorithm);
         // The listening transport and the RTP port pool are made once.

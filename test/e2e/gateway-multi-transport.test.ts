@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
 import { freePort, readSippMessageLog, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 
 function certificate(dir: string): { cert: string; key: string } {
   try {
@@ -186,5 +186,31 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
     const ok = readSippMessageLog(readFileSync(log, 'utf8')).find((m) => m.received && /^SIP\/2\.0 200 OK/.test(m.text) && /^CSeq:\s*\d+ INVITE/im.test(m.text));
     assert.ok(ok, 'SIPp got the 200 to its INVITE');
     assert.match(ok.text, new RegExp(`^Contact: <sip:sipline@127\\.0\\.0\\.1:${tcpListen};transport=tcp[;>]`, 'm'));
+  });
+
+  it('a TCP trunk added by a reload opens a TCP listener, and its calls leave over TCP', async () => {
+    const tcpPeer = await freePort();
+    const before = gatewayYaml({ trunkPorts: [await freePort()] });
+    const g = await startTestGateway(before);
+    try {
+      assert.deepEqual(g.gw.sip.listening.map((l) => l.protocol), ['udp']);
+      const after = before.replace('codecs: [pcmu, telephone-event] }', `codecs: [pcmu, telephone-event] }\n  - { name: pbx-tcp, host: 127.0.0.1, port: ${tcpPeer}, transport: tcp, allowedAddresses: [127.0.0.1], codecs: [pcmu, telephone-event] }`).replace('to: { trunks: [carrier] }', 'to: { trunks: [pbx-tcp] }');
+      await g.gw.reload(parseConfig(after));
+      const tcp = g.gw.sip.listening.find((l) => l.protocol === 'tcp');
+      assert.ok(tcp && tcp.port > 0, `listening: ${JSON.stringify(g.gw.sip.listening)}`);
+      const log = join(dir, 'sipp-reload-tcp.log');
+      const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'tcp', port: tcpPeer, keys: { called: '5551234', calling: PBX_CALLER, cause: '16' }, extra: ['-trace_msg', '-message_file', log] });
+      g.pbx.command(`call r1 any 5551234 ${PBX_CALLER}`);
+      await g.pbx.waitFor('answer', { id: 'r1' }, 8000).catch((err: Error) => {
+        throw new Error(`${err.message}\ngateway log:\n${g.logs.slice(-20).join('\n')}`);
+      });
+      g.pbx.command('hangup r1 16');
+      assertSipp(await uas.done, 'the TCP trunk answers');
+      const invite = readSippMessageLog(readFileSync(log, 'utf8')).find((m) => /^INVITE /.test(m.text))!;
+      assert.match(invite.text, new RegExp(`^Via: SIP/2\\.0/TCP 127\\.0\\.0\\.1:${tcp.port};`, 'm'));
+      assert.match(invite.text, new RegExp(`^Contact: <sip:sipline@127\\.0\\.0\\.1:${tcp.port};transport=tcp[;>]`, 'm'));
+    } finally {
+      await g.close();
+    }
   });
 });
