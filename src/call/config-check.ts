@@ -334,12 +334,28 @@ function semanticChecks(
   const sip = obj(root.sip);
   const sipTransport = str(sip?.transport) ?? 'udp';
   const tls = obj(sip?.tls);
-  if (sipTransport === 'tls') {
+  // The user agent listens on sip.transport, on each trunk's transport and on each of sip.ports.
+  const tlsUsers = [
+    ...(sipTransport === 'tls' ? ['sip.transport tls'] : []),
+    ...(obj(sip?.ports)?.tls !== undefined ? ['sip.ports.tls'] : []),
+    ...arr(root.sipTrunks).flatMap((t) => (obj(t)?.transport === 'tls' ? [`trunk ${String(obj(t)?.name)} (transport tls)`] : [])),
+  ];
+  if (tlsUsers.length > 0) {
     for (const k of ['certificate', 'key'] as const) {
-      if (tls?.[k] === undefined) report(tls ? ['sip', 'tls'] : ['sip'], `sip.transport tls needs sip.tls.${k} (a PEM file) to accept TLS connections`);
+      if (tls?.[k] === undefined) report(tls ? ['sip', 'tls'] : ['sip'], `${tlsUsers[0]} needs sip.tls.${k} (a PEM file) to accept TLS connections`);
     }
   } else if (tls) {
-    report(['sip', 'tls'], `sip.tls is only used with sip.transport: tls (it is ${sipTransport})`, true);
+    report(['sip', 'tls'], `sip.tls is only used where the gateway listens on TLS (sip.transport, a trunk's transport or sip.ports.tls; none is tls)`, true);
+  }
+
+  // The default transport listens where sip.listen says; a port for it in sip.ports would be ignored.
+  if (obj(sip?.ports)?.[sipTransport] !== undefined) {
+    report(['sip', 'ports', sipTransport], `${sipTransport} is the default transport (sip.transport): its port is sip.listen's; sip.ports is for the other transports`);
+  }
+  // RFC 3261 §17.1.1.1: T2 caps retransmission intervals that start at T1.
+  const timers = obj(sip?.timers);
+  if (typeof timers?.t1 === 'number' && typeof timers.t2 === 'number' && timers.t2 < timers.t1) {
+    report(['sip', 'timers', 't2'], `t2 (${timers.t2} ms) is below t1 (${timers.t1} ms): T2 caps intervals that start at T1 (RFC 3261 §17.1.1.1)`);
   }
 
   const trunks = new Set<string>();
@@ -363,14 +379,11 @@ function semanticChecks(
         report(['sipTrunks', ti, 'allowedAddresses', ai], `'${a}' is not an IP address or CIDR prefix (like 203.0.113.0/24)`);
       }
     });
-    // The user agent listens on one transport (sip.transport); a trunk's transport must be that one.
-    const tr = str(trunk.transport);
-    if (tr !== undefined && tr !== sipTransport) {
-      report(['sipTrunks', ti, 'transport'], `the gateway's SIP transport is ${sipTransport} (sip.transport); a ${tr} trunk needs sip.transport: ${tr}`);
-    }
+    // A trunk's transport is its own (the gateway listens on each); sip.transport is the default.
+    const tr = str(trunk.transport) ?? sipTransport;
     // RFC 4568 §8.3: SDES keys travel in clear SDP unless the signalling is TLS.
-    if ((trunk.srtp === 'optional' || trunk.srtp === 'mandatory') && sipTransport !== 'tls') {
-      report(['sipTrunks', ti, 'srtp'], `srtp ${String(trunk.srtp)} needs SIP over TLS (sip.transport: tls): SDES keys would travel in clear SDP (RFC 4568 §8.3)`);
+    if ((trunk.srtp === 'optional' || trunk.srtp === 'mandatory') && tr !== 'tls') {
+      report(['sipTrunks', ti, 'srtp'], `srtp ${String(trunk.srtp)} needs SIP over TLS (transport: tls on the trunk, or sip.transport: tls): SDES keys would travel in clear SDP (RFC 4568 §8.3)`);
     }
     const proxy = str(trunk.outboundProxy);
     if (proxy !== undefined && proxy.length > 0 && !/^sips?:[^\s@]+$/i.test(proxy) && !isHost(proxy.replace(/:\d+$/, ''))) {

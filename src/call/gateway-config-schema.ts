@@ -276,6 +276,16 @@ export const gatewayConfigSchema = {
       properties: {
         listen: { anyOf: [{ type: 'string', minLength: 1 }, port] },
         transport: { enum: ['udp', 'tcp', 'tls'] },
+        ports: { type: 'object', additionalProperties: false, properties: { udp: port, tcp: port, tls: port } },
+        timers: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            t1: { type: 'integer', minimum: 1, maximum: 60000 },
+            t2: { type: 'integer', minimum: 1, maximum: 600000 },
+            t4: { type: 'integer', minimum: 1, maximum: 600000 },
+          },
+        },
         advertisedHost: name,
         tls: {
           type: 'object',

@@ -168,6 +168,10 @@ export interface GatewayConfig {
   sip?: {
     listen?: string | number;
     transport?: 'udp' | 'tcp' | 'tls';
+    /** Port of each transport listened on besides the default one (5060 UDP/TCP, 5061 TLS; ephemeral when listen's port is 0). */
+    ports?: { udp?: number; tcp?: number; tls?: number };
+    /** RFC 3261 §17.1.1.1 timers in ms (T1 500, T2 4000, T4 5000 by default): UDP retransmission, Timers B and F (64*T1). */
+    timers?: { t1?: number; t2?: number; t4?: number };
     advertisedHost?: string;
     /** PEM files (relative to the config's directory) for sip.transport tls; verify (true by default) checks the peers' certificates against ca. */
     tls?: { certificate?: string; key?: string; ca?: string; verify?: boolean };

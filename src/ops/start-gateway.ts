@@ -31,6 +31,7 @@ import type { SipMediaFactory } from '../sip/sip-media.js';
 import type { InboundPolicyOptions } from '../sip/inbound-policy.js';
 import type { AudioCodecName } from '../sip/sdp-negotiation.js';
 import type { SipWirePacket } from '../sip/node-transport.js';
+import type { SipTimerValues } from '../sip/retransmission.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
 import { analogPortBlocking, analogPortStatus } from './analog-port-status.js';
@@ -86,6 +87,7 @@ function codecs(list: readonly string[] | undefined): AudioCodecName[] | undefin
 function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | undefined): TrunkOptions {
   const o: TrunkOptions = { name: t.name, host: t.host, trusted: t.trusted === true };
   if (t.port !== undefined) o.port = t.port;
+  if (t.transport) o.transport = t.transport;
   if (t.register) o.register = { username: t.register.username, password: t.register.password, ...(t.register.expiry ? { expires: t.register.expiry } : {}) };
   if (t.allowedAddresses) o.allowFrom = t.allowedAddresses.filter((a) => !a.includes('/'));
   if (t.outboundProxy) o.outboundProxy = t.outboundProxy.replace(/^sips?:/i, '');
@@ -96,6 +98,28 @@ function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | unde
   // RFC 4568: gateway.yaml says mandatory where the SIP layer says required.
   if (t.srtp) o.srtp = t.srtp === 'mandatory' ? 'required' : t.srtp;
   return o;
+}
+
+/**
+ * The transports the user agent listens on besides the default one: each
+ * trunk's and each of sip.ports. Fixed ports default to 5060 (UDP, TCP) and
+ * 5061 (TLS, RFC 3261 §19.1.2); where the default listens on port 0, the
+ * others take ephemeral ports too.
+ */
+function listenedTransports(config: GatewayConfig, defaultPort: number): { listen: Array<{ protocol: 'udp' | 'tcp' | 'tls'; port: number }>; tls: boolean } {
+  const main = config.sip?.transport ?? 'udp';
+  const wanted = new Set<'udp' | 'tcp' | 'tls'>([main]);
+  for (const t of config.sipTrunks ?? []) if (t.transport) wanted.add(t.transport);
+  for (const p of ['udp', 'tcp', 'tls'] as const) if (config.sip?.ports?.[p] !== undefined) wanted.add(p);
+  const listen = [...wanted]
+    .filter((p) => p !== main)
+    .map((protocol) => ({ protocol, port: config.sip?.ports?.[protocol] ?? (defaultPort === 0 ? 0 : protocol === 'tls' ? 5061 : 5060) }));
+  return { listen, tls: wanted.has('tls') };
+}
+
+/** sip.timers (ms) as the transport's RFC 3261 §17.1.1.1 timer values; absent ones keep their defaults. */
+function sipTimers(t: { t1?: number; t2?: number; t4?: number }): Partial<SipTimerValues> {
+  return { ...(t.t1 !== undefined ? { T1: t.t1 } : {}), ...(t.t2 !== undefined ? { T2: t.t2 } : {}), ...(t.t4 !== undefined ? { T4: t.t4 } : {}) };
 }
 
 /** Reads a PEM file of sip.tls (relative to the config's directory); the error names the key and the file. */
@@ -308,13 +332,16 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     const listen = config.sip?.listen !== undefined ? parseListenAddress(String(config.sip.listen), 'sip.listen') : { host: '127.0.0.1', port: 0 };
     const mediaCodecs = codecs(config.media?.codecs);
     const tls = config.sip?.tls;
+    const sipTransports = listenedTransports(config, listen.port);
     sip = await SipEndpoint.start({
+      listen: sipTransports.listen,
       transport: {
         protocol: config.sip?.transport ?? 'udp',
         address: listen.host,
         port: listen.port,
         ...(config.sip?.advertisedHost ? { advertisedHost: config.sip.advertisedHost } : {}),
-        ...(config.sip?.transport === 'tls'
+        ...(config.sip?.timers ? { timers: sipTimers(config.sip.timers) } : {}),
+        ...(sipTransports.tls
           ? {
               tls: {
                 cert: pemFile(baseDir, 'certificate', tls?.certificate),
@@ -341,10 +368,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     });
     const endpoint = sip;
     if (options.registry) {
-      const registered = new Map<string, number>();
-      endpoint.on('registration', (t, ok) => {
-        if (!ok) return;
-        registered.set(t, (registered.get(t) ?? 0) + 1);
+      endpoint.on('registration', (t, ok, detail) => {
+        if (!ok) {
+          options.registry?.publish({ kind: 'trunk', name: t, type: 'unregistered', trunk: t, text: `trunk ${t}: registration failed (${detail})` });
+          return;
+        }
         options.registry?.publish({ kind: 'trunk', name: t, type: 'registered', trunk: t, text: `trunk ${t} registered` });
       });
       for (const t of config.sipTrunks ?? []) {
@@ -352,7 +380,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           options.registry.trunks.add(t.name, {
             status: () => {
               const state = endpoint.trunkState(t.name);
-              return { name: t.name, state: state === 'down' ? 'down' : t.register ? ((registered.get(t.name) ?? 0) > 0 ? 'registered' : 'registering') : 'up', lastError: null, registrations: registered.get(t.name) ?? 0 };
+              // The row follows the registration: a refused or unanswered refresh shows, with its status line.
+              const reg = endpoint.trunkRegistration(t.name);
+              return { name: t.name, state: state === 'down' ? 'down' : t.register ? (reg?.state ?? 'registering') : 'up', lastError: reg?.lastError ?? null, registrations: reg?.registrations ?? 0 };
             },
           }),
         );
@@ -409,6 +439,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         const after = new Map((next.sipTrunks ?? []).map((t) => [t.name, t]));
         for (const [name, text] of before) if (!after.has(name) || JSON.stringify(after.get(name)) !== text) endpoint.removeTrunk(name);
         const nextCodecs = codecs(next.media?.codecs);
+        // A trunk on a transport not listened on yet: it opens on its port (5060/5061 on a fixed listen address, else ephemeral).
+        for (const l of listenedTransports(next, listen.port).listen) {
+          if (endpoint.transport.member(l.protocol)) continue;
+          await endpoint.transport.listen(l.protocol, l.port);
+          log(`sip: listening on ${l.protocol} port ${endpoint.transport.member(l.protocol)?.port ?? l.port}`);
+        }
         for (const [name, t] of after) if (before.get(name) !== JSON.stringify(t)) await endpoint.addTrunk(trunkOptions(t, nextCodecs));
         endpoint.policy.setUsers(digestUsers(next), next.security?.realm, next.security?.algorithm);
         // The listening transport and the RTP port pool are made once.

@@ -58,6 +58,8 @@ export interface NodeTransportOptions {
   log?: (event: string, detail: Record<string, unknown>) => void;
   /** Every message sent or received, retransmissions included; must not throw. */
   trace?: (packet: SipWirePacket) => void;
+  /** The user part of our Contact: a Contact of ours that leaves here names this transport and its port. */
+  contactUser?: string;
 }
 
 /** Parses host and port out of a SIP URI (RFC 3261 §19.1.1); the port defaults per §19.1.2. */
@@ -70,6 +72,19 @@ export function uriDestination(uri: string): (Destination & { transport?: string
   const d: Destination & { transport?: string } = { host, port: m[3] ? Number(m[3]) : secure ? 5061 : 5060 };
   if (transport) d.transport = transport;
   return d;
+}
+
+/**
+ * RFC 3261 §8.1.1.8 / §12.1.1: our Contact is where the peer sends the
+ * dialog's requests, so it names the transport and port a message actually
+ * leaves from (;transport=tls for TLS, §26.2). A Contact value that is not
+ * ours (another user or host) comes back unchanged.
+ */
+export function contactForTransport(value: string, ours: { user: string; host: string; port: number; protocol: SipTransportProtocol }): string {
+  const m = /^(\s*(?:"[^"]*"\s*)?<sips?:)([^@>]+)@([^;>]+)([^>]*)>(.*)$/s.exec(value);
+  if (!m || m[2] !== ours.user || bareHost(m[3]!.replace(/:\d+$/, '')).toLowerCase() !== bareHost(ours.host).toLowerCase()) return value;
+  const params = m[4]!.replace(/;transport=[^;]*/gi, '');
+  return `${m[1]}${ours.user}@${hostReference(ours.host)}:${ours.port};transport=${ours.protocol}${params}>${m[5]}`;
 }
 
 /** A response built without a transaction (RFC 3261 §8.2.6: copy Via, From, To, Call-ID, CSeq; add a To tag). */
@@ -313,8 +328,18 @@ export class NodeTransport implements Transport {
   async send(message: string): Promise<void> {
     const msg = parseSipMessage(message);
     if (msg instanceof SipParseError) throw new Error(`sip.js handed the transport a message it cannot parse: ${msg.message}`);
+    this.ownContact(msg);
     if (msg.kind === 'request') await this.sendRequest(msg);
     else this.sendResponse(msg);
+  }
+
+  /** RFC 3261 §8.1.1.8 / §12.1.1: our Contact names the transport and port this message leaves from. */
+  private ownContact(msg: RawSipMessage): void {
+    const user = this.options.contactUser;
+    if (!user) return;
+    for (const h of msg.headers) {
+      if (h.name === 'contact') h.value = contactForTransport(h.value, { user, host: this.advertisedHost, port: this.boundPort, protocol: this.options.protocol });
+    }
   }
 
   private async sendRequest(msg: RawSipMessage): Promise<void> {
@@ -324,7 +349,8 @@ export class NodeTransport implements Transport {
       // RFC 3261 §18.1.1: sent-by carries the port we listen on; RFC 3581 §3:
       // rport asks the server to answer to the source port.
       const params = new Map<string, string | null>([['rport', null], ...[...via.params].filter(([k]) => k !== 'rport')]);
-      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: this.boundPort, params }));
+      // RFC 3261 §18.1.1: sent-protocol names the transport the request goes over.
+      this.replaceTopVia(msg, viaIndex, formatVia({ ...via, transport: this.protocol, host: this.viaHost, port: this.boundPort, params }));
     }
     if (headerValue(msg, 'route') === undefined) {
       // RFC 3261 §8.1.2: an outbound proxy is a preloaded loose Route; inside a

@@ -18,6 +18,14 @@ export interface SipTimerValues {
 
 export const DEFAULT_TIMERS: SipTimerValues = { T1: 500, T2: 4000, T4: 5000 };
 
+/**
+ * How long an INVITE that got a provisional response is remembered for its
+ * final one: RFC 3261 §16.6 step 11 (Timer C, "greater than 3 minutes"),
+ * restarted by each provisional. Waiting for the answer itself is the call
+ * layer's no-answer timer; this only bounds the table.
+ */
+const PROCEEDING_KEEP_MS = 181_000;
+
 export interface Destination {
   host: string;
   port: number;
@@ -70,7 +78,7 @@ export class UdpRetransmission {
   constructor(
     private readonly timers: SipTimerValues,
     private readonly send: Send,
-    /** A non-INVITE request got no final response within 64*T1 (Timer F). */
+    /** A request got no final response within 64*T1 (Timer F), or an INVITE none at all (Timer B). */
     private readonly timedOut: (request: RawSipMessage) => void = () => undefined,
   ) {}
 
@@ -95,9 +103,10 @@ export class UdpRetransmission {
       // RFC 3261 §17.1.1.2 Timer B / §17.1.2.2 Timer F: give up after 64*T1.
       deadline: setTimeout(() => {
         this.stop(this.clientPending, key);
-        // §17.1.2.2: Timer F tells the TU of the timeout (§8.1.3.1: as a 408),
-        // on our T1 rather than on sip.js's fixed one.
-        if (!invite) this.timedOut(msg);
+        // §17.1.1.2 / §17.1.2.2: Timers B and F tell the TU of the timeout
+        // (§8.1.3.1: as a 408), on our T1 rather than on sip.js's fixed 32 s,
+        // so a route fails over from a dead trunk after 64*T1.
+        this.timedOut(msg);
       }, 64 * T1),
     };
     const fire = (): void => {
@@ -132,6 +141,10 @@ export class UdpRetransmission {
       // RFC 3261 §17.1.1.2: any response stops Timer A (Proceeding or Completed).
       if (p.timer) clearTimeout(p.timer);
       p.timer = undefined;
+      // Timer B runs only in Calling: a provisional means the final response
+      // is waited for (RFC 3261 §17.1.1.2 Proceeding; Timer C territory, §16.6 step 11).
+      clearTimeout(p.deadline);
+      if (!final) p.deadline = setTimeout(() => this.stop(this.clientPending, key), PROCEEDING_KEEP_MS);
       // RFC 3261 §17.1.1.2 Timer D: at least 32 s on UDP.
       if (final) this.complete(key, Math.max(32000, 64 * this.timers.T1));
     } else if (final) {

@@ -12,7 +12,8 @@ import { Cause } from '../call/q850.js';
 import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
-import { NodeTransport, uriDestination, type NodeTransportOptions, type ScreenVerdict } from './node-transport.js';
+import { uriDestination, type NodeTransportOptions, type ScreenVerdict, type SipTransportProtocol } from './node-transport.js';
+import { TransportSet } from './transport-set.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
 import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
@@ -23,7 +24,10 @@ import type { TrunkOptions } from './trunk-options.js';
 import { bareHost, hostReference, parseVia } from './via.js';
 
 export interface SipEndpointOptions {
-  transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute'>;
+  /** The default transport; other transports share its address, TLS keys, timers and trace. */
+  transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute' | 'contactUser'>;
+  /** More transports to listen on, each on its own port (0: ephemeral); a trunk's transport is added when missing. */
+  listen?: Array<{ protocol: SipTransportProtocol; port?: number }>;
   trunks: TrunkOptions[];
   /** Digest users and screening; trunk addresses are added to the allow list. */
   inbound?: Omit<InboundPolicyOptions, 'log'>;
@@ -37,6 +41,16 @@ export interface SipEndpointOptions {
 }
 
 export type TrunkState = 'unknown' | 'up' | 'down';
+
+/** Where a registering trunk's binding stands (RFC 3261 §10.2). */
+export interface TrunkRegistration {
+  /** registering: an attempt is under way with no binding; unregistered: the last attempt failed. */
+  state: 'registering' | 'registered' | 'unregistered';
+  /** The last failure (a status line, a timeout, a transport error), or null. */
+  lastError: string | null;
+  /** Successful registrations and refreshes since the trunk was added. */
+  registrations: number;
+}
 
 export interface SipEndpointEvents {
   /** An admitted INVITE; the call layer answers, rings or releases it. */
@@ -53,6 +67,7 @@ interface TrunkRuntime {
   state: TrunkState;
   failures: number;
   registerer?: Registerer;
+  registration?: TrunkRegistration;
   retryMs: number;
   timers: NodeJS.Timeout[];
 }
@@ -80,7 +95,7 @@ export function grantedExpiry(response: IncomingResponseMessage, ours: URI): num
 }
 
 export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
-  readonly transport: NodeTransport;
+  readonly transport: TransportSet;
   readonly policy: InboundPolicy;
   private ua!: UserAgent;
   private readonly trunks = new Map<string, TrunkRuntime>();
@@ -97,8 +112,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     super();
     const log = options.log ?? (() => undefined);
     this.policy = new InboundPolicy({ ...options.inbound, log });
-    this.transport = new NodeTransport({
+    this.transport = new TransportSet({
       ...options.transport,
+      contactUser: 'sipline',
       log,
       screen: (req, src) => {
         const v = this.policy.screen(req, src);
@@ -115,8 +131,19 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     return e;
   }
 
+  /** The default transport's port. */
   get port(): number {
-    return this.transport.port;
+    return this.transport.primary.port;
+  }
+
+  /** Every listening transport and its port. */
+  get listening(): Array<{ protocol: SipTransportProtocol; port: number }> {
+    return this.transport.listening();
+  }
+
+  /** The transport a trunk's requests go over: its own, else the default one. */
+  private trunkProtocol(t: TrunkOptions | undefined): SipTransportProtocol {
+    return t?.transport ?? this.options.transport.protocol;
   }
 
   private log(event: string, detail: Record<string, unknown>): void {
@@ -125,6 +152,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   private async open(): Promise<void> {
     const port = await this.transport.listen();
+    for (const l of this.options.listen ?? []) await this.transport.listen(l.protocol, l.port ?? 0);
     // RFC 3261 §25.1: an IPv6 sent-by and URI host go in brackets.
     const host = this.transport.viaHost;
     const transport = this.transport;
@@ -136,7 +164,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       // sip.js builds its transport with `new`; a constructor returning our instance hands it over.
       transportConstructor: function () {
         return transport;
-      } as unknown as new () => NodeTransport,
+      } as unknown as new () => TransportSet,
       sessionDescriptionHandlerFactory: (session: Session) => this.descriptionHandler(session),
       logBuiltinEnabled: false,
       logConfiguration: false,
@@ -194,12 +222,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   /** RFC 4568 §8: SDES keys travel in the SDP, so SRTP is the default only where signalling is TLS. */
   private srtpPolicy(trunk: TrunkOptions | undefined): SrtpPolicy {
-    return trunk?.srtp ?? this.options.srtp ?? (this.options.transport.protocol === 'tls' ? 'required' : 'off');
+    return trunk?.srtp ?? this.options.srtp ?? (this.trunkProtocol(trunk) === 'tls' ? 'required' : 'off');
   }
 
   private descriptionHandler(session: Session): NodeSessionDescriptionHandler {
     const remote = bareHost(session.remoteIdentity?.uri.host ?? '');
-    const trunk = [...this.trunks.values()].find((t) => remote === bareHost(t.options.host));
+    // An outgoing call knows its trunk; trunks on one host are told apart by it.
+    const trunk = this.trunks.get(this.calls.get(session)?.trunk ?? '') ?? [...this.trunks.values()].find((t) => remote === bareHost(t.options.host));
     const srtp = this.srtpPolicy(trunk?.options);
     const pre = this.preopened.get(session);
     this.preopened.delete(session);
@@ -218,6 +247,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     // The host may be an IPv6 reference in brackets, as the config allows.
     const bare = bareHost(options.host);
     const address = isIP(bare) ? bare : await lookup(bare).then((r) => r.address, () => undefined);
+    // RFC 3261 §18.1.1: the trunk's requests leave over its own transport, listening for its answers and requests.
+    await this.transport.listen(this.trunkProtocol(options), 0);
     const t: TrunkRuntime = { options, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     if (address) t.address = address;
     this.trunks.set(options.name, t);
@@ -253,7 +284,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private target(t: TrunkOptions, user?: string): string {
     const host = hostReference(t.host);
     const port = t.port ? `:${t.port}` : '';
-    const transport = this.options.transport.protocol === 'udp' ? '' : `;transport=${this.options.transport.protocol}`;
+    const protocol = this.trunkProtocol(t);
+    const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
     return `sip:${user ? `${user}@` : ''}${host}${port}${transport}`;
   }
 
@@ -281,6 +313,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     // RFC 3261 §10.2.4: sip.js refreshes at refreshFrequency % of the granted expiry.
     const registerer = new Registerer(this.ua, { registrar, expires: r.expires ?? 3600, params: { toUri: aor, fromUri: aor }, extraHeaders: this.routeHeaders(t.options), refreshFrequency: 90 });
     t.registerer = registerer;
+    const status: TrunkRegistration = { state: 'registering', lastError: null, registrations: 0 };
+    t.registration = status;
+    // A refused or timed-out REGISTER (a refresh too) leaves the trunk unregistered until one succeeds.
+    const failed = (error: string): void => {
+      status.state = 'unregistered';
+      status.lastError = error;
+    };
     const sipjs = registerer as unknown as {
       register(o?: RegistererRegisterOptions): Promise<unknown>;
       registered(expires: number): void;
@@ -297,18 +336,26 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       requestDelegate: {
         onAccept: (res) => {
           settled = true;
-          const granted = grantedExpiry(res.message, this.ua.contact.uri);
+          // Our Contact in the REGISTER named the trunk transport's port.
+          const contact = this.ua.contact.uri.clone();
+          contact.port = this.transport.member(this.trunkProtocol(t.options))?.port ?? contact.port;
+          const granted = grantedExpiry(res.message, contact);
           if (granted === undefined) {
             this.log('register-error', { trunk: t.options.name, error: '200 to REGISTER without an expiry for our Contact' });
+            failed('200 to REGISTER without an expiry for our Contact');
             this.retryRegistration(t, attempt);
             return;
           }
           startRefreshTimers(granted);
+          status.state = 'registered';
+          status.registrations++;
           t.retryMs = r.retryMs ?? 1000;
           this.emit('registration', t.options.name, true, granted);
         },
         onReject: (res) => {
           settled = true;
+          // A 408 here is our own Timer F (RFC 3261 §8.1.3.1): the registrar did not answer.
+          failed(`${res.message.statusCode ?? 0} ${res.message.reasonPhrase ?? ''}`.trim());
           this.emit('registration', t.options.name, false, res.message.statusCode ?? 0);
           // RFC 3261 §20.33: a 503/500 may say when to come back.
           const after = Number(res.message.getHeader('retry-after')?.split(/[\s;(]/)[0]);
@@ -321,6 +368,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const plainRegister = sipjs.register.bind(registerer);
     sipjs.register = () => {
       settled = false;
+      // A refresh of a live binding stays registered; a retry after a failure is registering again.
+      if (status.state !== 'registered') status.state = 'registering';
       return plainRegister(options);
     };
     // sip.js drops a 200 whose Contact list lacks ours without telling the
@@ -331,6 +380,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         if (settled || sipjs.waiting || this.stopped || !this.trunks.has(t.options.name)) return;
         settled = true;
         this.log('register-error', { trunk: t.options.name, error: 'REGISTER ended without a usable final response' });
+        failed('REGISTER ended without a usable final response');
         this.retryRegistration(t, attempt);
       }, 0);
     });
@@ -338,6 +388,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       if (this.stopped) return;
       sipjs.register().catch((err: Error) => {
         this.log('register-error', { trunk: t.options.name, error: err.message });
+        failed(err.message);
         this.retryRegistration(t, attempt);
       });
     };
@@ -396,6 +447,11 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     once();
   }
 
+  /** A registering trunk's binding, or undefined for a trunk that does not register. */
+  trunkRegistration(name: string): Readonly<TrunkRegistration> | undefined {
+    return this.trunks.get(name)?.registration;
+  }
+
   trunkState(name: string): TrunkState | undefined {
     return this.trunks.get(name)?.state;
   }
@@ -448,7 +504,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     const req = invitation.request;
     const via = parseVia(req.getHeader('via') ?? '');
     const source = bareHost(via?.params.get('received') ?? via?.host ?? '');
-    const trunk = [...this.trunks.values()].find((t) => t.address === source)?.options.name ?? 'digest';
+    const origin = this.trunkFrom(source, via?.transport);
+    const trunk = origin?.options.name ?? 'digest';
     const body = req.body ?? '';
     if (body.trim()) {
       const codecs = offeredCodecs(body);
@@ -461,7 +518,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         return;
       }
       // RFC 4568 §7.1.2: an SRTP-required call without usable keys, or RTP/SAVP where SRTP is off -> 488.
-      const refusal = srtpRefusal(body, this.srtpPolicy([...this.trunks.values()].find((t) => t.address === source)?.options));
+      const refusal = srtpRefusal(body, this.srtpPolicy(origin?.options));
       if (refusal) {
         this.log('inbound-rejected-sdp', { source, status: refusal.status, reason: refusal.reason });
         void invitation.reject({ statusCode: refusal.status });
@@ -505,6 +562,12 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
         void invitation.reject({ statusCode: exhausted ? 503 : 500, ...(exhausted ? { extraHeaders: [`Reason: ${formatReason(Cause.RESOURCE_UNAVAILABLE)}`] } : {}) }).catch(() => undefined);
       },
     );
+  }
+
+  /** The trunk a request came from: by source address, and among trunks on one address the one of the transport it came over. */
+  private trunkFrom(source: string, transport: string | undefined): TrunkRuntime | undefined {
+    const candidates = [...this.trunks.values()].filter((t) => t.address === source);
+    return candidates.find((t) => this.trunkProtocol(t.options) === transport?.toLowerCase()) ?? candidates[0];
   }
 
   private track(session: Session, call: SipCall): void {

@@ -1,4 +1,5 @@
 // How one SIP trunk is configured (the gateway's config maps gateway.yaml onto it).
+import type { SipTransportProtocol } from './node-transport.js';
 import type { AudioCodecName, SrtpPolicy } from './sdp-negotiation.js';
 
 export interface TrunkOptions {
@@ -7,6 +8,8 @@ export interface TrunkOptions {
   /** The trunk's SIP server (host name or address) and port (5060, or 5061 for TLS, by default). */
   host: string;
   port?: number;
+  /** Transport of the trunk's requests (RFC 3261 §18.1.1); the endpoint's default transport when absent. */
+  transport?: SipTransportProtocol;
   /** SIP domain for From/To/Request-URIs; the host by default. */
   domain?: string;
   /** Register with credentials (RFC 3261 §10); absent for an IP-authenticated trunk. */

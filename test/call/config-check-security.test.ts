@@ -34,9 +34,11 @@ describe('gateway.yaml checks of SIP over TLS, trunk SRTP and digest users', () 
     );
   });
 
-  it('a TLS trunk on a UDP gateway: the trunk cannot have a transport the user agent does not listen on', () => {
+  it('a TLS trunk on a UDP gateway is taken (the gateway listens on TLS too) and needs sip.tls', () => {
+    assert.deepEqual(errors('sipTrunks:', '  - { name: carrier, host: sip.example.net, transport: tls, srtp: mandatory, register: { username: u, password: p } }', 'sip: { transport: udp, tls: { certificate: c.pem, key: k.pem } }'), []);
     assert.deepEqual(errors('sipTrunks:', '  - { name: carrier, host: sip.example.net, transport: tls, register: { username: u, password: p } }'), [
-      "gateway.yaml:6:56: sipTrunks[0].transport: the gateway's SIP transport is udp (sip.transport); a tls trunk needs sip.transport: tls",
+      'gateway.yaml:1:1: sip: trunk carrier (transport tls) needs sip.tls.certificate (a PEM file) to accept TLS connections',
+      'gateway.yaml:1:1: sip: trunk carrier (transport tls) needs sip.tls.key (a PEM file) to accept TLS connections',
     ]);
   });
 
@@ -46,13 +48,24 @@ describe('gateway.yaml checks of SIP over TLS, trunk SRTP and digest users', () 
       'gateway.yaml:7:6: sip: sip.transport tls needs sip.tls.key (a PEM file) to accept TLS connections',
     ]);
     assert.deepEqual(errors('sipTrunks:', '  - { name: carrier, host: h.example, register: { username: u, password: p } }', 'sip: { tls: { ca: ca.pem } }'), [
-      'gateway.yaml:7:8: sip.tls: sip.tls is only used with sip.transport: tls (it is udp)',
+      "gateway.yaml:7:8: sip.tls: sip.tls is only used where the gateway listens on TLS (sip.transport, a trunk's transport or sip.ports.tls; none is tls)",
+    ]);
+  });
+
+  it("sip.ports for the default transport (its port is sip.listen's) and sip.timers t2 below t1", () => {
+    const trunk = ['sipTrunks:', '  - { name: carrier, host: h.example, register: { username: u, password: p } }'];
+    assert.deepEqual(errors(...trunk, 'sip: { listen: 5070, ports: { tcp: 5070 }, timers: { t1: 50 } }'), []);
+    assert.deepEqual(errors(...trunk, 'sip: { listen: 5070, ports: { udp: 5080 } }'), [
+      "gateway.yaml:7:36: sip.ports.udp: udp is the default transport (sip.transport): its port is sip.listen's; sip.ports is for the other transports",
+    ]);
+    assert.deepEqual(errors(...trunk, 'sip: { timers: { t1: 500, t2: 100 } }'), [
+      'gateway.yaml:7:31: sip.timers.t2: t2 (100 ms) is below t1 (500 ms): T2 caps intervals that start at T1 (RFC 3261 §17.1.1.1)',
     ]);
   });
 
   it('SRTP on a trunk without TLS signalling (SDES keys would travel in clear)', () => {
     assert.deepEqual(errors('sipTrunks:', '  - { name: carrier, host: h.example, srtp: optional, register: { username: u, password: p } }'), [
-      'gateway.yaml:6:45: sipTrunks[0].srtp: srtp optional needs SIP over TLS (sip.transport: tls): SDES keys would travel in clear SDP (RFC 4568 §8.3)',
+      'gateway.yaml:6:45: sipTrunks[0].srtp: srtp optional needs SIP over TLS (transport: tls on the trunk, or sip.transport: tls): SDES keys would travel in clear SDP (RFC 4568 §8.3)',
     ]);
     assert.match(errors('sipTrunks:', '  - { name: carrier, host: h.example, srtp: always, register: { username: u, password: p } }')[0]!, /srtp: the string "always" is not allowed; expected one of: off, optional, mandatory/);
   });

@@ -115,4 +115,43 @@ describe('UDP retransmission (RFC 3261 §17)', function () {
       await p.close();
     }
   });
+
+  it('an INVITE that gets no response at all fails with 408 after 64*T1 (Timer B on our T1), Timer A doubling until then', async () => {
+    const T1b = 50;
+    const p = await pair({ T1: T1b, T2: 400, T4: 500 }, 0, 2);
+    try {
+      p.relay.dropRule = (pkt) => pkt.dir === 'a->b';
+      const call = p.a.call('b', { digits: '100' }, { digits: '300' });
+      const started = performance.now();
+      const released = once(call, 'released');
+      call.invite();
+      const [r] = (await released) as [SipRelease];
+      const after = performance.now() - started;
+      assert.equal(r.status, 408, `released with ${JSON.stringify(r)}`);
+      // RFC 3261 §17.1.1.2: Timer B = 64*T1 (3.2 s here), not sip.js's fixed 32 s.
+      assert.ok(after >= 64 * T1b - 20 && after < 64 * T1b + 1500, `408 after ${after.toFixed(0)} ms, 64*T1 is ${64 * T1b} ms`);
+      const sent = intervals(p.relay.times((x) => x.first.startsWith('INVITE')));
+      assertIntervals(sent.slice(0, 5), [T1b, 2 * T1b, 4 * T1b, 8 * T1b, 16 * T1b], 'INVITE');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('an INVITE that got 100 Trying waits past 64*T1 for its final response (Proceeding: no Timer B)', async () => {
+    const T1b = 50;
+    const p = await pair({ T1: T1b, T2: 400, T4: 500 }, 0, 3);
+    try {
+      p.b.on('incoming', (call) => setTimeout(() => call.answer(), 64 * T1b + 800));
+      const call = p.a.call('b', { digits: '100' }, { digits: '400' });
+      const outcome = Promise.race([once(call, 'answered').then(() => 'answered'), once(call, 'released').then(([r]) => `released ${JSON.stringify(r)}`)]);
+      call.invite();
+      assert.equal(await outcome, 'answered');
+      assert.ok(p.relay.packets.some((x) => x.dir === 'b->a' && x.first.startsWith('SIP/2.0 100')), 'the callee sent 100 Trying');
+      const released = once(call, 'released');
+      call.release(16);
+      await released;
+    } finally {
+      await p.close();
+    }
+  });
 });

@@ -1,0 +1,55 @@
+// INVITE Timer B on the transport's T1 (RFC 3261 §17.1.1.2): a trunk that
+// never answers over UDP gets the INVITE at T1, 2T1, 4T1, ... (Timer A) and
+// after 64*T1 the call fails over to the route's next trunk, instead of
+// waiting sip.js's fixed 32 s.
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { startSipp } from '../sip/sipp-peer.js';
+import { freePort } from '../sip/sipp-peer.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
+
+const T1 = 50;
+
+describe('gateway: an unanswered INVITE over UDP fails over after 64*T1 (Timer B) @slow', function () {
+  this.timeout(30000);
+  let t: TestGateway | undefined;
+  let dead: Socket | undefined;
+  after(async () => {
+    await t?.close();
+    dead?.close();
+  });
+
+  it(`with sip.timers.t1 ${T1} ms: INVITE retransmitted at T1, 2T1, 4T1 ... to the dead trunk, then the next trunk answers about 64*T1 later`, async () => {
+    // The dead trunk: a UDP socket that takes every datagram and answers none.
+    const invites: number[] = [];
+    dead = createSocket('udp4');
+    dead.on('message', (m) => {
+      if (m.toString('utf8').startsWith('INVITE ')) invites.push(performance.now());
+    });
+    await new Promise<void>((r) => dead!.bind(0, '127.0.0.1', r));
+    const livePort = await freePort();
+    const yaml = gatewayYaml({ trunkPorts: [dead.address().port, livePort] }).replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", timers: { t1: ${T1} } }`);
+    t = await startTestGateway(yaml);
+    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: livePort, keys: { called: '5551234', calling: PBX_CALLER, cause: '16' } });
+    t.pbx.command(`call c1 any 5551234 ${PBX_CALLER}`);
+    await t.pbx.waitFor('ringing', { id: 'c1' }, 10000).catch((err: Error) => {
+      throw new Error(`${err.message}\ngateway log:\n${t!.logs.join('\n')}`);
+    });
+    const ringing = performance.now();
+    await t.pbx.waitFor('answer', { id: 'c1' });
+    assert.equal(t.registry.snapshot().calls[0]!.trunk, 'carrier2', 'the second trunk took the call');
+    t.pbx.command('hangup c1 16');
+    assertSipp(await uas.done, 'the second trunk answers');
+
+    // Timer A: each interval twice the one before, starting at T1 (RFC 3261 §17.1.1.2).
+    const gaps = invites.slice(1).map((at, i) => at - invites[i]!);
+    assert.ok(invites.length >= 6 && invites.length <= 7, `6 or 7 INVITEs within 64*T1, got ${invites.length} (gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms)`);
+    gaps.forEach((g, i) => {
+      const want = T1 * 2 ** i;
+      assert.ok(Math.abs(g - want) <= Math.max(35, want * 0.25), `retransmission ${i + 1} came ${g.toFixed(0)} ms after the one before, want ${want} ms (gaps ${gaps.map((x) => x.toFixed(0)).join(', ')})`);
+    });
+    // Timer B: the call went on 64*T1 after the first INVITE, not after sip.js's 32 s.
+    const failover = ringing - invites[0]!;
+    assert.ok(failover >= 64 * T1 - 20 && failover < 64 * T1 + 2000, `the next trunk rang ${failover.toFixed(0)} ms after the first INVITE (64*T1 = ${64 * T1} ms)`);
+  });
+});
