@@ -77,16 +77,16 @@ describe('sipline demo watched with sipline status --watch in tmux @slow', () =>
     await tmux.until('d:watch', 'a line ringing', (s) => /^pri1:\d+ +pri +- +pri-net N\d +alerting +\d+ -> \d+/m.test(s));
     // The central office's call on an FXO port: the row shows the loop off hook and audio both ways (office and trunk each play a tone).
     screen = await tmux.until('d:watch', 'an FXO port off hook talking with levels both ways', (s) =>
-      /^fxo\d +fxo +off-hook +fxo-loopstart answered +connected +2125550123 -> 5550100 +PCMU +\d+:\d\d +█+░* +-\d+\.\d +█+░* +-\d+\.\d/m.test(s),
+      /^fxo\d +555010\d +fxo +off-hook +fxo-loopstart answered +connected +2125550123 -> 5550100 +PCMU +\d+:\d\d +█+░* +-\d+\.\d +█+░* +-\d+\.\d/m.test(s),
     40_000);
-    const fxo = /^fxo\d +fxo +off-hook .* (-\d+\.\d) +█+░* +(-\d+\.\d) /m.exec(screen)!;
+    const fxo = /^fxo\d +\d+ +fxo +off-hook .* (-\d+\.\d) +█+░* +(-\d+\.\d) /m.exec(screen)!;
     assert.ok(Number(fxo[1]) > -40 && Number(fxo[2]) > -40, `non-silent levels both ways: rx ${fxo[1]}, tx ${fxo[2]}`);
     // The trunk calls a phone on an FXS port: the row shows the phone ringing, then off hook talking both ways.
-    await tmux.until('d:watch', 'an FXS port ringing its phone', (s) => /^fxs\d +fxs +ringing +fxs-loopstart ringing +alerting +2125550188 -> 5550201/m.test(s), 40_000);
+    await tmux.until('d:watch', 'an FXS port ringing its phone', (s) => /^fxs\d +55502\d\d +fxs +ringing +fxs-loopstart ringing +alerting +2125550188 -> 5550201/m.test(s), 40_000);
     screen = await tmux.until('d:watch', 'an FXS port off hook talking with levels both ways', (s) =>
-      /^fxs\d +fxs +off-hook +fxs-loopstart call +connected +2125550188 -> 5550201 +PCMU +\d+:\d\d +█+░* +-\d+\.\d +█+░* +-\d+\.\d/m.test(s),
+      /^fxs\d +55502\d\d +fxs +off-hook +fxs-loopstart call +connected +2125550188 -> 5550201 +PCMU +\d+:\d\d +█+░* +-\d+\.\d +█+░* +-\d+\.\d/m.test(s),
     20_000);
-    const fxs = /^fxs\d +fxs +off-hook .* (-\d+\.\d) +█+░* +(-\d+\.\d) /m.exec(screen)!;
+    const fxs = /^fxs\d +\d+ +fxs +off-hook .* (-\d+\.\d) +█+░* +(-\d+\.\d) /m.exec(screen)!;
     assert.ok(Number(fxs[1]) > -40 && Number(fxs[2]) > -40, `non-silent levels both ways: rx ${fxs[1]}, tx ${fxs[2]}`);
     await tmux.until('d:watch', 'a call hung up', (s) => /calls \d+ \(\d+ connected, [1-9]\d* ended\)/.test(s));
   });
