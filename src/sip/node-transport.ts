@@ -7,8 +7,9 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { createServer as createTcpServer, connect as tcpConnect, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect, type Server as TlsServer } from 'node:tls';
-import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
+import { TransportState } from 'sip.js';
 import { DEFAULT_TIMERS, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
+import { SipJsTransport } from './sip-js-transport.js';
 import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
 import { SipStreamFramer } from './stream-framer.js';
 import { bareHost, formatVia, hostReference, parseVia, responseTarget, stampReceived } from './via.js';
@@ -99,13 +100,8 @@ export function statelessResponse(request: RawSipMessage, status: number, reason
   return { kind: 'response', method: '', uri: '', status, reasonPhrase, headers, body: '' };
 }
 
-export class NodeTransport implements Transport {
-  readonly protocol: string;
-  onConnect: (() => void) | undefined;
-  onDisconnect: ((error?: Error) => void) | undefined;
-  onMessage: ((message: string) => void) | undefined;
-  private _state = TransportState.Disconnected;
-  private readonly _stateChange = new EmitterImpl<TransportState>();
+export class NodeTransport extends SipJsTransport {
+  override readonly protocol: string;
   private udp?: UdpSocket;
   private server?: TcpServer | TlsServer;
   /** Stream connections by remote "address:port", inbound and outbound alike: reused for requests. */
@@ -117,16 +113,9 @@ export class NodeTransport implements Transport {
   readonly timers: SipTimerValues;
 
   constructor(private readonly options: NodeTransportOptions) {
+    super();
     this.protocol = options.protocol.toUpperCase();
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
-  }
-
-  get state(): TransportState {
-    return this._state;
-  }
-
-  get stateChange(): Emitter<TransportState> {
-    return this._stateChange;
   }
 
   /** The bound port (after listen()). */
@@ -278,32 +267,6 @@ export class NodeTransport implements Transport {
     const response = statelessResponse(request, status, reasonPhrase, headers);
     response.body = body;
     this.sendResponse(response);
-  }
-
-  isConnected(): boolean {
-    return this._state === TransportState.Connected;
-  }
-
-  connect(): Promise<void> {
-    this.transition(TransportState.Connected);
-    return Promise.resolve();
-  }
-
-  disconnect(): Promise<void> {
-    this.transition(TransportState.Disconnected);
-    return Promise.resolve();
-  }
-
-  private transition(state: TransportState): void {
-    if (this._state === state) return;
-    this._state = state;
-    this._stateChange.emit(state);
-    if (state === TransportState.Connected) this.onConnect?.();
-    if (state === TransportState.Disconnected) this.onDisconnect?.();
-  }
-
-  async dispose(): Promise<void> {
-    await this.close();
   }
 
   /** Stops timers and closes every socket. */

@@ -3,8 +3,9 @@
 // next hop asks for (RFC 3261 §18.1.1, §26.2: ;transport= or sips), else the
 // one its dialog began on; a response leaves over the transport its request
 // came in on (RFC 3261 §18.2.2, named by the top Via).
-import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
+import { TransportState } from 'sip.js';
 import { NodeTransport, uriDestination, type NodeTransportOptions, type SipTransportProtocol } from './node-transport.js';
+import { SipJsTransport } from './sip-js-transport.js';
 import { headerValue, parseSipMessage, SipParseError, type RawSipMessage } from './sip-message.js';
 import { parseVia } from './via.js';
 import type { SipTimerValues } from './retransmission.js';
@@ -12,28 +13,16 @@ import type { SipTimerValues } from './retransmission.js';
 /** Call-IDs remembered for the transport of their dialog; the oldest are forgotten first. */
 const REMEMBERED_CALL_IDS = 10_000;
 
-export class TransportSet implements Transport {
+export class TransportSet extends SipJsTransport {
   /** The default transport's token: sip.js writes it in Via, each transport puts its own there. */
-  readonly protocol: string;
-  onConnect: (() => void) | undefined;
-  onDisconnect: ((error?: Error) => void) | undefined;
-  onMessage: ((message: string) => void) | undefined;
-  private _state = TransportState.Disconnected;
-  private readonly _stateChange = new EmitterImpl<TransportState>();
+  override readonly protocol: string;
   private readonly members = new Map<SipTransportProtocol, NodeTransport>();
   private readonly dialogs = new Map<string, SipTransportProtocol>();
 
   /** `options` are the default transport's; the others share all but protocol and port. */
   constructor(private readonly options: NodeTransportOptions) {
+    super();
     this.protocol = options.protocol.toUpperCase();
-  }
-
-  get state(): TransportState {
-    return this._state;
-  }
-
-  get stateChange(): Emitter<TransportState> {
-    return this._stateChange;
   }
 
   get defaultProtocol(): SipTransportProtocol {
@@ -129,32 +118,6 @@ export class TransportSet implements Transport {
     const protocol = this.forRequest(msg);
     this.remember(headerValue(msg, 'call-id'), protocol);
     return this.members.get(protocol)!.send(message);
-  }
-
-  isConnected(): boolean {
-    return this._state === TransportState.Connected;
-  }
-
-  connect(): Promise<void> {
-    this.transition(TransportState.Connected);
-    return Promise.resolve();
-  }
-
-  disconnect(): Promise<void> {
-    this.transition(TransportState.Disconnected);
-    return Promise.resolve();
-  }
-
-  private transition(state: TransportState): void {
-    if (this._state === state) return;
-    this._state = state;
-    this._stateChange.emit(state);
-    if (state === TransportState.Connected) this.onConnect?.();
-    if (state === TransportState.Disconnected) this.onDisconnect?.();
-  }
-
-  async dispose(): Promise<void> {
-    await this.close();
   }
 
   /** Closes every listening transport. */

@@ -1,10 +1,14 @@
 // Runs `sipline demo` (or scripts/demo) as a child process with its control
 // socket in a fresh folder, and talks to it as a user would.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { GatewayStatus } from '../../src/ops/status-model.js';
+import { ControlClient } from '../../src/ops/control-client.js';
+import type { GatewayEvent, GatewayStatus, PortStatus } from '../../src/ops/status-model.js';
+import { sineSignal } from '../../src/sim/sim-signals.js';
+import { encodeWav } from '../../src/sim/wav-file.js';
 
 export const CLI = resolve('dist/src/cli/main.js');
 
@@ -41,6 +45,30 @@ export class DemoProcess {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
+  /** Runs `sipline ARGS`, asserting it succeeds; its standard output. */
+  run(args: string[]): string {
+    const r = this.cli(args);
+    assert.equal(r.code, 0, `sipline ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** The latest events matching the filter, over the control socket. */
+  async recent(filter: Record<string, unknown>): Promise<GatewayEvent[]> {
+    const c = await ControlClient.connect(this.socket);
+    try {
+      return await c.request('events.recent', filter);
+    } finally {
+      c.close();
+    }
+  }
+
+  /** A WAV file of a 1 kHz tone in the demo's folder, for `sim play`. */
+  toneWav(name: string, dbm0: number, ms = 4000): string {
+    const file = join(this.dir, name);
+    writeFileSync(file, encodeWav(sineSignal(1000, ms, dbm0)));
+    return file;
+  }
+
   status(socket = this.socket): GatewayStatus {
     const r = this.cli(['status', '--json'], socket);
     if (r.code !== 0) throw new Error(`sipline status --json failed (${r.code}): ${r.stderr}`);
@@ -72,4 +100,11 @@ export class DemoProcess {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The status row of a port, asserting there is one. */
+export function portRow(s: GatewayStatus, name: string): PortStatus {
+  const p = s.ports.find((x) => x.name === name);
+  assert.ok(p, `status has a row for ${name}`);
+  return p;
 }

@@ -3,8 +3,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ControlClient } from '../../src/ops/control-client.js';
-import type { GatewayEvent } from '../../src/ops/status-model.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { encodeWav } from '../../src/sim/wav-file.js';
 import { DemoProcess } from './demo-process.js';
@@ -22,14 +20,6 @@ describe('sipline sim against a running demo @slow', () => {
     await demo?.cleanup();
   });
 
-  const recent = async (filter: Record<string, unknown>): Promise<GatewayEvent[]> => {
-    const c = await ControlClient.connect(demo.socket);
-    try {
-      return await c.request('events.recent', filter);
-    } finally {
-      c.close();
-    }
-  };
 
   it('places no call by itself with --no-calls', async () => {
     await new Promise((r) => setTimeout(r, 1500));
@@ -94,7 +84,7 @@ describe('sipline sim against a running demo @slow', () => {
     const r = demo.cli(['sim', 'hangup', port, '--cause', '17']);
     assert.equal(r.code, 0, r.stderr);
     await demo.until(`${port} idle`, (x) => x.ports.some((p) => p.name === port && p.callState === 'idle') && x.calls.length === 0);
-    const released = (await recent({ port })).find((e) => e.type === 'released');
+    const released = (await demo.recent({ port })).find((e) => e.type === 'released');
     assert.equal(released?.cause, 17);
   });
 

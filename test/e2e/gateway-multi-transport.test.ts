@@ -4,23 +4,13 @@
 // INVITE over TLS comes in on the TLS listener and is answered over TLS
 // (§18.2.2), and audio crosses the TLS call both ways.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sineSignal } from '../../src/sim/sim-signals.js';
-import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
+import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort, readSippMessageLog, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
-
-function certificate(dir: string): { cert: string; key: string } {
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
-}
+import { assertTonesCrossed, exchangeTones, tlsBaresip } from './baresip-call.js';
+import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 /** sip.transport udp (the default); the carrier trunk says tls, one PBX trunk nothing, one tcp (on the port sip.ports.tcp gives). */
 function yaml(o: { tlsPort: number; udpPort: number; tcpListen: number; pem: { cert: string; key: string } }): string {
@@ -49,13 +39,6 @@ cdr: { database: cdr.sqlite }
 `;
 }
 
-function join16(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
-  return out;
-}
-
 describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIPp as the far ends @slow', function () {
   this.timeout(60000);
   let dir: string;
@@ -68,19 +51,11 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-multi-e2e-'));
-    pem = certificate(dir);
+    pem = testCertificate(dir);
     bsPort = await freePort();
     udpPort = await freePort();
     tcpListen = await freePort();
-    bs = await startBaresip({
-      port: bsPort,
-      codec: 'PCMU',
-      tls: { certAndKey: `${readFileSync(pem.cert, 'utf8')}${readFileSync(pem.key, 'utf8')}`, ca: readFileSync(pem.cert, 'utf8') },
-      mediaenc: 'srtp-mand',
-      record: true,
-      sipTrace: true,
-      user: '7771234',
-    });
+    bs = await tlsBaresip(pem, { port: bsPort, mediaenc: 'srtp-mand', record: true, user: '7771234' });
     // baresip listens for TLS on its SIP port + 1.
     t = await startTestGateway(yaml({ tlsPort: bsPort + 1, udpPort, tcpListen, pem }));
   });
@@ -111,22 +86,7 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
     assert.match(out, new RegExp(`^Contact: <sip:sipline@127\\.0\\.0\\.1:${tlsPort};transport=tls[;>]`, 'm'));
     assert.match(out, /^m=audio \d+ RTP\/SAVP 0/m);
 
-    const access = t!.gw.simSpan('pbx')!;
-    const channel = access.bChannel(Number(t!.registry.snapshot().calls[0]!.port!.split(':')[1]));
-    access.sim.receiveAudio(channel);
-    const heard: Int16Array[] = [];
-    const poll = setInterval(() => heard.push(access.sim.receiveAudio(channel)), 20);
-    access.sim.sendAudio(channel, sineSignal(600, 2000));
-    await sleep(2000);
-    clearInterval(poll);
-    t!.pbx.command('hangup s1 16');
-    await bs!.waitFor(/terminated|session closed/);
-    await sleep(300);
-    const atPbx = join16(heard).subarray(-4000);
-    assert.ok(toneShare(atPbx, 1000) > 0.3, `the PBX hears baresip's 1000 Hz (share ${toneShare(atPbx, 1000).toFixed(2)})`);
-    const played = bs!.recording();
-    const last = played.subarray(Math.max(0, played.length - 12000), played.length - 4000);
-    assert.ok(toneShare(last, 600) > 0.3, `baresip hears the PBX's 600 Hz (share ${toneShare(last, 600).toFixed(2)} of ${played.length} samples)`);
+    assertTonesCrossed(await exchangeTones(t!, bs!, 's1'));
   });
 
   it('a call to the IP-PBX leaves over UDP from the UDP port (Via SIP/2.0/UDP, Contact ;transport=udp)', async () => {
@@ -148,14 +108,7 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
 
   it('an INVITE from the carrier to the TLS port is answered over TLS and rings the line', async () => {
     const tlsPort = t!.gw.sip.listening.find((l) => l.protocol === 'tls')!.port;
-    const caller = await startBaresip({
-      port: await freePort(),
-      codec: 'PCMU',
-      tls: { certAndKey: `${readFileSync(pem.cert, 'utf8')}${readFileSync(pem.key, 'utf8')}`, ca: readFileSync(pem.cert, 'utf8') },
-      mediaenc: 'srtp-mand',
-      sipTrace: true,
-      commands: [`/dial sip:4321@127.0.0.1:${tlsPort};transport=tls`],
-    });
+    const caller = await tlsBaresip(pem, { port: await freePort(), mediaenc: 'srtp-mand', commands: [`/dial sip:4321@127.0.0.1:${tlsPort};transport=tls`] });
     try {
       const ring = await t!.pbx.waitFor('ring', { called: '4321' }, 8000);
       t!.pbx.command(`alert ${ring.fields.id}`);

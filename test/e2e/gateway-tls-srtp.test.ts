@@ -3,20 +3,13 @@
 // SDES-keyed SRTP (RFC 4568, AES_CM_128_HMAC_SHA1_80), audio crosses both
 // ways, and an offer without keys on an SRTP-mandatory trunk gets 488.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sineSignal } from '../../src/sim/sim-signals.js';
-import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
+import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { gatewayYaml, PBX_CALLER, sleep, startTestGateway, testCertificate, toneShare, type TestGateway } from './gateway-fixture.js';
-
-function join16(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
-  return out;
-}
+import { assertTonesCrossed, exchangeTones, tlsBaresip } from './baresip-call.js';
+import { gatewayYaml, PBX_CALLER, sleep, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @slow', function () {
   this.timeout(40000);
@@ -43,16 +36,7 @@ describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const baresip = async (o: { commands?: string[]; mediaenc?: 'srtp-mand'; record?: boolean; port?: number }): Promise<Baresip> =>
-    startBaresip({
-      port: o.port ?? (await freePort()),
-      codec: 'PCMU',
-      tls: { certAndKey: `${readFileSync(pem.cert, 'utf8')}${readFileSync(pem.key, 'utf8')}`, ca: readFileSync(pem.cert, 'utf8') },
-      ...(o.mediaenc ? { mediaenc: o.mediaenc } : {}),
-      ...(o.record ? { record: true } : {}),
-      ...(o.commands ? { commands: o.commands } : {}),
-      sipTrace: true,
-      user: '5551234',
-    });
+    tlsBaresip(pem, { ...o, port: o.port ?? (await freePort()), user: '5551234' });
 
   it('a PBX call leaves over TLS with a transport=tls Contact and RTP/SAVP keys; 1 kHz from baresip reaches the B-channel, 600 Hz from the PBX reaches baresip', async () => {
     const port = await freePort();
@@ -72,23 +56,9 @@ describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @
     assert.match(out, /^a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/m);
     assert.match(out, /SRTP is Enabled \(cryptosuite=AES_CM_128_HMAC_SHA1_80\)/);
 
-    const access = t.gw.simSpan('pbx')!;
-    const channel = access.bChannel(Number(t.registry.snapshot().calls[0]!.port!.split(':')[1]));
-    access.sim.receiveAudio(channel);
-    const heard: Int16Array[] = [];
-    const poll = setInterval(() => heard.push(access.sim.receiveAudio(channel)), 20);
-    access.sim.sendAudio(channel, sineSignal(600, 2000));
-    await sleep(2000);
-    clearInterval(poll);
-    t.pbx.command('hangup s1 16');
-    await bs.waitFor(/terminated|session closed/);
-    await sleep(300);
-    assert.doesNotMatch(bs.output(), /failed to decrypt RTP/, 'baresip could not decrypt our SRTP');
-    const atPbx = join16(heard).subarray(-4000);
-    assert.ok(toneShare(atPbx, 1000) > 0.3, `the PBX hears baresip's 1000 Hz (share ${toneShare(atPbx, 1000).toFixed(2)} of ${atPbx.length} samples)`);
-    const played = bs.recording();
-    const last = played.subarray(Math.max(0, played.length - 12000), played.length - 4000);
-    assert.ok(toneShare(last, 600) > 0.3, `baresip hears the PBX's 600 Hz (share ${toneShare(last, 600).toFixed(2)} of ${played.length} samples)`);
+    const r = await exchangeTones(t, bs, 's1');
+    assert.doesNotMatch(r.out, /failed to decrypt RTP/, 'baresip could not decrypt our SRTP');
+    assertTonesCrossed(r);
   });
 
   it("without the CA baresip's self-signed certificate is refused; verify: false takes it", async () => {

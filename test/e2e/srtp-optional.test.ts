@@ -4,13 +4,13 @@
 // the key and the call runs encrypted; baresip without SRTP answers without
 // a key and the call runs in clear. Audio is checked both ways in both.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sineSignal } from '../../src/sim/sim-signals.js';
-import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
+import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { channelOfCall, gatewayYaml, PBX_CALLER, sleep, startTestGateway, testCertificate, toneShare, type TestGateway } from './gateway-fixture.js';
+import { assertTonesCrossed, exchangeTones, tlsBaresip, type TonesHeard } from './baresip-call.js';
+import { gatewayYaml, PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys, in clear with one that does not (RFC 4568) @slow', function () {
   this.timeout(40000);
@@ -41,41 +41,12 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
   }
 
   async function baresip(port: number, mediaenc?: 'srtp', commands?: string[]): Promise<Baresip> {
-    bs = await startBaresip({
-      port,
-      codec: 'PCMU',
-      tls: { certAndKey: `${readFileSync(pem.cert, 'utf8')}${readFileSync(pem.key, 'utf8')}`, ca: readFileSync(pem.cert, 'utf8') },
-      ...(mediaenc ? { mediaenc } : {}),
-      ...(commands ? { commands } : {}),
-      record: true,
-      sipTrace: true,
-      user: '5551234',
-    });
+    bs = await tlsBaresip(pem, { port, record: true, user: '5551234', ...(mediaenc ? { mediaenc } : {}), ...(commands ? { commands } : {}) });
     return bs;
   }
 
-  /** On the answered call `id`: 600 Hz from the PBX, baresip plays 1 kHz; then the PBX hangs up. What each side heard. */
-  async function listen(gw: TestGateway, b: Baresip, id: string): Promise<{ out: string; atPbx: Int16Array; atBaresip: Int16Array }> {
-    await b.waitFor(/Call established/);
-    const access = gw.gw.simSpan('pbx')!;
-    const channel = access.bChannel(await channelOfCall(gw));
-    access.sim.receiveAudio(channel);
-    const heard: Int16Array[] = [];
-    const poll = setInterval(() => heard.push(access.sim.receiveAudio(channel)), 20);
-    access.sim.sendAudio(channel, sineSignal(600, 2000));
-    await sleep(2000);
-    clearInterval(poll);
-    gw.pbx.command(`hangup ${id} 16`);
-    await b.waitFor(/terminated|session closed/);
-    await sleep(300);
-    const all = new Int16Array(heard.reduce((n, h) => n + h.length, 0));
-    heard.reduce((at, h) => (all.set(h, at), at + h.length), 0);
-    const played = b.recording();
-    return { out: b.output(), atPbx: all.subarray(-4000), atBaresip: played.subarray(Math.max(0, played.length - 12000), played.length - 4000) };
-  }
-
   /** The PBX calls baresip through the gateway. */
-  async function call(id: string, mediaenc?: 'srtp'): Promise<{ out: string; atPbx: Int16Array; atBaresip: Int16Array }> {
+  async function call(id: string, mediaenc?: 'srtp'): Promise<TonesHeard> {
     const port = await freePort();
     const b = await baresip(port, mediaenc);
     const gw = await gateway(port);
@@ -83,7 +54,7 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
     await gw.pbx.waitFor('answer', { id }, 8000).catch((err: Error) => {
       throw new Error(`${err.message}\ngateway log:\n${gw.logs.join('\n')}\nbaresip:\n${b.output().slice(-3000)}`);
     });
-    return listen(gw, b, id);
+    return exchangeTones(gw, b, id);
   }
 
   /** baresip's 2xx to the INVITE (its answer, the first 2xx it sent), from its SIP trace. */
@@ -95,11 +66,6 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
     return end < 0 ? rest : rest.slice(0, end + 1);
   }
 
-  function assertAudio(r: { atPbx: Int16Array; atBaresip: Int16Array }): void {
-    assert.ok(toneShare(r.atPbx, 1000) > 0.3, `the PBX hears baresip's 1000 Hz (share ${toneShare(r.atPbx, 1000).toFixed(2)} of ${r.atPbx.length} samples)`);
-    assert.ok(toneShare(r.atBaresip, 600) > 0.3, `baresip hears the PBX's 600 Hz (share ${toneShare(r.atBaresip, 600).toFixed(2)} of ${r.atBaresip.length} samples)`);
-  }
-
   it('baresip with best-effort SRTP takes our key: SRTP both ways, and the audio crosses both ways', async () => {
     const r = await call('o1', 'srtp');
     // RFC 4568 §5.1.1 with best effort: RTP/AVP offered, the key in a=crypto.
@@ -108,7 +74,7 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
     assert.match(answerSdp(r.out), /^a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/m, 'baresip answered with its key');
     assert.match(r.out, /SRTP is Enabled \(cryptosuite=AES_CM_128_HMAC_SHA1_80\)/);
     assert.doesNotMatch(r.out, /failed to decrypt RTP/, 'baresip could not decrypt what we sent');
-    assertAudio(r);
+    assertTonesCrossed(r);
   });
 
   it('baresip without SRTP answers without a key: the call runs in clear and the audio still crosses both ways', async () => {
@@ -116,7 +82,7 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
     assert.match(r.out, /^a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/m, 'our offer carried a key');
     assert.doesNotMatch(answerSdp(r.out), /^a=crypto:/m, 'baresip answered without one');
     assert.doesNotMatch(r.out, /SRTP is Enabled/);
-    assertAudio(r);
+    assertTonesCrossed(r);
   });
 
   it('baresip with best-effort SRTP calls in: our answer keeps RTP/AVP and adds our key; SRTP both ways and the audio crosses', async () => {
@@ -126,13 +92,13 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
     const ring = await gw.pbx.waitFor('ring', { called: '4321' }, 8000);
     gw.pbx.command(`alert ${ring.fields.id}`);
     gw.pbx.command(`answer ${ring.fields.id}`);
-    const r = await listen(gw, b, ring.fields.id!);
+    const r = await exchangeTones(gw, b, ring.fields.id!);
     const answer = answerSdp(r.out);
     // RFC 4568 §7.1.2 / RFC 3264 §6: the answer keeps the offered RTP/AVP and carries our key.
     assert.match(answer, /^m=audio \d+ RTP\/AVP 0/m, `our answer:\n${answer}`);
     assert.match(answer, /^a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:/m, `our answer:\n${answer}`);
     assert.match(r.out, /SRTP is Enabled \(cryptosuite=AES_CM_128_HMAC_SHA1_80\)/);
     assert.doesNotMatch(r.out, /failed to decrypt RTP/, 'baresip could not decrypt what we sent');
-    assertAudio(r);
+    assertTonesCrossed(r);
   });
 });

@@ -1,0 +1,48 @@
+// baresip as a TLS trunk of the whole gateway: started with the test's
+// throwaway certificate, and a call's audio checked both ways (the PBX plays
+// 600 Hz into the gateway, baresip plays its 1 kHz tone file).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
+import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
+import { channelOfCall, sleep, toneShare, type TestGateway } from './gateway-fixture.js';
+
+type BaresipOptions = Parameters<typeof startBaresip>[0];
+
+/** baresip on PCMU over TLS, trusting and presenting `pem` (its TLS port is `port` + 1). */
+export function tlsBaresip(pem: { cert: string; key: string }, opts: Omit<BaresipOptions, 'codec' | 'tls'>): Promise<Baresip> {
+  const cert = readFileSync(pem.cert, 'utf8');
+  return startBaresip({ codec: 'PCMU', sipTrace: true, ...opts, tls: { certAndKey: `${cert}${readFileSync(pem.key, 'utf8')}`, ca: cert } });
+}
+
+export interface TonesHeard {
+  /** baresip's output, with its SIP trace. */
+  out: string;
+  /** The last 0.5 s the PBX heard on the B-channel. */
+  atPbx: Int16Array;
+  /** 1 s of what baresip recorded, before its last 0.5 s. */
+  atBaresip: Int16Array;
+}
+
+/** On the PBX's answered call `id` (baresip recording): 2 s of tones both ways, then the PBX hangs up with cause 16. */
+export async function exchangeTones(t: TestGateway, b: Baresip, id: string): Promise<TonesHeard> {
+  await b.waitFor(/Call established/);
+  const access = t.gw.simSpan('pbx')!;
+  const channel = access.bChannel(await channelOfCall(t));
+  access.sim.receiveAudio(channel);
+  const heard: Int16Array[] = [];
+  const poll = setInterval(() => heard.push(access.sim.receiveAudio(channel)), 20);
+  access.sim.sendAudio(channel, sineSignal(600, 2000));
+  await sleep(2000);
+  clearInterval(poll);
+  t.pbx.command(`hangup ${id} 16`);
+  await b.waitFor(/terminated|session closed/);
+  await sleep(300);
+  const played = b.recording();
+  return { out: b.output(), atPbx: concatSamples(heard).subarray(-4000), atBaresip: played.subarray(Math.max(0, played.length - 12000), played.length - 4000) };
+}
+
+export function assertTonesCrossed(r: TonesHeard): void {
+  assert.ok(toneShare(r.atPbx, 1000) > 0.3, `the PBX hears baresip's 1000 Hz (share ${toneShare(r.atPbx, 1000).toFixed(2)} of ${r.atPbx.length} samples)`);
+  assert.ok(toneShare(r.atBaresip, 600) > 0.3, `baresip hears the PBX's 600 Hz (share ${toneShare(r.atBaresip, 600).toFixed(2)} of ${r.atBaresip.length} samples)`);
+}
