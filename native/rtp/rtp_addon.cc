@@ -63,16 +63,19 @@ void deliver(Napi::Env env, Napi::Function cb, Link* link) {
   if (!env || !cb || !link->engine) return;
   std::vector<uint8_t> bytes = link->engine->take();
   if (bytes.empty()) return;
-  Napi::Buffer<uint8_t> buf;
-  try {
-    buf = Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
-  } catch (const std::exception&) {
-    return;  // no memory, or the environment is going away: these datagrams are lost
-  }
-  try {
-    cb.Call({buf});
-  } catch (const Napi::Error& err) {
-    napi_fatal_exception(env, err.Value());  // a listener threw: report it, keep the engine running
+  // Plain Node-API calls with their status checked: in a worker thread being
+  // terminated every call fails, and node-addon-api's error objects would
+  // then abort the process instead of throwing.
+  napi_value buf;
+  void* data = nullptr;
+  if (napi_create_buffer_copy(env, bytes.size(), bytes.data(), &data, &buf) != napi_ok) return;  // no memory, or the environment is going away: these datagrams are lost
+  napi_value global;
+  if (napi_get_global(env, &global) != napi_ok) return;
+  napi_value result;
+  if (napi_call_function(env, global, cb, 1, &buf, &result) == napi_pending_exception) {
+    napi_value err;
+    // A listener threw: report it, keep the engine running (nothing to report while the environment ends).
+    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
   }
 }
 
