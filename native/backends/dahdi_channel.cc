@@ -10,9 +10,9 @@
 namespace sipline::backends {
 
 BackendError::BackendError(const std::string& what, int err)
-    : std::runtime_error(what + ": " + (err == ELAST ? "signalling event pending" : std::strerror(err))), err_(err) {}
+    : CodedError(what + ": " + (err == ELAST ? "signalling event pending" : std::strerror(err))), err_(err) {}
 
-const char* BackendError::code() const {
+const char* BackendError::code() const noexcept {
   switch (err_) {
     case ENOENT: return "ENOENT";
     case ENXIO: return "ENXIO";

@@ -9,16 +9,16 @@
 #include <string>
 
 #include "backends/syscalls.h"
+#include "coded_error.h"
 
 namespace sipline::backends {
 
 /** A kernel call failed; names the call and the channel, carries errno. */
-class BackendError : public std::runtime_error {
+class BackendError : public CodedError {
  public:
   BackendError(const std::string& what, int err);
   int err() const { return err_; }
-  /** Short code for JavaScript: 'EBUSY', 'ENXIO', ... */
-  const char* code() const;
+  const char* code() const noexcept override;
 
  private:
   int err_;

@@ -14,6 +14,7 @@
 #include "backends/sim_kernel.h"
 #include "card/card_io.h"
 #include "dsp/dsp_config_js.h"
+#include "napi_error.h"
 
 namespace sipline::card {
 namespace {
@@ -21,32 +22,7 @@ namespace {
 // Marks SimCard objects so Card can tell one from any other object.
 constexpr napi_type_tag kSimCardTag = {0x5f1c3a7e2b9d4c61ULL, 0x8e2f6a0d13b7c945ULL};
 
-using backends::BackendError;
 using backends::SimKernel;
-
-Napi::Error codedError(Napi::Env env, const std::string& message, const char* code) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Set("code", Napi::String::New(env, code));
-  return e;
-}
-
-// Runs fn, mapping every C++ exception to a JavaScript error.
-template <typename Fn>
-Napi::Value guarded(Napi::Env env, Fn&& fn) {
-  try {
-    return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const BackendError& e) {
-    throw codedError(env, e.what(), e.code());
-  } catch (const std::invalid_argument& e) {
-    throw codedError(env, e.what(), "EINVAL");
-  } catch (const dsp::DspError& e) {
-    throw codedError(env, e.what(), "EINVAL");
-  } catch (const std::exception& e) {
-    throw codedError(env, e.what(), "EINTERNAL");
-  }
-}
 
 // Int32Value() alone would wrap 2^32 + 56 onto 56 and truncate 56.5: a number
 // that is not a whole int32 is refused instead of reaching another channel.

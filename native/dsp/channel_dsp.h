@@ -127,9 +127,9 @@ struct DspEvent {
 };
 
 /** Raised by ChannelDsp's constructor or by tx requests given bad data. */
-class DspError : public std::runtime_error {
+class DspError : public std::invalid_argument {
  public:
-  using std::runtime_error::runtime_error;
+  using std::invalid_argument::invalid_argument;
 };
 
 class ChannelDsp {

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <string>
 
+#include "napi_error.h"
+
 namespace sipline::notify {
 namespace {
 
@@ -31,12 +33,6 @@ class DatagramSocket {
  private:
   int fd_;
 };
-
-Napi::Error codedError(Napi::Env env, const std::string& message, const char* code) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Set("code", Napi::String::New(env, code));
-  return e;
-}
 
 Napi::Error errnoError(Napi::Env env, const std::string& what, int err) {
   const char* name = ::strerrorname_np(err);

@@ -7,32 +7,12 @@
 #include <memory>
 #include <unordered_set>
 
+#include "napi_error.h"
 #include "rtp/udp_engine.h"
 
 namespace sipline::rtp {
 
 namespace {
-
-Napi::Error codedError(Napi::Env env, const std::string& message, const char* code) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Set("code", Napi::String::New(env, code));
-  return e;
-}
-
-template <typename Fn>
-Napi::Value guarded(Napi::Env env, Fn&& fn) {
-  try {
-    return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const UdpError& e) {
-    throw codedError(env, e.what(), e.code());
-  } catch (const std::invalid_argument& e) {
-    throw codedError(env, e.what(), "EINVAL");
-  } catch (const std::exception& e) {
-    throw codedError(env, e.what(), "EINTERNAL");
-  }
-}
 
 uint32_t handleArg(const Napi::CallbackInfo& info, std::size_t i) {
   Napi::Value v = info[i];

@@ -18,13 +18,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "coded_error.h"
+
 namespace sipline::rtp {
 
 /** A socket call that failed; code is the errno name (EADDRINUSE, EINVAL, ...). */
-class UdpError : public std::runtime_error {
+class UdpError : public CodedError {
  public:
-  UdpError(const std::string& what, const char* code) : std::runtime_error(what), code_(code) {}
-  const char* code() const { return code_; }
+  UdpError(const std::string& what, const char* code) : CodedError(what), code_(code) {}
+  const char* code() const noexcept override { return code_; }
 
  private:
   const char* code_;
