@@ -23,7 +23,7 @@ import { openProfile, type OpenedProfile } from '../hw/open-profile.js';
 import type { SimCard } from '../hw/sim-card.js';
 import type { Span } from '../hw/span.js';
 import { ChannelFramePipe } from '../isdn/channel-frame-pipe.js';
-import { DChannelTrace, tracedFramePipe } from '../isdn/d-channel-trace.js';
+import { DChannelTrace, tracedFramePipe } from './d-channel-trace.js';
 import { PriSpan } from '../isdn/pri-span.js';
 import { PortRangeExhaustedError, RtpPortPool } from '../media/rtp-port-pool.js';
 import { rtpMediaFactory } from '../sip/rtp-media-factory.js';

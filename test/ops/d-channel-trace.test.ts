@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DChannelTrace, LINKTYPE_LINUX_LAPD } from '../../src/isdn/d-channel-trace.js';
+import { DChannelTrace, LINKTYPE_LINUX_LAPD } from '../../src/ops/d-channel-trace.js';
 import {
   MaintenanceMessageType,
   MessageType,
@@ -21,7 +21,7 @@ import {
   type Q931Message,
   type SwitchVariant,
 } from '../../src/isdn/q931.js';
-import { tsharkVerbose } from './tshark.js';
+import { tsharkVerbose } from '../isdn/tshark.js';
 
 /**
  * A Q.921 I-frame (clause 3.2-3.4): address SAPI 0 / TEI 0 with the C/R bit a

@@ -2,8 +2,8 @@
 // link type LINUX_LAPD (177), the form tshark/Wireshark decode as LAPD and
 // Q.931. Files rotate by size (src/ops/rotating-pcap.ts): trace.pcap, trace.pcap.1, ...
 import { EventEmitter } from 'node:events';
-import { PCAP_FILE_HEADER_LENGTH, PCAP_RECORD_HEADER_LENGTH, PCAP_SNAPLEN, RotatingPcap } from '../ops/rotating-pcap.js';
-import type { FramePipe, FramePipeEvents } from './frame-pipe.js';
+import { PCAP_FILE_HEADER_LENGTH, PCAP_RECORD_HEADER_LENGTH, PCAP_SNAPLEN, RotatingPcap } from './rotating-pcap.js';
+import type { FramePipe, FramePipeEvents } from '../isdn/frame-pipe.js';
 
 /*
  * Per frame, after the pcap record header: LAPD pseudo-header | Q.921 frame
