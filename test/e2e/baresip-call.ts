@@ -5,9 +5,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
 import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
-import { channelOfCall, sleep, toneShare, type TestGateway } from './gateway-fixture.js';
+import { channelOfCall, gatewayYaml, sleep, toneShare, type TestGateway } from './gateway-fixture.js';
 
 type BaresipOptions = Parameters<typeof startBaresip>[0];
+
+/** The fixture's gateway.yaml with sip.transport tls and its one trunk over TLS to `port` with `srtp`. */
+export function tlsGatewayYaml(port: number, pem: { cert: string; key: string }, srtp: string, trust = `ca: "${pem.cert}"`): string {
+  return gatewayYaml({ trunkPorts: [port] })
+    .replace('codecs: [pcmu, telephone-event] }', `codecs: [pcmu, telephone-event], transport: tls, srtp: ${srtp} }`)
+    .replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", transport: tls, tls: { certificate: "${pem.cert}", key: "${pem.key}", ${trust} } }`);
+}
 
 /** baresip on PCMU over TLS, trusting and presenting `pem` (its TLS port is `port` + 1). */
 export function tlsBaresip(pem: { cert: string; key: string }, opts: Omit<BaresipOptions, 'codec' | 'tls'>): Promise<Baresip> {

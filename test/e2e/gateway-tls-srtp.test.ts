@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { assertTonesCrossed, exchangeTones, tlsBaresip } from './baresip-call.js';
-import { gatewayYaml, PBX_CALLER, sleep, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
+import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml } from './baresip-call.js';
+import { PBX_CALLER, sleep, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @slow', function () {
   this.timeout(40000);
@@ -19,10 +19,7 @@ describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @
   let bs: Baresip | undefined;
 
   /** The fixture's gateway with sip.transport tls and its one trunk on TLS towards `port` with `srtp`. */
-  const yaml = (port: number, srtp: string, trust = `ca: "${pem.cert}"`): string =>
-    gatewayYaml({ trunkPorts: [port] })
-      .replace('codecs: [pcmu, telephone-event] }', `codecs: [pcmu, telephone-event], transport: tls, srtp: ${srtp} }`)
-      .replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", transport: tls, tls: { certificate: "${pem.cert}", key: "${pem.key}", ${trust} } }`);
+  const yaml = (port: number, srtp: string, trust?: string): string => tlsGatewayYaml(port, pem, srtp, trust);
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-tls-e2e-'));

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { assertTonesCrossed, exchangeTones, tlsBaresip, type TonesHeard } from './baresip-call.js';
-import { gatewayYaml, PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
+import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml, type TonesHeard } from './baresip-call.js';
+import { PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys, in clear with one that does not (RFC 4568) @slow', function () {
   this.timeout(40000);
@@ -32,11 +32,7 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
 
   /** A gateway whose one TLS trunk, with srtp: optional, is baresip on `port` (its TLS port is port + 1). */
   async function gateway(port: number): Promise<TestGateway> {
-    t = await startTestGateway(
-      gatewayYaml({ trunkPorts: [port + 1] })
-        .replace('codecs: [pcmu, telephone-event] }', 'codecs: [pcmu, telephone-event], transport: tls, srtp: optional }')
-        .replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", transport: tls, tls: { certificate: "${pem.cert}", key: "${pem.key}", ca: "${pem.cert}" } }`),
-    );
+    t = await startTestGateway(tlsGatewayYaml(port + 1, pem, 'optional'));
     return t;
   }
 
