@@ -1,18 +1,18 @@
 // Media benchmark: N simultaneous calls, RTP over loopback, line frames in
 // and out every 20 ms on one playout clock.
-//   node dist/bench/media-calls.js [--seconds 60] [--opus-calls 200] [--pcmu-calls 1000] [--only opus|pcmu]
+//   [chrt -f 5] node dist/bench/media-calls.js [--seconds 60] [--opus-calls 200] [--pcmu-calls 1000] [--only opus|pcmu] [--node-timers]
 // Prints, per scenario: CPU per call, the bare libopus encode+decode cost per
 // frame measured in the same run and the ratio of the two, lost packets, and
 // the p99 lateness of frames reaching the line.
 import opusModule from '@discordjs/opus';
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { AudioFrame } from '../src/media/frame.js';
 import { g711Decode, g711Encode } from '../src/hw/g711.js';
-import { MediaClock } from '../src/media/media-clock.js';
+import { MediaClock, type ClockWake } from '../src/media/media-clock.js';
 import type { NegotiatedMedia, RtpMapEntry } from '../src/media/media-description.js';
 import { MediaSession } from '../src/media/media-session.js';
 import { sharedRtpEngine } from '../src/media/rtp-engine.js';
@@ -30,6 +30,7 @@ function arg(name: string, fallback: number): number {
 }
 
 const seconds = arg('seconds', 60);
+const wake: ClockWake = process.argv.includes('--node-timers') ? 'node-timer' : 'precise';
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 function voice(frame: number): Int16Array {
@@ -45,21 +46,30 @@ function voice(frame: number): Int16Array {
 
 const LINE_FRAMES: AudioFrame[] = Array.from({ length: 50 }, (_, f) => ({ encoding: 'PCMU', samples: 160, data: g711Encode('PCMU', voice(f), new Uint8Array(160)) }));
 
-/** libopus alone: encode + decode of one 20 ms 8 kHz frame, same settings as the calls, in µs. */
-function bareOpusMicros(frames: number): number {
-  const enc = new OpusEncoder(8000, 1);
-  const dec = new OpusEncoder(8000, 1);
-  enc.setBitrate(OPUS.bitrate);
-  enc.applyEncoderCTL(4010, OPUS.complexity);
-  enc.applyEncoderCTL(4024, 3001);
-  enc.applyEncoderCTL(4012, 1);
-  enc.applyEncoderCTL(4014, OPUS.packetLossPercent);
+function bareOpus(): InstanceType<typeof OpusEncoder> {
+  const opus = new OpusEncoder(8000, 1);
+  opus.setBitrate(OPUS.bitrate);
+  opus.applyEncoderCTL(4010, OPUS.complexity);
+  opus.applyEncoderCTL(4024, 3001);
+  opus.applyEncoderCTL(4012, 1);
+  opus.applyEncoderCTL(4014, OPUS.packetLossPercent);
+  return opus;
+}
+
+/**
+ * libopus alone: encode + decode of one 20 ms 8 kHz frame, same settings as
+ * the calls, in µs, with `pairs` encoder/decoder pairs used in turn: 1 is the
+ * codec warm in cache; one pair per call is the working set the calls have.
+ */
+function bareOpusMicros(frames: number, pairs: number): number {
+  const codecs = Array.from({ length: pairs }, () => ({ enc: bareOpus(), dec: bareOpus() }));
   const pcm = LINE_FRAMES.map((f) => Buffer.from(g711Decode('PCMU', f.data, new Int16Array(160)).buffer));
-  for (let i = 0; i < 200; i++) dec.decode(enc.encode(pcm[i % 50]!));
+  const rounds = Math.max(1, Math.round(frames / pairs));
+  for (let r = 0; r < Math.max(10, Math.round(200 / pairs)); r++) for (const [i, c] of codecs.entries()) c.dec.decode(c.enc.encode(pcm[(r + i) % 50]!));
   const t0 = process.cpuUsage();
-  for (let i = 0; i < frames; i++) dec.decode(enc.encode(pcm[i % 50]!));
+  for (let r = 0; r < rounds; r++) for (const [i, c] of codecs.entries()) c.dec.decode(c.enc.encode(pcm[(r + i) % 50]!));
   const t = process.cpuUsage(t0);
-  return (t.user + t.system) / frames;
+  return (t.user + t.system) / (rounds * pairs);
 }
 
 /** Lateness histogram in 10 µs buckets up to 200 ms. */
@@ -120,12 +130,15 @@ interface FarEndStats {
 }
 
 async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
-  const clock = new MediaClock(20);
+  const clock = new MediaClock(20, undefined, wake);
   const pool = new RtpPortPool('127.0.0.1');
   const sessions: MediaSession[] = [];
   for (let i = 0; i < calls; i++) sessions.push(await MediaSession.open({ address: '127.0.0.1', ports: pool, lineEncoding: 'PCMU', clock, rtpTimeoutSeconds: 0, opus: OPUS }));
 
-  const far = fork(fileURLToPath(new URL('./far-end.js', import.meta.url)), [], { stdio: 'inherit' });
+  // The far end stands for peers on other machines: normal priority even when
+  // this process runs real-time, as under the service unit.
+  const farEnd = fileURLToPath(new URL('./far-end.js', import.meta.url));
+  const far = existsSync('/usr/bin/chrt') ? fork(farEnd, [], { stdio: 'inherit', execPath: '/usr/bin/chrt', execArgv: ['--other', '0', process.execPath] }) : fork(farEnd, [], { stdio: 'inherit' });
   const reply = <T>(type: string): Promise<T> => new Promise((resolve) => far.on('message', (m: { type: string }) => m.type === type && resolve(m as T)));
   const portsReply = reply<{ ports: number[] }>('ports');
   far.send({ type: 'setup', codec, ports: sessions.map((s) => s.localRtpPort), opus: OPUS });
@@ -134,6 +147,9 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   const lateness = new Histogram();
   const scheduled = new Float64Array(calls);
   let delivered = 0;
+  // Frames are counted only inside the measured window: winding the calls
+  // down afterwards (closing 200 sockets) is not media work.
+  let measuring = false;
   // The line side: per call, a feed in the call's clock slot writes its
   // frame (as the card's tick would), then the session's playout in the
   // same slot hands one back; lateness is from the slot's due time.
@@ -151,6 +167,7 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   ]);
   sessions.forEach((s, i) => {
     s.onFrame(() => {
+      if (!measuring) return;
       delivered++;
       lateness.add(performance.now() - scheduled[i]!);
     });
@@ -165,18 +182,24 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   const before = sessions.map((s) => s.stats());
   lateness.reset();
   delivered = 0;
+  measuring = true;
   far.send({ type: 'mark' });
   const overrunsBefore = clock.overruns;
   const skippedBefore = clock.skipped;
   const cpu0 = process.cpuUsage();
   const threads0 = threadCpu();
   const engine0 = sharedRtpEngine().stats();
+  const timer0 = clock.timerStats();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
+  measuring = false;
+  const overruns = clock.overruns - overrunsBefore;
+  const skipped = clock.skipped - skippedBefore;
   const cpu = process.cpuUsage(cpu0);
   const elapsed = (performance.now() - t0) / 1000;
   const threads1 = threadCpu();
   const engine1 = sharedRtpEngine().stats();
+  const timer1 = clock.timerStats();
   const after = sessions.map((s) => s.stats());
 
   const statsReply = reply<FarEndStats>('stats');
@@ -203,21 +226,38 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
     `of which the JavaScript thread ${(((threads1.js - threads0.js) / elapsed) * 100).toFixed(1)} % of a core (${(((threads1.js - threads0.js) * 1e6) / framesDone).toFixed(1)} µs per call per frame), the RTP engine's I/O thread (UDP system calls) ${(((threads1.rtp - threads0.rtp) / elapsed) * 100).toFixed(1)} % (${(((threads1.rtp - threads0.rtp) * 1e6) / framesDone).toFixed(1)} µs); the engine received ${engine1.received - engine0.received} datagrams and notified JavaScript ${engine1.deliveries - engine0.deliveries} times (playouts take the rest by polling), dropped ${engine1.receiveDropped - engine0.receiveDropped} waiting for JavaScript, ${engine1.sendErrors - engine0.sendErrors} send errors`,
   ];
   if (codec === 'opus') {
-    const bare = bareOpusMicros(3000);
-    lines.push(`bare libopus encode+decode per 20 ms frame (same settings, this run): ${bare.toFixed(1)} µs`);
-    lines.push(`ratio per-call frame cost / bare libopus: ${(perFrameMicros / bare).toFixed(2)} (target <= 1.25)`);
+    const warm = bareOpusMicros(4000, 1);
+    const perCall = bareOpusMicros(4000, calls);
+    lines.push(`bare libopus encode+decode per 20 ms frame (same settings, this run): ${perCall.toFixed(1)} µs with one encoder/decoder pair per call (${calls} pairs in turn), ${warm.toFixed(1)} µs with one pair warm in cache`);
+    lines.push(`ratio per-call frame cost / bare libopus: ${(perFrameMicros / perCall).toFixed(2)} against ${calls} pairs (target <= 1.25), ${(perFrameMicros / warm).toFixed(2)} against one warm pair`);
   }
   lines.push(
     `packets: gateway sent ${sum('packetsSent')}, received ${sum('packetsReceived')}; far end sent ${farStats.sent} (until told to stop), received ${farStats.received}`,
     `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost} (sequence gaps); by count: far end sent - gateway received = ${farStats.sent - sum('packetsReceived')}, gateway sent - far end received = ${sum('packetsSent') - farStats.received}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
-    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${clock.overruns - overrunsBefore}, ticks skipped ${clock.skipped - skippedBefore}`,
+    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${overruns}, ticks skipped ${skipped}`,
   );
+  if (timer0 && timer1) {
+    const n = timer1.fired - timer0.fired;
+    lines.push(`playout timer: ${n} wake-ups, ${n > 0 ? ((timer1.lateMicros - timer0.lateMicros) / n).toFixed(1) : '-'} µs late on average on its own thread (${timer1.realtime ? 'real-time' : 'normal'} priority)`);
+  }
   lines.push(`far end (its own process, not counted above): ${(((farStats.cpu.user + farStats.cpu.system) / 1e6 / elapsed) * 100).toFixed(1)} % of a core`);
   lines.push(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine competes for its ${cpus().length} CPUs)`);
   process.stdout.write(lines.join('\n') + '\n\n');
 }
 
-process.stdout.write(`sipline media bench: node ${process.version}, ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, --seconds ${seconds}\n\n`);
+/** The scheduling policy this process runs under (Linux /proc). */
+function policy(): string {
+  try {
+    const n = Number(/^policy\s*:\s*(\d+)/m.exec(readFileSync('/proc/self/sched', 'utf8'))?.[1]);
+    const prio = Number(/^prio\s*:\s*(\d+)/m.exec(readFileSync('/proc/self/sched', 'utf8'))?.[1]);
+    if (n === 1 || n === 2) return `${n === 1 ? 'SCHED_FIFO' : 'SCHED_RR'} priority ${99 - prio}`;
+    return 'normal (SCHED_OTHER; the service unit runs the gateway with CPUSchedulingPolicy=fifo, priority 5: `chrt -f 5 node ...` does the same)';
+  } catch {
+    return 'unknown';
+  }
+}
+
+process.stdout.write(`sipline media bench: node ${process.version}, ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, --seconds ${seconds}, clock wake ${wake}, scheduling ${policy()}\n\n`);
 if (only !== 'pcmu') await scenario('opus', arg('opus-calls', 200));
 if (only !== 'opus') await scenario('PCMU', arg('pcmu-calls', 1000));
 process.exit(0);
