@@ -21,13 +21,17 @@ PlayoutTimer::PlayoutTimer(Fire fire) : fire_(std::move(fire)) {
 
 PlayoutTimer::~PlayoutTimer() { stop(); }
 
-void PlayoutTimer::armIn(int64_t delayNs) {
+void PlayoutTimer::armIn(int64_t delayNs, int64_t nextNs) {
+  bool tell;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     deadline_ = Clock::now() + std::chrono::nanoseconds(delayNs > 0 ? delayNs : 0);
+    next_ = std::chrono::nanoseconds(nextNs > 0 ? nextNs : 0);
     armed_ = true;
+    // A thread that will look at or before the deadline anyway needs no futex wake-up.
+    tell = deadline_ < sleepsUntil_;
   }
-  changed_.notify_one();
+  if (tell) changed_.notify_one();
 }
 
 void PlayoutTimer::disarm() {
@@ -60,17 +64,27 @@ void PlayoutTimer::run() {
   // The default 50 µs slack would be most of the precision this thread is for.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   std::unique_lock<std::mutex> lock(mutex_);
+  Clock::time_point look = Clock::time_point::max();  // when to look again while disarmed
   while (!stopping_) {
-    if (!armed_) {
+    Clock::time_point target = armed_ ? deadline_ : look;
+    if (target == Clock::time_point::max()) {
+      sleepsUntil_ = target;
       changed_.wait(lock);
       continue;
     }
-    Clock::time_point deadline = deadline_;
-    if (Clock::now() < deadline) {
-      // Woken early by a new deadline or by stop(): look again.
-      changed_.wait_until(lock, deadline);
+    if (Clock::now() < target) {
+      // Woken early by a sooner deadline or by stop(): look again.
+      sleepsUntil_ = target;
+      changed_.wait_until(lock, target);
       continue;
     }
+    if (!armed_) {
+      look = Clock::time_point::max();  // the clock did not re-arm on its grid: sleep until told
+      continue;
+    }
+    Clock::time_point deadline = deadline_;
+    look = next_.count() > 0 ? deadline + next_ : Clock::time_point::max();
+    sleepsUntil_ = Clock::time_point::min();  // busy: an armIn() now is seen without a wake-up
     armed_ = false;
     fired_++;
     lateNs_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - deadline).count());

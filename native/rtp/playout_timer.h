@@ -24,8 +24,13 @@ class PlayoutTimer {
   PlayoutTimer(const PlayoutTimer&) = delete;
   PlayoutTimer& operator=(const PlayoutTimer&) = delete;
 
-  /** Fires once, `delayNs` from now (<= 0: at once); replaces a deadline set before. */
-  void armIn(int64_t delayNs);
+  /**
+   * Fires once, `delayNs` from now (<= 0: at once); replaces a deadline set
+   * before. After firing, the thread looks again `nextNs` after the deadline
+   * (0: not before armed again): a clock that re-arms on the same grid from
+   * inside its wake-up then costs no wake-up of this thread.
+   */
+  void armIn(int64_t delayNs, int64_t nextNs = 0);
   void disarm();
   void stop();
   /** Times `fire` ran, and how late after its deadline in total (ns). */
@@ -43,6 +48,9 @@ class PlayoutTimer {
   bool armed_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point deadline_{};
+  std::chrono::nanoseconds next_{0};
+  // What the thread sleeps until now (max: until told); armIn() tells it only when sooner.
+  std::chrono::steady_clock::time_point sleepsUntil_ = std::chrono::steady_clock::time_point::max();
   uint64_t fired_ = 0;
   uint64_t lateNs_ = 0;
   bool realtime_ = false;

@@ -332,16 +332,19 @@ class PlayoutTimerWrap : public Napi::ObjectWrap<PlayoutTimerWrap> {
     return *timer_;
   }
 
-  // armIn(delayMs): fires once, delayMs from now; replaces an earlier deadline.
+  // armIn(delayMs, nextMs?): fires once, delayMs from now; replaces an earlier
+  // deadline; nextMs is where the caller's grid goes on (see PlayoutTimer::armIn).
   Napi::Value ArmIn(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       double ms = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
       if (!(ms >= -1e9 && ms <= 1e9)) throw codedError(env, "armIn needs a delay in ms", "EINVAL");
+      double next = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+      if (!(next >= 0 && next <= 1e6)) throw codedError(env, "armIn's grid step must be 0 to 1e6 ms", "EINVAL");
       PlayoutTimer& t = timer(env);
       if (!state_->armed) state_->tsfn.Ref(env);
       state_->armed = true;
-      t.armIn(static_cast<int64_t>(ms * 1e6));
+      t.armIn(static_cast<int64_t>(ms * 1e6), static_cast<int64_t>(next * 1e6));
       return env.Undefined();
     });
   }

@@ -218,8 +218,12 @@ export interface NativeRtpEngine {
  * milliseconds. Keeps the process alive only while armed.
  */
 export interface NativePlayoutTimer {
-  /** Calls onFire once, delayMs from now (<= 0: at once); replaces an earlier deadline. */
-  armIn(delayMs: number): void;
+  /**
+   * Calls onFire once, delayMs from now (<= 0: at once); replaces an earlier
+   * deadline. stepMs: the caller's grid, on which it will likely re-arm from
+   * inside onFire; the timer's thread then needs no wake-up to learn of it.
+   */
+  armIn(delayMs: number, stepMs?: number): void;
   disarm(): void;
   /** Wake-ups so far, their total lateness after the deadline on the timer's thread, and whether that thread got real-time priority. */
   stats(): { fired: number; lateMicros: number; realtime: boolean };

@@ -92,7 +92,7 @@ export class MediaClock {
     if (this.wake === 'precise') {
       // A thread per clock that has listeners; gone with the last of them.
       this.precise ??= new (addon().PlayoutTimer)(this.onWake);
-      this.precise.armIn(delay);
+      this.precise.armIn(delay, this.periodMs / this.slotCount);
     } else {
       this.timer = setTimeout(this.onWake, Math.max(0, delay));
     }

@@ -113,6 +113,7 @@ export class MediaDescriptionError extends Error {
 const AUDIO_CODECS: Record<string, AudioCodecName> = { pcmu: 'PCMU', pcma: 'PCMA', opus: 'opus' };
 const NTP_EPOCH_OFFSET = 2208988800; // s from 1900 to 1970 (RFC 3550 §4)
 const CN_STATIC_PT = 13; // RFC 3551 §6 Table 4
+const NO_CSRC: number[] = []; // never written to: what we send has no contributing sources
 
 type Queued = { cn: true; payload: Uint8Array } | { cn: false; codec: AudioCodecName; payload: Uint8Array };
 
@@ -361,7 +362,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
 
   private sendRtp(a: Active, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
     if (a.remoteRtp.port === 0) return; // port 0: stream disabled (RFC 3264 §6)
-    const rtp = { marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrc: [], payload };
+    const rtp = { marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrc: NO_CSRC, payload };
     this.seq = (this.seq + 1) & 0xffff;
     if (a.srtp) {
       this.sockets.rtp.send(a.srtp.protectRtp(encodeRtp(rtp)), a.remoteRtp.port, a.remoteRtp.address);

@@ -40,18 +40,17 @@ export function decodeRtp(buf: Uint8Array): Parsed<RtpPacket> {
   const b0 = buf[0]!;
   const b1 = buf[1]!;
   if (b0 >> 6 !== VERSION) return { ok: false, error: `RTP version ${b0 >> 6}, expected 2` };
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const cc = b0 & MASK_CC;
   let offset = FIXED_HEADER + 4 * cc;
   if (buf.length < offset) return { ok: false, error: `RTP packet of ${buf.length} octets too short for ${cc} CSRCs` };
   const csrc: number[] = [];
-  for (let i = 0; i < cc; i++) csrc.push(view.getUint32(FIXED_HEADER + 4 * i));
+  for (let i = 0; i < cc; i++) csrc.push(u32(buf, FIXED_HEADER + 4 * i));
   let extension: RtpPacket['extension'];
   if (b0 & MASK_EXTENSION) {
     // RFC 3550 §5.3.1: 16-bit profile field, 16-bit length in 32-bit words.
     if (buf.length < offset + 4) return { ok: false, error: 'RTP header extension truncated before its length' };
-    const profile = view.getUint16(offset);
-    const words = view.getUint16(offset + 2);
+    const profile = u16(buf, offset);
+    const words = u16(buf, offset + 2);
     const end = offset + 4 + 4 * words;
     if (buf.length < end) return { ok: false, error: `RTP header extension of ${words} words runs past the ${buf.length}-octet packet` };
     extension = { profile, data: buf.subarray(offset + 4, end) };
@@ -69,9 +68,9 @@ export function decodeRtp(buf: Uint8Array): Parsed<RtpPacket> {
     value: {
       marker: (b1 & MASK_MARKER) !== 0,
       payloadType: b1 & MASK_PT,
-      sequenceNumber: view.getUint16(2),
-      timestamp: view.getUint32(4),
-      ssrc: view.getUint32(8),
+      sequenceNumber: u16(buf, 2),
+      timestamp: u32(buf, 4),
+      ssrc: u32(buf, 8),
       csrc,
       ...(extension ? { extension } : {}),
       payload: buf.subarray(offset, end),
@@ -88,23 +87,43 @@ export function rtpLength(p: Pick<RtpPacket, 'csrc' | 'extension' | 'payload'>):
 export function encodeRtp(p: RtpPacket, out: Uint8Array = new Uint8Array(rtpLength(p))): Uint8Array {
   if (p.csrc.length > 15) throw new RangeError(`RTP allows 15 CSRCs, got ${p.csrc.length}`);
   if (p.extension && p.extension.data.length % 4) throw new RangeError('RTP header extension must be whole 32-bit words');
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out[0] = (VERSION << 6) | (p.extension ? MASK_EXTENSION : 0) | p.csrc.length;
   out[1] = (p.marker ? MASK_MARKER : 0) | (p.payloadType & MASK_PT);
-  view.setUint16(2, p.sequenceNumber & 0xffff);
-  view.setUint32(4, p.timestamp >>> 0);
-  view.setUint32(8, p.ssrc >>> 0);
+  put16(out, 2, p.sequenceNumber);
+  put32(out, 4, p.timestamp);
+  put32(out, 8, p.ssrc);
   let offset = FIXED_HEADER;
   for (const c of p.csrc) {
-    view.setUint32(offset, c >>> 0);
+    put32(out, offset, c);
     offset += 4;
   }
   if (p.extension) {
-    view.setUint16(offset, p.extension.profile);
-    view.setUint16(offset + 2, p.extension.data.length / 4);
+    put16(out, offset, p.extension.profile);
+    put16(out, offset + 2, p.extension.data.length / 4);
     out.set(p.extension.data, offset + 4);
     offset += 4 + p.extension.data.length;
   }
   out.set(p.payload, offset);
   return out.subarray(0, offset + p.payload.length);
+}
+
+// Network byte order by hand: a DataView per packet is an allocation on the media path.
+function u16(b: Uint8Array, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+function put16(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 8) & 0xff;
+  b[at + 1] = v & 0xff;
+}
+
+function put32(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 24) & 0xff;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
 }
