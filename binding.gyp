@@ -22,7 +22,6 @@
         "native/dsp/tone_rx.cc",
         "native/dsp/tone_tx.cc",
         "native/notify/notify_socket.cc",
-        "native/rtp/playout_timer.cc",
         "native/rtp/rtp_addon.cc",
         "native/rtp/udp_engine.cc"
       ],

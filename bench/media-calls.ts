@@ -1,6 +1,6 @@
 // Media benchmark: N simultaneous calls, RTP over loopback, line frames in
 // and out every 20 ms on one playout clock.
-//   [chrt -f 5] node dist/bench/media-calls.js [--seconds 60] [--opus-calls 200] [--pcmu-calls 1000] [--only opus|pcmu] [--node-timers]
+//   [chrt -f 5] node dist/bench/media-calls.js [--seconds 60] [--opus-calls 200] [--pcmu-calls 1000] [--only opus|pcmu]
 // Prints, per scenario: CPU per call, the bare libopus encode+decode cost per
 // frame measured in the same run and the ratio of the two, lost packets, and
 // the p99 lateness of frames reaching the line.
@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { AudioFrame } from '../src/media/frame.js';
 import { g711Decode, g711Encode } from '../src/hw/g711.js';
-import { MediaClock, type ClockWake } from '../src/media/media-clock.js';
+import { MediaClock } from '../src/media/media-clock.js';
 import type { NegotiatedMedia, RtpMapEntry } from '../src/media/media-description.js';
 import { MediaSession } from '../src/media/media-session.js';
 import { sharedRtpEngine } from '../src/media/rtp-engine.js';
@@ -30,7 +30,6 @@ function arg(name: string, fallback: number): number {
 }
 
 const seconds = arg('seconds', 60);
-const wake: ClockWake = process.argv.includes('--node-timers') ? 'node-timer' : 'precise';
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 function voice(frame: number): Int16Array {
@@ -77,7 +76,14 @@ class Histogram {
   private readonly buckets = new Uint32Array(20001);
   count = 0;
   max = 0;
+  /** Frames handed over before their due time (counted as 0 late), and the earliest. */
+  early = 0;
+  earliest = 0;
   add(ms: number): void {
+    if (ms < 0) {
+      this.early++;
+      if (-ms > this.earliest) this.earliest = -ms;
+    }
     const b = Math.min(20000, Math.max(0, Math.round(ms * 100)));
     this.buckets[b]!++;
     this.count++;
@@ -101,6 +107,8 @@ class Histogram {
     this.buckets.fill(0);
     this.count = 0;
     this.max = 0;
+    this.early = 0;
+    this.earliest = 0;
   }
 }
 
@@ -130,7 +138,7 @@ interface FarEndStats {
 }
 
 async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
-  const clock = new MediaClock(20, undefined, wake);
+  const clock = new MediaClock(20);
   const pool = new RtpPortPool('127.0.0.1');
   const sessions: MediaSession[] = [];
   for (let i = 0; i < calls; i++) sessions.push(await MediaSession.open({ address: '127.0.0.1', ports: pool, lineEncoding: 'PCMU', clock, rtpTimeoutSeconds: 0, opus: OPUS }));
@@ -189,7 +197,6 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   const cpu0 = process.cpuUsage();
   const threads0 = threadCpu();
   const engine0 = sharedRtpEngine().stats();
-  const timer0 = clock.timerStats();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
@@ -199,7 +206,6 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   const elapsed = (performance.now() - t0) / 1000;
   const threads1 = threadCpu();
   const engine1 = sharedRtpEngine().stats();
-  const timer1 = clock.timerStats();
   const after = sessions.map((s) => s.stats());
 
   const statsReply = reply<FarEndStats>('stats');
@@ -234,12 +240,8 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
   lines.push(
     `packets: gateway sent ${sum('packetsSent')}, received ${sum('packetsReceived')}; far end sent ${farStats.sent} (until told to stop), received ${farStats.received}`,
     `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost} (sequence gaps); by count: far end sent - gateway received = ${farStats.sent - sum('packetsReceived')}, gateway sent - far end received = ${sum('packetsSent') - farStats.received}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
-    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; clock overruns ${overruns}, ticks skipped ${skipped}`,
+    `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; ${((100 * lateness.early) / Math.max(1, lateness.count)).toFixed(0)} % of frames before their due time (at most ${lateness.earliest.toFixed(2)} ms; the clock runs a slot at the timer tick before it is due); clock overruns ${overruns}, ticks skipped ${skipped}`,
   );
-  if (timer0 && timer1) {
-    const n = timer1.fired - timer0.fired;
-    lines.push(`playout timer: ${n} wake-ups, ${n > 0 ? ((timer1.lateMicros - timer0.lateMicros) / n).toFixed(1) : '-'} µs late on average on its own thread (${timer1.realtime ? 'real-time' : 'normal'} priority)`);
-  }
   lines.push(`far end (its own process, not counted above): ${(((farStats.cpu.user + farStats.cpu.system) / 1e6 / elapsed) * 100).toFixed(1)} % of a core`);
   lines.push(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine competes for its ${cpus().length} CPUs)`);
   process.stdout.write(lines.join('\n') + '\n\n');
@@ -257,7 +259,7 @@ function policy(): string {
   }
 }
 
-process.stdout.write(`sipline media bench: node ${process.version}, ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, --seconds ${seconds}, clock wake ${wake}, scheduling ${policy()}\n\n`);
+process.stdout.write(`sipline media bench: node ${process.version}, ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, --seconds ${seconds}, scheduling ${policy()}\n\n`);
 if (only !== 'pcmu') await scenario('opus', arg('opus-calls', 200));
 if (only !== 'opus') await scenario('PCMU', arg('pcmu-calls', 1000));
 process.exit(0);

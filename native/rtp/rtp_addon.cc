@@ -8,7 +8,6 @@
 #include <unordered_set>
 
 #include "napi_error.h"
-#include "rtp/playout_timer.h"
 #include "rtp/udp_engine.h"
 
 namespace sipline::rtp {
@@ -249,149 +248,8 @@ class RtpEngineWrap : public Napi::ObjectWrap<RtpEngineWrap> {
   Napi::Reference<Napi::ArrayBuffer> pendingFlag_;
 };
 
-// new PlayoutTimer(onFire): one wake-up of the event loop at a precise
-// instant (see playout_timer.h); keeps the process alive only while armed.
-class PlayoutTimerWrap : public Napi::ObjectWrap<PlayoutTimerWrap> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "PlayoutTimer",
-                       {
-                           InstanceMethod("armIn", &PlayoutTimerWrap::ArmIn),
-                           InstanceMethod("disarm", &PlayoutTimerWrap::Disarm),
-                           InstanceMethod("stats", &PlayoutTimerWrap::Stats),
-                           InstanceMethod("close", &PlayoutTimerWrap::Close),
-                       });
-  }
-
-  explicit PlayoutTimerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlayoutTimerWrap>(info) {
-    Napi::Env env = info.Env();
-    guarded(env, [&]() -> Napi::Value {
-      if (info.Length() < 1 || !info[0].IsFunction()) throw codedError(env, "PlayoutTimer needs (onFire)", "EINVAL");
-      state_ = std::make_shared<State>();
-      // Queue of one: a wake-up already waiting for the event loop is enough.
-      state_->tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "sipline playout timer", 1, 1);
-      state_->tsfn.Unref(env);
-      std::shared_ptr<State> state = state_;
-      try {
-        timer_ = std::make_unique<PlayoutTimer>([state]() {
-          return state->tsfn.NonBlockingCall([state](Napi::Env e, Napi::Function cb) { fired(e, cb, state.get()); }) == napi_ok;
-        });
-      } catch (...) {
-        state_->tsfn.Release();
-        state_.reset();
-        throw;
-      }
-      napi_add_env_cleanup_hook(env, &PlayoutTimerWrap::cleanup, this);
-      hasHook_ = true;
-      return env.Undefined();
-    });
-  }
-
-  ~PlayoutTimerWrap() override {
-    if (hasHook_) napi_remove_env_cleanup_hook(Env(), &PlayoutTimerWrap::cleanup, this);
-    shutdown();
-  }
-
- private:
-  struct State {
-    Napi::ThreadSafeFunction tsfn;
-    bool armed = false;  // JavaScript thread only
-    bool closed = false;
-  };
-
-  static void fired(Napi::Env env, Napi::Function cb, State* state) {
-    if (!env || !cb || state->closed || !state->armed) return;  // disarmed or closed meanwhile
-    state->armed = false;
-    state->tsfn.Unref(env);
-    napi_value global;
-    if (napi_get_global(env, &global) != napi_ok) return;
-    napi_value result;
-    if (napi_call_function(env, global, cb, 0, nullptr, &result) == napi_pending_exception) {
-      napi_value err;
-      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
-    }
-  }
-
-  static void cleanup(void* self) {
-    auto* w = static_cast<PlayoutTimerWrap*>(self);
-    w->hasHook_ = false;
-    w->shutdown();
-  }
-
-  void shutdown() {
-    if (timer_) timer_->stop();
-    timer_.reset();
-    if (state_ && !state_->closed) {
-      state_->closed = true;
-      state_->tsfn.Release();
-    }
-  }
-
-  PlayoutTimer& timer(Napi::Env env) {
-    if (!timer_) throw codedError(env, "the playout timer is closed", "ECLOSED");
-    return *timer_;
-  }
-
-  // armIn(delayMs, nextMs?): fires once, delayMs from now; replaces an earlier
-  // deadline; nextMs is where the caller's grid goes on (see PlayoutTimer::armIn).
-  Napi::Value ArmIn(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      double ms = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
-      if (!(ms >= -1e9 && ms <= 1e9)) throw codedError(env, "armIn needs a delay in ms", "EINVAL");
-      double next = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
-      if (!(next >= 0 && next <= 1e6)) throw codedError(env, "armIn's grid step must be 0 to 1e6 ms", "EINVAL");
-      PlayoutTimer& t = timer(env);
-      if (!state_->armed) state_->tsfn.Ref(env);
-      state_->armed = true;
-      t.armIn(static_cast<int64_t>(ms * 1e6), static_cast<int64_t>(next * 1e6));
-      return env.Undefined();
-    });
-  }
-
-  Napi::Value Disarm(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      if (!timer_) return env.Undefined();
-      timer_->disarm();
-      if (state_->armed) state_->tsfn.Unref(env);
-      state_->armed = false;
-      return env.Undefined();
-    });
-  }
-
-  Napi::Value Stats(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      PlayoutTimer& t = timer(env);
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("fired", static_cast<double>(t.fired()));
-      o.Set("lateMicros", static_cast<double>(t.lateNs()) / 1e3);
-      o.Set("realtime", t.realtime());
-      return o;
-    });
-  }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      if (state_ && state_->armed && !state_->closed) state_->tsfn.Unref(env);
-      if (state_) state_->armed = false;
-      shutdown();
-      return env.Undefined();
-    });
-  }
-
-  std::shared_ptr<State> state_;
-  std::unique_ptr<PlayoutTimer> timer_;
-  bool hasHook_ = false;
-};
-
 }  // namespace
 
-void registerRtp(Napi::Env env, Napi::Object exports) {
-  exports.Set("RtpEngine", RtpEngineWrap::Define(env));
-  exports.Set("PlayoutTimer", PlayoutTimerWrap::Define(env));
-}
+void registerRtp(Napi::Env env, Napi::Object exports) { exports.Set("RtpEngine", RtpEngineWrap::Define(env)); }
 
 }  // namespace sipline::rtp

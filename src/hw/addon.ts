@@ -212,24 +212,6 @@ export interface NativeRtpEngine {
   shutdown(): void;
 }
 
-/**
- * One wake-up of the event loop at a precise instant (native/rtp/playout_timer):
- * a thread sleeping on CLOCK_MONOTONIC, where Node's timers round to whole
- * milliseconds. Keeps the process alive only while armed.
- */
-export interface NativePlayoutTimer {
-  /**
-   * Calls onFire once, delayMs from now (<= 0: at once); replaces an earlier
-   * deadline. stepMs: the caller's grid, on which it will likely re-arm from
-   * inside onFire; the timer's thread then needs no wake-up to learn of it.
-   */
-  armIn(delayMs: number, stepMs?: number): void;
-  disarm(): void;
-  /** Wake-ups so far, their total lateness after the deadline on the timer's thread, and whether that thread got real-time priority. */
-  stats(): { fired: number; lateMicros: number; realtime: boolean };
-  close(): void;
-}
-
 /** What the addon exports, as JavaScript sees it. */
 export interface Addon {
   version(): string;
@@ -244,7 +226,6 @@ export interface Addon {
   notifySocket(path: string, message: string): void;
   /** Records: u32 handle, u16 length, u16 source port, u8 family (4, 6; 0 = send error text), 3 zero, 16 address octets, then the datagram. */
   RtpEngine: new (onReceive: (records: Buffer) => void) => NativeRtpEngine;
-  PlayoutTimer: new (onFire: () => void) => NativePlayoutTimer;
 }
 
 /** The native DSP handle, untyped beyond its shape (see src/hw/dsp.ts). */
