@@ -8,7 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer as createTcpServer, connect as tcpConnect, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect, type Server as TlsServer } from 'node:tls';
 import { TransportState } from 'sip.js';
-import { DEFAULT_TIMERS, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
+import { DEFAULT_TIMERS, ReliableTransactionTimers, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
 import { SipJsTransport } from './sip-js-transport.js';
 import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
 import { SipStreamFramer } from './stream-framer.js';
@@ -109,6 +109,8 @@ export class NodeTransport extends SipJsTransport {
   /** The connection each request arrived on, by branch: its responses go back over it (RFC 3261 §18.2.2). */
   private readonly responsePaths = new Map<string, TcpSocket>();
   private retransmission?: UdpRetransmission;
+  /** Timers B and F over TCP and TLS. */
+  private reliableTimers?: ReliableTransactionTimers;
   private boundPort = 0;
   readonly timers: SipTimerValues;
 
@@ -164,6 +166,10 @@ export class NodeTransport extends SipJsTransport {
         (request) => this.received(serializeSipMessage(statelessResponse(request, 408, 'Request Timeout')), { address: this.address, port: this.boundPort, protocol: 'udp' }),
       );
     } else {
+      // RFC 3261 §17.1.1.2 / §8.1.3.1: Timers B and F on our T1, the timeout taken as a 408.
+      this.reliableTimers = new ReliableTransactionTimers(this.timers, (request) =>
+        this.received(serializeSipMessage(statelessResponse(request, 408, 'Request Timeout')), { address: this.address, port: this.boundPort, protocol }),
+      );
       const server =
         protocol === 'tls'
           ? createTlsServer({ key: this.options.tls?.key, cert: this.options.tls?.cert }, (s) => this.adopt(s))
@@ -252,6 +258,7 @@ export class NodeTransport extends SipJsTransport {
       params.delete('received');
       this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: undefined, params }));
       if (this.retransmission?.responseReceived(msg)) return;
+      this.reliableTimers?.responseReceived(msg);
     }
     this.onMessage?.(serializeSipMessage(msg));
   }
@@ -272,6 +279,7 @@ export class NodeTransport extends SipJsTransport {
   /** Stops timers and closes every socket. */
   async close(): Promise<void> {
     this.retransmission?.close();
+    this.reliableTimers?.close();
     for (const s of this.connections.values()) s.destroy();
     this.connections.clear();
     this.responsePaths.clear();
@@ -331,6 +339,7 @@ export class NodeTransport extends SipJsTransport {
       this.sendUdp(text, to);
       this.retransmission?.requestSent(msg, text, to);
     } else {
+      if (this.reliableTimers?.requestSent(msg)) return;
       this.writeStream(this.stream(to), text);
     }
   }

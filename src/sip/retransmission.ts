@@ -246,3 +246,64 @@ export class UdpRetransmission {
     }
   }
 }
+
+/**
+ * RFC 3261 §17.1.1.2 / §17.1.2.2 on a reliable transport (TCP, TLS): Timers
+ * A and E do not run (nothing is retransmitted), but Timers B and F still end
+ * a request after 64*T1. sip.js would wait its fixed 32 s; this runs them on
+ * the configured T1, so a route fails over from a dead trunk as on UDP.
+ */
+export class ReliableTransactionTimers {
+  /** Requests waiting for a response (INVITE) or a final response (others). */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Transactions that timed out, whose ACK for our own 408 must not leave. */
+  private readonly expired = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly timers: SipTimerValues,
+    private readonly timedOut: (request: RawSipMessage) => void,
+  ) {}
+
+  /** Called for every request about to be sent; true when it must not go out. */
+  requestSent(msg: RawSipMessage): boolean {
+    const key = keyOf(msg, 'client');
+    if (!key) return false;
+    if (msg.method === 'ACK') {
+      // RFC 3261 §17.1.1.2: Timer B ends the transaction without an ACK;
+      // sip.js acknowledges the 408 it was handed, which no peer sent.
+      const gone = this.expired.get(key);
+      if (gone) clearTimeout(gone);
+      return this.expired.delete(key);
+    }
+    this.stop(key);
+    const timer = setTimeout(() => {
+      this.pending.delete(key);
+      this.expired.set(key, setTimeout(() => this.expired.delete(key), this.timers.T4));
+      this.timedOut(msg);
+    }, 64 * this.timers.T1);
+    this.pending.set(key, timer);
+    return false;
+  }
+
+  /** Called for every response received. */
+  responseReceived(msg: RawSipMessage): void {
+    const key = keyOf(msg, 'client');
+    if (!key) return;
+    // RFC 3261 §17.1.1.2: any response moves an INVITE out of Calling, where
+    // alone Timer B runs; §17.1.2.2: Timer F runs on through Proceeding.
+    if (key.endsWith(' INVITE') || msg.status >= 200) this.stop(key);
+  }
+
+  private stop(key: string): void {
+    const timer = this.pending.get(key);
+    if (timer) clearTimeout(timer);
+    this.pending.delete(key);
+  }
+
+  close(): void {
+    for (const table of [this.pending, this.expired]) {
+      for (const timer of table.values()) clearTimeout(timer);
+      table.clear();
+    }
+  }
+}
