@@ -254,18 +254,19 @@ export class UdpRetransmission {
  * the configured T1, so a route fails over from a dead trunk as on UDP.
  */
 export class ReliableTransactionTimers {
-  /** Requests waiting for a response (INVITE) or a final response (others). */
-  private readonly pending = new Map<string, NodeJS.Timeout>();
-  /** Transactions that timed out, whose ACK for our own 408 must not leave. */
+  /** Requests waiting for a response (INVITE) or a final response (others), with the connection they left on. */
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; request: RawSipMessage; connection: object }>();
+  /** Transactions that ended without a response, whose ACK for our own 408 or 503 must not leave. */
   private readonly expired = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly timers: SipTimerValues,
-    private readonly timedOut: (request: RawSipMessage) => void,
+    /** Timer B or F fired (status 408), or the connection failed (503, RFC 3261 §8.1.3.1). */
+    private readonly ended: (request: RawSipMessage, status: 408 | 503) => void,
   ) {}
 
-  /** Called for every request about to be sent; true when it must not go out. */
-  requestSent(msg: RawSipMessage): boolean {
+  /** Called for every request about to be sent over `connection`; true when it must not go out. */
+  requestSent(msg: RawSipMessage, connection: object): boolean {
     const key = keyOf(msg, 'client');
     if (!key) return false;
     if (msg.method === 'ACK') {
@@ -276,13 +277,26 @@ export class ReliableTransactionTimers {
       return this.expired.delete(key);
     }
     this.stop(key);
-    const timer = setTimeout(() => {
-      this.pending.delete(key);
-      this.expired.set(key, setTimeout(() => this.expired.delete(key), this.timers.T4));
-      this.timedOut(msg);
-    }, 64 * this.timers.T1);
-    this.pending.set(key, timer);
+    const timer = setTimeout(() => this.end(key, 408), 64 * this.timers.T1);
+    this.pending.set(key, { timer, request: msg, connection });
     return false;
+  }
+
+  /**
+   * RFC 3261 §17.1.4 / §8.1.3.1: a connection that failed (refused, reset, a
+   * certificate not accepted) is a transport error for every request waiting
+   * on it, taken as a 503 at once rather than after Timer B.
+   */
+  connectionFailed(connection: object): void {
+    for (const [key, p] of [...this.pending]) if (p.connection === connection) this.end(key, 503);
+  }
+
+  private end(key: string, status: 408 | 503): void {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.stop(key);
+    this.expired.set(key, setTimeout(() => this.expired.delete(key), this.timers.T4));
+    this.ended(p.request, status);
   }
 
   /** Called for every response received. */
@@ -295,15 +309,15 @@ export class ReliableTransactionTimers {
   }
 
   private stop(key: string): void {
-    const timer = this.pending.get(key);
-    if (timer) clearTimeout(timer);
+    const p = this.pending.get(key);
+    if (p) clearTimeout(p.timer);
     this.pending.delete(key);
   }
 
   close(): void {
-    for (const table of [this.pending, this.expired]) {
-      for (const timer of table.values()) clearTimeout(timer);
-      table.clear();
-    }
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const timer of this.expired.values()) clearTimeout(timer);
+    this.pending.clear();
+    this.expired.clear();
   }
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
 import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml } from './baresip-call.js';
-import { PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 /** A throwaway self-signed certificate whose only name is `san` (openssl). */
 function certificateFor(dir: string, san: string): { cert: string; key: string } {
@@ -95,7 +95,7 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
     assertTonesCrossed(r);
   });
 
-  it('the trunk certificate is checked against the [::1] of the trunk: the same call to a peer whose certificate names only 127.0.0.1 is refused', async () => {
+  it('the trunk certificate is checked against the [::1] of the trunk: the same call to a peer whose certificate names only 127.0.0.1 is refused and the line cleared at once (503, cause 41)', async () => {
     // Both ends present and trust this one certificate: only its name differs from the first test's.
     const v4only = certificateFor(dir, 'IP:127.0.0.1');
     const port = await freePort('::1');
@@ -103,9 +103,11 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
     t = await startTestGateway(ipv6Yaml(port + 1, v4only));
     t.pbx.command(`call v1 any 5551234 ${PBX_CALLER}`);
     await t.pbx.waitFor('proceeding', { id: 'v1' });
-    await sleep(1500);
+    // RFC 3261 §8.1.3.1: the failed handshake is a transport error, a 503 at once, and the line is cleared.
+    const cleared = await t.pbx.waitFor(['disconnect', 'hangup'], { id: 'v1' }, 5000);
+    // RFC 3398 §8.2.6.1: 503 Service Unavailable -> cause 41 (temporary failure).
+    assert.equal(cleared.fields.cause, '41', cleared.line);
     assert.ok(t.logs.includes('sip: connection-error'), `the TLS handshake failed:\n${t.logs.join('\n')}`);
     assert.doesNotMatch(bs.output(), /^INVITE /m, 'baresip got no INVITE');
-    t.pbx.command('hangup v1 16');
   });
 });
