@@ -16,6 +16,7 @@ import type { SipRelease } from '../../src/call/sip-leg.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
+import { parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
 import { freePort } from './sipp-peer.js';
 
@@ -30,12 +31,23 @@ function certificateFor(dir: string, san: string): { key: Buffer; cert: Buffer }
   return { key: readFileSync(`${base}-key.pem`), cert: readFileSync(`${base}-cert.pem`) };
 }
 
-/** The first lines of the SIP messages a listener got on a stream. */
-function requestLines(onLine: (line: string) => void): (chunk: Buffer) => void {
+/** The first lines of the SIP messages a listener got on a stream; `onMessage` sees each whole. */
+function requestLines(onLine: (line: string) => void, onMessage?: (text: string) => void): (chunk: Buffer) => void {
   const framer = new SipStreamFramer();
   return (chunk) => {
-    for (const out of framer.push(chunk)) onLine('message' in out ? out.message.split('\r\n')[0]! : `unframed: ${out.error}`);
+    for (const out of framer.push(chunk)) {
+      onLine('message' in out ? out.message.split('\r\n')[0]! : `unframed: ${out.error}`);
+      if ('message' in out) onMessage?.(out.message);
+    }
   };
+}
+
+/** 100 Trying to a request, with its Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2). */
+function trying(request: string): string {
+  const msg = parseSipMessage(request);
+  if (msg instanceof SipParseError) throw msg;
+  const copy = msg.headers.filter((h) => ['via', 'from', 'to', 'call-id', 'cseq'].includes(h.name)).map((h) => `${h.name}: ${h.value}`);
+  return ['SIP/2.0 100 Trying', ...copy, 'Content-Length: 0', '', ''].join('\r\n');
 }
 
 describe('a trunk over TCP or TLS: certificate names, failed connections and silent peers @slow', function () {
@@ -161,4 +173,49 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
       assert.ok(waited >= 64 * T1 - 20 && waited < 64 * T1 + 1500, `the INVITE ended ${waited.toFixed(0)} ms after it went out (64*T1 = ${64 * T1} ms)`);
     });
   }
+
+  /** A TCP listener on [::1] that answers every request with 100 Trying and nothing more. */
+  async function tryingOnly(got: Array<{ line: string; at: number }>): Promise<number> {
+    const server = createTcpServer((socket) => {
+      socket.on('data', requestLines((line) => got.push({ line, at: performance.now() }), (text) => !text.startsWith('ACK ') && socket.write(trying(text))));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '::1', r));
+    stops.push(() => new Promise<void>((r) => server.close(() => r())));
+    return (server.address() as { port: number }).port;
+  }
+
+  it('an INVITE over TCP that got 100 Trying waits past 64*T1 for its final response (Proceeding: no Timer B)', async () => {
+    const T1 = 50;
+    const got: Array<{ line: string; at: number }> = [];
+    const port = await tryingOnly(got);
+    const a = await endpoint({ transport: { protocol: 'tcp', address: '::1', timers: { T1 } }, trunks: [{ name: 'slow', host: '::1', port }], media: rtpMediaFactory({ address: '::1', lineEncoding: 'PCMU' }), log });
+    const call = a.call('slow', { digits: '5551000' }, { digits: '2000' });
+    let released: SipRelease | undefined;
+    call.once('released', (r) => (released = r));
+    call.invite();
+    await new Promise((r) => setTimeout(r, 64 * T1 + 1000));
+    assert.equal(released, undefined, `released during Proceeding: ${JSON.stringify(released)}`);
+    assert.deepEqual(got.map((g) => g.line.split(' ')[0]), ['INVITE']);
+    call.release(16);
+  });
+
+  it('a REGISTER over TCP that got only 100 Trying fails with 408 after 64*T1 (Timer F runs on through Proceeding)', async () => {
+    const T1 = 50;
+    const got: Array<{ line: string; at: number }> = [];
+    const port = await tryingOnly(got);
+    const a = await endpoint({
+      transport: { protocol: 'tcp', address: '::1', timers: { T1 } },
+      trunks: [{ name: 'registrar', host: '::1', port, register: { username: 'gw', password: 'pw', retryMs: 60_000 } }],
+      media: rtpMediaFactory({ address: '::1', lineEncoding: 'PCMU' }),
+      log,
+    });
+    const [, ok, status] = (await once(a, 'registration')) as [string, boolean, number];
+    const ended = performance.now();
+    assert.deepEqual([ok, status], [false, 408]);
+    assert.equal(a.trunkRegistration('registrar')?.lastError, '408 Request Timeout');
+    assert.deepEqual(got.map((g) => g.line.split(' ')[0]), ['REGISTER'], 'sent once, never retransmitted');
+    const waited = ended - got[0]!.at;
+    assert.ok(waited >= 64 * T1 - 20 && waited < 64 * T1 + 1500, `REGISTER failed ${waited.toFixed(0)} ms after it went out (64*T1 = ${64 * T1} ms)`);
+  });
 });
