@@ -340,6 +340,7 @@ export class NodeTransport extends SipJsTransport {
     const to = { host, port: target.port };
     const text = serializeSipMessage(msg);
     if (this.options.protocol === 'udp') {
+      if (this.retransmission?.ackOfTimeout(msg)) return;
       this.sendUdp(text, to);
       this.retransmission?.requestSent(msg, text, to);
     } else {

@@ -74,6 +74,8 @@ export class UdpRetransmission {
   private readonly serverPending = new Map<string, Pending>();
   /** Server transactions completed: final response sent or ACK seen (Timers H-after-ACK, I, J). */
   private readonly serverDone = new Map<string, Done>();
+  /** Client transactions ended by Timer B or F, whose ACK for our own 408 must not leave. */
+  private readonly expired = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly timers: SipTimerValues,
@@ -81,6 +83,19 @@ export class UdpRetransmission {
     /** A request got no final response within 64*T1 (Timer F), or an INVITE none at all (Timer B). */
     private readonly timedOut: (request: RawSipMessage) => void = () => undefined,
   ) {}
+
+  /**
+   * True for the ACK sip.js makes for the 408 of a timed-out INVITE: RFC 3261
+   * §17.1.1.2 ends the transaction at Timer B without one, and no peer sent
+   * that 408.
+   */
+  ackOfTimeout(msg: RawSipMessage): boolean {
+    const key = msg.method === 'ACK' ? keyOf(msg, 'client') : undefined;
+    const gone = key ? this.expired.get(key) : undefined;
+    if (!gone) return false;
+    clearTimeout(gone);
+    return this.expired.delete(key!);
+  }
 
   /** Called for every request the transport sends. */
   requestSent(msg: RawSipMessage, text: string, to: Destination): void {
@@ -103,6 +118,7 @@ export class UdpRetransmission {
       // RFC 3261 §17.1.1.2 Timer B / §17.1.2.2 Timer F: give up after 64*T1.
       deadline: setTimeout(() => {
         this.stop(this.clientPending, key);
+        this.expired.set(key, setTimeout(() => this.expired.delete(key), this.timers.T4));
         // §17.1.1.2 / §17.1.2.2: Timers B and F tell the TU of the timeout
         // (§8.1.3.1: as a 408), on our T1 rather than on sip.js's fixed 32 s,
         // so a route fails over from a dead trunk after 64*T1.
@@ -244,6 +260,8 @@ export class UdpRetransmission {
       for (const d of table.values()) clearTimeout(d.expires);
       table.clear();
     }
+    for (const timer of this.expired.values()) clearTimeout(timer);
+    this.expired.clear();
   }
 }
 
