@@ -8,7 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer as createTcpServer, connect as tcpConnect, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect, type Server as TlsServer } from 'node:tls';
 import { TransportState } from 'sip.js';
-import { DEFAULT_TIMERS, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
+import { DEFAULT_TIMERS, ReliableTransactionTimers, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
 import { SipJsTransport } from './sip-js-transport.js';
 import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
 import { SipStreamFramer } from './stream-framer.js';
@@ -109,6 +109,8 @@ export class NodeTransport extends SipJsTransport {
   /** The connection each request arrived on, by branch: its responses go back over it (RFC 3261 §18.2.2). */
   private readonly responsePaths = new Map<string, TcpSocket>();
   private retransmission?: UdpRetransmission;
+  /** Timers B and F over TCP and TLS. */
+  private reliableTimers?: ReliableTransactionTimers;
   private boundPort = 0;
   readonly timers: SipTimerValues;
 
@@ -164,6 +166,10 @@ export class NodeTransport extends SipJsTransport {
         (request) => this.received(serializeSipMessage(statelessResponse(request, 408, 'Request Timeout')), { address: this.address, port: this.boundPort, protocol: 'udp' }),
       );
     } else {
+      // RFC 3261 §17.1.1.2 / §8.1.3.1: Timers B and F on our T1, a timeout taken as a 408, a failed connection as a 503.
+      this.reliableTimers = new ReliableTransactionTimers(this.timers, (request, status) =>
+        this.received(serializeSipMessage(statelessResponse(request, status, status === 408 ? 'Request Timeout' : 'Service Unavailable')), { address: this.address, port: this.boundPort, protocol }),
+      );
       const server =
         protocol === 'tls'
           ? createTlsServer({ key: this.options.tls?.key, cert: this.options.tls?.cert }, (s) => this.adopt(s))
@@ -204,7 +210,10 @@ export class NodeTransport extends SipJsTransport {
         this.received(out.message, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, protocol: this.options.protocol }, socket);
       }
     });
-    socket.on('error', (err) => this.log('connection-error', { peer: key, error: err.message }));
+    socket.on('error', (err) => {
+      this.log('connection-error', { peer: key, error: err.message });
+      this.reliableTimers?.connectionFailed(socket);
+    });
     socket.on('close', () => {
       if (this.connections.get(key) === socket) this.connections.delete(key);
       for (const [branch, s] of this.responsePaths) if (s === socket) this.responsePaths.delete(branch);
@@ -252,6 +261,7 @@ export class NodeTransport extends SipJsTransport {
       params.delete('received');
       this.replaceTopVia(msg, viaIndex, formatVia({ ...via, host: this.viaHost, port: undefined, params }));
       if (this.retransmission?.responseReceived(msg)) return;
+      this.reliableTimers?.responseReceived(msg);
     }
     this.onMessage?.(serializeSipMessage(msg));
   }
@@ -272,6 +282,7 @@ export class NodeTransport extends SipJsTransport {
   /** Stops timers and closes every socket. */
   async close(): Promise<void> {
     this.retransmission?.close();
+    this.reliableTimers?.close();
     for (const s of this.connections.values()) s.destroy();
     this.connections.clear();
     this.responsePaths.clear();
@@ -324,14 +335,20 @@ export class NodeTransport extends SipJsTransport {
     }
     const target = this.options.outboundProxy ?? this.nextHop(msg);
     if (!target) throw new Error(`no destination for ${msg.method} ${msg.uri}`);
-    const host = isIP(target.host) ? target.host : (await lookup(target.host)).address;
+    const named = isIP(target.host) === 0;
+    const host = named ? (await lookup(target.host)).address : target.host;
     const to = { host, port: target.port };
     const text = serializeSipMessage(msg);
     if (this.options.protocol === 'udp') {
+      if (this.retransmission?.ackOfTimeout(msg)) return;
       this.sendUdp(text, to);
       this.retransmission?.requestSent(msg, text, to);
     } else {
-      this.writeStream(this.stream(to), text);
+      // RFC 5922 §4.1 / RFC 3261 §26.3.1: the certificate must name the host the
+      // URI names, so a name is checked as the name, not as what it resolved to.
+      const socket = this.stream(to, named ? target.host : undefined);
+      if (this.reliableTimers?.requestSent(msg, socket)) return;
+      this.writeStream(socket, text);
     }
   }
 
@@ -410,8 +427,13 @@ export class NodeTransport extends SipJsTransport {
     this.traceStream('out', socket, text);
   }
 
-  /** An open connection to the destination, or a new one (RFC 3261 §18.1.1: reuse connections). */
-  private stream(to: Destination): TcpSocket {
+  /**
+   * An open connection to the destination, or a new one (RFC 3261 §18.1.1:
+   * reuse connections). A TLS peer's certificate is checked against
+   * `serverName` (also sent as SNI, RFC 6066 §3, which takes names only), else
+   * against the address.
+   */
+  private stream(to: Destination, serverName?: string): TcpSocket {
     const key = `${to.host}:${to.port}`;
     const existing = this.connections.get(key);
     if (existing && !existing.destroyed) return existing;
@@ -424,7 +446,7 @@ export class NodeTransport extends SipJsTransport {
             key: this.options.tls?.key,
             cert: this.options.tls?.cert,
             rejectUnauthorized: this.options.tls?.rejectUnauthorized ?? true,
-            servername: isIP(to.host) ? undefined : to.host,
+            ...(serverName ? { servername: serverName } : {}),
           })
         : tcpConnect({ host: to.host, port: to.port });
     this.connections.set(key, socket);
@@ -440,7 +462,10 @@ export class NodeTransport extends SipJsTransport {
         this.received(out.message, { address: to.host, port: to.port, protocol: this.options.protocol }, socket);
       }
     });
-    socket.on('error', (err: Error) => this.log('connection-error', { peer: key, error: err.message }));
+    socket.on('error', (err: Error) => {
+      this.log('connection-error', { peer: key, error: err.message });
+      this.reliableTimers?.connectionFailed(socket);
+    });
     socket.on('close', () => {
       if (this.connections.get(key) === socket) this.connections.delete(key);
     });

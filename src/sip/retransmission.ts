@@ -74,6 +74,8 @@ export class UdpRetransmission {
   private readonly serverPending = new Map<string, Pending>();
   /** Server transactions completed: final response sent or ACK seen (Timers H-after-ACK, I, J). */
   private readonly serverDone = new Map<string, Done>();
+  /** Client transactions ended by Timer B or F, whose ACK for our own 408 must not leave. */
+  private readonly expired = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly timers: SipTimerValues,
@@ -81,6 +83,19 @@ export class UdpRetransmission {
     /** A request got no final response within 64*T1 (Timer F), or an INVITE none at all (Timer B). */
     private readonly timedOut: (request: RawSipMessage) => void = () => undefined,
   ) {}
+
+  /**
+   * True for the ACK sip.js makes for the 408 of a timed-out INVITE: RFC 3261
+   * §17.1.1.2 ends the transaction at Timer B without one, and no peer sent
+   * that 408.
+   */
+  ackOfTimeout(msg: RawSipMessage): boolean {
+    const key = msg.method === 'ACK' ? keyOf(msg, 'client') : undefined;
+    const gone = key ? this.expired.get(key) : undefined;
+    if (!gone) return false;
+    clearTimeout(gone);
+    return this.expired.delete(key!);
+  }
 
   /** Called for every request the transport sends. */
   requestSent(msg: RawSipMessage, text: string, to: Destination): void {
@@ -103,6 +118,7 @@ export class UdpRetransmission {
       // RFC 3261 §17.1.1.2 Timer B / §17.1.2.2 Timer F: give up after 64*T1.
       deadline: setTimeout(() => {
         this.stop(this.clientPending, key);
+        this.expired.set(key, setTimeout(() => this.expired.delete(key), this.timers.T4));
         // §17.1.1.2 / §17.1.2.2: Timers B and F tell the TU of the timeout
         // (§8.1.3.1: as a 408), on our T1 rather than on sip.js's fixed 32 s,
         // so a route fails over from a dead trunk after 64*T1.
@@ -244,5 +260,82 @@ export class UdpRetransmission {
       for (const d of table.values()) clearTimeout(d.expires);
       table.clear();
     }
+    for (const timer of this.expired.values()) clearTimeout(timer);
+    this.expired.clear();
+  }
+}
+
+/**
+ * RFC 3261 §17.1.1.2 / §17.1.2.2 on a reliable transport (TCP, TLS): Timers
+ * A and E do not run (nothing is retransmitted), but Timers B and F still end
+ * a request after 64*T1. sip.js would wait its fixed 32 s; this runs them on
+ * the configured T1, so a route fails over from a dead trunk as on UDP.
+ */
+export class ReliableTransactionTimers {
+  /** Requests waiting for a response (INVITE) or a final response (others), with the connection they left on. */
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; request: RawSipMessage; connection: object }>();
+  /** Transactions that ended without a response, whose ACK for our own 408 or 503 must not leave. */
+  private readonly expired = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly timers: SipTimerValues,
+    /** Timer B or F fired (status 408), or the connection failed (503, RFC 3261 §8.1.3.1). */
+    private readonly ended: (request: RawSipMessage, status: 408 | 503) => void,
+  ) {}
+
+  /** Called for every request about to be sent over `connection`; true when it must not go out. */
+  requestSent(msg: RawSipMessage, connection: object): boolean {
+    const key = keyOf(msg, 'client');
+    if (!key) return false;
+    if (msg.method === 'ACK') {
+      // RFC 3261 §17.1.1.2: Timer B ends the transaction without an ACK;
+      // sip.js acknowledges the 408 it was handed, which no peer sent.
+      const gone = this.expired.get(key);
+      if (gone) clearTimeout(gone);
+      return this.expired.delete(key);
+    }
+    this.stop(key);
+    const timer = setTimeout(() => this.end(key, 408), 64 * this.timers.T1);
+    this.pending.set(key, { timer, request: msg, connection });
+    return false;
+  }
+
+  /**
+   * RFC 3261 §17.1.4 / §8.1.3.1: a connection that failed (refused, reset, a
+   * certificate not accepted) is a transport error for every request waiting
+   * on it, taken as a 503 at once rather than after Timer B.
+   */
+  connectionFailed(connection: object): void {
+    for (const [key, p] of [...this.pending]) if (p.connection === connection) this.end(key, 503);
+  }
+
+  private end(key: string, status: 408 | 503): void {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.stop(key);
+    this.expired.set(key, setTimeout(() => this.expired.delete(key), this.timers.T4));
+    this.ended(p.request, status);
+  }
+
+  /** Called for every response received. */
+  responseReceived(msg: RawSipMessage): void {
+    const key = keyOf(msg, 'client');
+    if (!key) return;
+    // RFC 3261 §17.1.1.2: any response moves an INVITE out of Calling, where
+    // alone Timer B runs; §17.1.2.2: Timer F runs on through Proceeding.
+    if (key.endsWith(' INVITE') || msg.status >= 200) this.stop(key);
+  }
+
+  private stop(key: string): void {
+    const p = this.pending.get(key);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(key);
+  }
+
+  close(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const timer of this.expired.values()) clearTimeout(timer);
+    this.pending.clear();
+    this.expired.clear();
   }
 }

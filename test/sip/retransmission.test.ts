@@ -132,6 +132,9 @@ describe('UDP retransmission (RFC 3261 §17)', function () {
       assert.ok(after >= 64 * T1b - 20 && after < 64 * T1b + 1500, `408 after ${after.toFixed(0)} ms, 64*T1 is ${64 * T1b} ms`);
       const sent = intervals(p.relay.times((x) => x.first.startsWith('INVITE')));
       assertIntervals(sent.slice(0, 5), [T1b, 2 * T1b, 4 * T1b, 8 * T1b, 16 * T1b], 'INVITE');
+      // Timer B ends the transaction without an ACK: the 408 was our own.
+      await new Promise((res) => setTimeout(res, 4 * T1b));
+      assert.deepEqual(p.relay.packets.filter((x) => x.first.startsWith('ACK')), [], 'no ACK after Timer B');
     } finally {
       await p.close();
     }
