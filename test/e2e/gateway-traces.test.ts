@@ -48,7 +48,8 @@ function flow(rows: SipRow[], callId: string): string[] {
 /** A SIP -> PSTN call: SIPp's INVITE to a DID, the PBX alerts and answers, SIPp hangs up. */
 async function didCall(t: TestGateway): Promise<number> {
   const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', keys: { calling: '3125550199' } });
-  const ring = await t.pbx.waitFor('ring', { called: '4321' });
+  // SIPp's start and the INVITE's way to a SETUP can take a while on a loaded CI machine.
+  const ring = await t.pbx.waitFor('ring', { called: '4321' }, 15_000);
   const id = ring.fields.id!;
   t.pbx.command(`alert ${id}`);
   await sleep(100);
