@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
-import { startSipp } from '../sip/sipp-peer.js';
-import { freePort } from '../sip/sipp-peer.js';
+import { freePort, startSipp } from '../sip/sipp-peer.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 const T1 = 50;
@@ -25,6 +24,22 @@ describe('gateway: an unanswered INVITE fails over after 64*T1 (Timer B) over UD
     t = dead = deadTcp = undefined;
   });
 
+  /** A PBX call routed to the silent trunk first; resolves with when it rang at the second trunk, which answers over `transport`. */
+  async function callFailingOver(yaml: string, transport: 'udp' | 'tcp', livePort: number): Promise<number> {
+    const gw = (t = await startTestGateway(yaml));
+    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport, port: livePort, keys: { called: '5551234', calling: PBX_CALLER, cause: '16' } });
+    gw.pbx.command(`call c1 any 5551234 ${PBX_CALLER}`);
+    await gw.pbx.waitFor('ringing', { id: 'c1' }, 10000).catch((err: Error) => {
+      throw new Error(`${err.message}\ngateway log:\n${gw.logs.join('\n')}`);
+    });
+    const ringing = performance.now();
+    await gw.pbx.waitFor('answer', { id: 'c1' });
+    assert.equal(gw.registry.snapshot().calls[0]!.trunk, 'carrier2', 'the second trunk took the call');
+    gw.pbx.command('hangup c1 16');
+    assertSipp(await uas.done, `the second trunk answers over ${transport.toUpperCase()}`);
+    return ringing;
+  }
+
   it(`with sip.timers.t1 ${T1} ms: INVITE retransmitted at T1, 2T1, 4T1 ... to the dead trunk, then the next trunk answers about 64*T1 later`, async () => {
     // The dead trunk: a UDP socket that takes every datagram and answers none.
     const invites: number[] = [];
@@ -35,17 +50,7 @@ describe('gateway: an unanswered INVITE fails over after 64*T1 (Timer B) over UD
     await new Promise<void>((r) => dead!.bind(0, '127.0.0.1', r));
     const livePort = await freePort();
     const yaml = gatewayYaml({ trunkPorts: [dead.address().port, livePort] }).replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", timers: { t1: ${T1} } }`);
-    t = await startTestGateway(yaml);
-    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: livePort, keys: { called: '5551234', calling: PBX_CALLER, cause: '16' } });
-    t.pbx.command(`call c1 any 5551234 ${PBX_CALLER}`);
-    await t.pbx.waitFor('ringing', { id: 'c1' }, 10000).catch((err: Error) => {
-      throw new Error(`${err.message}\ngateway log:\n${t!.logs.join('\n')}`);
-    });
-    const ringing = performance.now();
-    await t.pbx.waitFor('answer', { id: 'c1' });
-    assert.equal(t.registry.snapshot().calls[0]!.trunk, 'carrier2', 'the second trunk took the call');
-    t.pbx.command('hangup c1 16');
-    assertSipp(await uas.done, 'the second trunk answers');
+    const ringing = await callFailingOver(yaml, 'udp', livePort);
 
     // Timer A: each interval twice the one before, starting at T1 (RFC 3261 §17.1.1.2).
     const gaps = invites.slice(1).map((at, i) => at - invites[i]!);
@@ -77,17 +82,7 @@ describe('gateway: an unanswered INVITE fails over after 64*T1 (Timer B) over UD
     const yaml = gatewayYaml({ trunkPorts: [deadPort, livePort] })
       .replaceAll('codecs: [pcmu, telephone-event] }', 'codecs: [pcmu, telephone-event], transport: tcp }')
       .replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", timers: { t1: ${T1} } }`);
-    t = await startTestGateway(yaml);
-    const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'tcp', port: livePort, keys: { called: '5551234', calling: PBX_CALLER, cause: '16' } });
-    t.pbx.command(`call c1 any 5551234 ${PBX_CALLER}`);
-    await t.pbx.waitFor('ringing', { id: 'c1' }, 10000).catch((err: Error) => {
-      throw new Error(`${err.message}\ngateway log:\n${t!.logs.join('\n')}`);
-    });
-    const ringing = performance.now();
-    await t.pbx.waitFor('answer', { id: 'c1' });
-    assert.equal(t.registry.snapshot().calls[0]!.trunk, 'carrier2', 'the second trunk took the call');
-    t.pbx.command('hangup c1 16');
-    assertSipp(await uas.done, 'the second trunk answers over TCP');
+    const ringing = await callFailingOver(yaml, 'tcp', livePort);
 
     // RFC 3261 §17.1.1.2: Timer A runs on unreliable transports only: one INVITE, and no ACK for a 408 nobody sent.
     assert.equal(connections.length, 1, `one connection to the silent trunk, got ${connections.join(', ')}`);
