@@ -41,6 +41,33 @@ async function ringbackHeard(t: TestGateway, trunkPort: number, zone: string, ca
   }
 }
 
+/**
+ * SIP -> PSTN: SIPp calls `service` expecting a 183 with SDP, the PBX sends
+ * `signal` and plays `tones` for 1.5 s, then answers; the early media the
+ * SIP side got before the 200.
+ */
+async function earlyMediaFromPbx(t: TestGateway, service: string, signal: (id: string) => string[], tones: { hz: number; dbm0: number }[]): Promise<Int16Array> {
+  const rtp = await RtpEndpoint.open();
+  try {
+    const uac = await startSipp({ scenario: 'gw-uac-early-media.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service, keys: { calling: '3125550199', rtp: String(rtp.port) } });
+    const ring = await t.pbx.waitFor('ring', { called: service });
+    const id = ring.fields.id!;
+    const access = t.gw.simSpan('pbx')!;
+    for (const command of signal(id)) t.pbx.command(command);
+    access.sim.sendAudio(access.bChannel(Number(ring.fields.channel)), soxTones(tones, 1500));
+    await rtp.heard();
+    await sleep(1500);
+    const beforeAnswer = Date.now();
+    t.pbx.command(`answer ${id}`);
+    assertSipp(await uac.done, '183 with SDP before 200');
+    const early = rtp.audio(0, beforeAnswer);
+    assert.ok(early.length >= 8000 * 0.8, `${early.length} samples of early media before the 200`);
+    return early;
+  } finally {
+    rtp.close();
+  }
+}
+
 describe('call progress end to end: early media both ways, ringback of the zone (issue #7) @slow', function () {
   this.timeout(40000);
   before(() => requireTool('sox'));
@@ -57,51 +84,19 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     after(async () => t?.close());
 
     it('SIP -> PSTN: PROGRESS with in-band information from the PBX is a 183 with SDP, and its announcement reaches the SIP side before the 200', async () => {
-      const rtp = await RtpEndpoint.open();
-      try {
-        const uac = await startSipp({ scenario: 'gw-uac-early-media.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4401', keys: { calling: '3125550199', rtp: String(rtp.port) } });
-        const ring = await t.pbx.waitFor('ring', { called: '4401' });
-        const id = ring.fields.id!;
-        const access = t.gw.simSpan('pbx')!;
-        t.pbx.command(`proceed ${id}`);
-        // Q.931 clause 4.5.23: progress description 8, in-band information now available.
-        t.pbx.command(`progress ${id}`);
-        access.sim.sendAudio(access.bChannel(Number(ring.fields.channel)), soxTones([{ hz: ANNOUNCEMENT_HZ, dbm0: -10 }], 1500));
-        await rtp.heard();
-        await sleep(1500);
-        const beforeAnswer = Date.now();
-        t.pbx.command(`answer ${id}`);
-        assertSipp(await uac.done, '183 with SDP before 200');
-        const early = rtp.audio(0, beforeAnswer);
-        assert.ok(early.length >= 8000 * 0.8, `${early.length} samples of early media before the 200`);
-        const share = toneShare(early, ANNOUNCEMENT_HZ);
-        assert.ok(share > 0.5, `the announcement (${ANNOUNCEMENT_HZ} Hz) is ${(share * 100).toFixed(0)}% of the early media`);
-      } finally {
-        rtp.close();
-      }
+      // Q.931 clause 4.5.23: progress description 8, in-band information now available.
+      const early = await earlyMediaFromPbx(t, '4401', (id) => [`proceed ${id}`, `progress ${id}`], [{ hz: ANNOUNCEMENT_HZ, dbm0: -10 }]);
+      const share = toneShare(early, ANNOUNCEMENT_HZ);
+      assert.ok(share > 0.5, `the announcement (${ANNOUNCEMENT_HZ} Hz) is ${(share * 100).toFixed(0)}% of the early media`);
     });
 
     it('SIP -> PSTN: ALERTING with in-band information (the PBX plays its own ringback) is a 183 with SDP carrying that ringback', async () => {
-      const rtp = await RtpEndpoint.open();
-      try {
-        const uac = await startSipp({ scenario: 'gw-uac-early-media.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4403', keys: { calling: '3125550199', rtp: String(rtp.port) } });
-        const ring = await t.pbx.waitFor('ring', { called: '4403' });
-        const id = ring.fields.id!;
-        const access = t.gw.simSpan('pbx')!;
-        // ALERTING with progress indicator 8 (Q.931 clause 4.5.23).
-        t.pbx.command(`alert ${id} inband`);
-        access.sim.sendAudio(access.bChannel(Number(ring.fields.channel)), soxTones([{ hz: 440, dbm0: -16 }, { hz: 480, dbm0: -16 }], 1500));
-        await rtp.heard();
-        await sleep(1500);
-        const beforeAnswer = Date.now();
-        t.pbx.command(`answer ${id}`);
-        assertSipp(await uac.done, '183 with SDP before 200');
-        const early = rtp.audio(0, beforeAnswer);
-        assert.ok(early.length >= 8000 * 0.8, `${early.length} samples of early media before the 200`);
-        for (const hz of [440, 480]) assert.ok(blockShare(early, hz, toneShare) > 0.25, `the PBX's ringback (${hz} Hz) is ${(blockShare(early, hz, toneShare) * 100).toFixed(0)}% of the early media`);
-      } finally {
-        rtp.close();
-      }
+      // ALERTING with progress indicator 8 (Q.931 clause 4.5.23).
+      const early = await earlyMediaFromPbx(t, '4403', (id) => [`alert ${id} inband`], [
+        { hz: 440, dbm0: -16 },
+        { hz: 480, dbm0: -16 },
+      ]);
+      for (const hz of [440, 480]) assert.ok(blockShare(early, hz, toneShare) > 0.25, `the PBX's ringback (${hz} Hz) is ${(blockShare(early, hz, toneShare) * 100).toFixed(0)}% of the early media`);
     });
 
     it('SIP -> PSTN: ALERTING without in-band information is a 180 without SDP and no early media (RFC 3960 §3: the caller plays its own ringback)', async () => {
