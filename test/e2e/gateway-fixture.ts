@@ -2,7 +2,6 @@
 // the far end of the span's D-channel (attached through the emulated card's
 // far-end API), SIPp as the SIP trunk.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { startGateway, type RunningGateway } from '../../src/ops/start-gateway.j
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { LibpriPeer } from '../isdn/libpri-peer.js';
 import type { SippResult } from '../sip/sipp-peer.js';
+export { testCertificate } from '../sip/test-certificate.js';
 import { tonePower } from '../media/audio-tools.js';
 
 export const PBX_CALLER = '2125550100';
@@ -167,16 +167,6 @@ export async function channelOfCall(t: TestGateway): Promise<number> {
     if (Date.now() > deadline) throw new Error(`no call with a B-channel in status; gateway log:\n${t.logs.join('\n')}`);
     await sleep(20);
   }
-}
-
-/** A throwaway self-signed certificate for 127.0.0.1, made with openssl in `dir`. */
-export function testCertificate(dir: string): { cert: string; key: string } {
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
 }
 
 /** Power of one frequency in the samples, relative to the total (Goertzel). */

@@ -4,26 +4,13 @@
 // address, Via and Contact carry bracketed addresses, and SRTP audio crosses
 // both ways.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
 import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml } from './baresip-call.js';
-import { PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
-
-/** A throwaway self-signed certificate whose only name is `san` (openssl). */
-function certificateFor(dir: string, san: string): { cert: string; key: string } {
-  const cert = join(dir, `${san.replace(/\W/g, '_')}-cert.pem`);
-  const key = join(dir, `${san.replace(/\W/g, '_')}-key.pem`);
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=sipline test', '-addext', `subjectAltName=${san}`, '-keyout', key, '-out', cert], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { cert, key };
-}
+import { PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 /** The TLS gateway of the SRTP suites moved to [::1]: listen, trunk host and allowed address. */
 function ipv6Yaml(port: number, pem: { cert: string; key: string }): string {
@@ -43,7 +30,7 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-tls6-e2e-'));
-    pem = certificateFor(dir, 'IP:::1');
+    pem = testCertificate(dir, 'IP:::1');
   });
   afterEach(async () => {
     await t?.close();
@@ -97,7 +84,7 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
 
   it('the trunk certificate is checked against the [::1] of the trunk: the same call to a peer whose certificate names only 127.0.0.1 is refused and the line cleared at once (503, cause 41)', async () => {
     // Both ends present and trust this one certificate: only its name differs from the first test's.
-    const v4only = certificateFor(dir, 'IP:127.0.0.1');
+    const v4only = testCertificate(dir, 'IP:127.0.0.1');
     const port = await freePort('::1');
     bs = await baresip({ port }, v4only);
     t = await startTestGateway(ipv6Yaml(port + 1, v4only));

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LINKTYPE_RAW, SipTrace } from '../../src/ops/sip-trace.js';
 import { NodeTransport, statelessResponse, type SipTransportProtocol, type SipWirePacket } from '../../src/sip/node-transport.js';
 import { parseSipMessage, serializeSipMessage, SipParseError } from '../../src/sip/sip-message.js';
-
-function selfSigned(dir: string): { key: Buffer; cert: Buffer } {
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-}
+import { testCertificatePem } from '../sip/test-certificate.js';
 
 function tshark(args: string[]): string {
   const r = spawnSync('tshark', args, { encoding: 'utf8' });
@@ -78,7 +70,7 @@ describe('SIP trace of the transport decoded by tshark @slow', function () {
       const path = join(dir, 'sip.pcap');
       const trace = new SipTrace({ path });
       const packets: SipWirePacket[] = [];
-      const { ours, theirs } = await exchange(protocol, address, (p) => (packets.push(p), trace.packet(p)), protocol === 'tls' ? selfSigned(dir) : undefined);
+      const { ours, theirs } = await exchange(protocol, address, (p) => (packets.push(p), trace.packet(p)), protocol === 'tls' ? testCertificatePem(dir, 'IP:127.0.0.1,IP:::1') : undefined);
       await Promise.all([ours.close(), theirs.close(), trace.close()]);
       assert.equal(readFileSync(path).readUInt32LE(20), LINKTYPE_RAW);
       const ip = address.includes(':') ? 'ipv6' : 'ip';

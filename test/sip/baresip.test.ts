@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AudioFrame } from '../../src/media/frame.js';
@@ -14,6 +13,7 @@ import { startBaresip, type Baresip } from './baresip-peer.js';
 import { freePort } from './sipp-peer.js';
 import { concatSamples } from '../../src/sim/sim-signals.js';
 import { tonePower } from '../media/audio-tools.js';
+import { testCertificatePem } from './test-certificate.js';
 
 function toneIn(frames: AudioFrame[]): { at1k: number; at600: number } {
   const pcm = frames.slice(-25).map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples)));
@@ -31,9 +31,7 @@ describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow'
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-bs-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-    cert = readFileSync(join(dir, 'cert.pem'));
-    key = readFileSync(join(dir, 'key.pem'));
+    ({ cert, key } = testCertificatePem(dir));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -16,6 +16,7 @@ import { acceptAnswer, answerOffer, createOffer, SdpRejection, srtpRefusal, type
 import { need, startCapture } from '../peers/tshark-capture.js';
 import { startBaresip, type Baresip } from './baresip-peer.js';
 import { freePort } from './sipp-peer.js';
+import { testCertificatePem } from './test-certificate.js';
 
 function local(srtp: SrtpPolicy, port = 40000): LocalMedia {
   return { address: '127.0.0.1', port, codecs: ['PCMU', 'PCMA'], direction: 'sendrecv', sessionId: 1, sessionVersion: 1, srtp, crypto: generateSdesCrypto() };
@@ -165,9 +166,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-srtp-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-    cert = readFileSync(join(dir, 'cert.pem'));
-    key = readFileSync(join(dir, 'key.pem'));
+    ({ cert, key } = testCertificatePem(dir));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(async () => {

@@ -5,9 +5,8 @@
 // scripted TLS peer on [::1] (SIPp here has no TLS and baresip does not
 // record-route), with a second TLS listener standing for the proxy.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +18,7 @@ import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { headerValue, parseSipMessage, SipParseError, type RawSipMessage } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
 import { freePort } from './sipp-peer.js';
-
-function certificate(dir: string): { key: Buffer; cert: Buffer } {
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=sipline test', '-addext', 'subjectAltName=IP:::1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-}
+import { testCertificatePem } from './test-certificate.js';
 
 const sdp = (port: number): string => ['v=0', 'o=- 1 1 IN IP6 ::1', 's=-', 'c=IN IP6 ::1', 't=0 0', `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 
@@ -80,7 +71,7 @@ describe('SIP over TLS on [::1] with a Record-Route: the route set is used both 
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-tls6-route-'));
-    pem = certificate(dir);
+    pem = testCertificatePem(dir, 'IP:::1');
   });
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();

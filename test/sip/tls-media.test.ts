@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,16 +8,7 @@ import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import type { AudioCodecName } from '../../src/sip/sdp-negotiation.js';
-
-/** A throwaway self-signed certificate for 127.0.0.1 (openssl). */
-function selfSigned(dir: string): { key: Buffer; cert: Buffer } {
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-}
+import { testCertificatePem } from './test-certificate.js';
 
 function digits(call: SipCall, n: number): Promise<string> {
   return new Promise((resolve) => {
@@ -43,7 +33,7 @@ describe('SIP over TLS with RTP media: codecs, RFC 4733 digits both ways, hold a
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-tls-'));
-    const { key, cert } = selfSigned(dir);
+    const { key, cert } = testCertificatePem(dir);
     const media = rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' });
     const log = (event: string, detail: Record<string, unknown>): void => void logs.push(`${event} ${JSON.stringify(detail)}`);
     // B admits only digest users, and challenges with SHA-256 (RFC 7616).

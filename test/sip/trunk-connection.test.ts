@@ -5,9 +5,8 @@
 // the INVITE and never answers ends it after 64*T1 (Timer B, §17.1.1.2)
 // without a retransmission.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,17 +18,7 @@ import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
 import { freePort } from './sipp-peer.js';
-
-/** A throwaway self-signed certificate whose only name is `san` (openssl), in `dir`. */
-function certificateFor(dir: string, san: string): { key: Buffer; cert: Buffer } {
-  const base = join(dir, san.replace(/\W/g, '_'));
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=sipline test', '-addext', `subjectAltName=${san}`, '-keyout', `${base}-key.pem`, '-out', `${base}-cert.pem`], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install openssl): ${(err as Error).message}`);
-  }
-  return { key: readFileSync(`${base}-key.pem`), cert: readFileSync(`${base}-cert.pem`) };
-}
+import { testCertificatePem } from './test-certificate.js';
 
 /** The first lines of the SIP messages a listener got on a stream; `onMessage` sees each whole. */
 function requestLines(onLine: (line: string) => void, onMessage?: (text: string) => void): (chunk: Buffer) => void {
@@ -84,7 +73,7 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
     ['an IPv6 address, checked as the address (no SNI)', '::1', '[::1]', 'IP:::1'],
   ] as const) {
     it(`a TLS trunk configured by ${label}: the call is answered`, async () => {
-      const pem = certificateFor(dir, san);
+      const pem = testCertificatePem(dir, san);
       const b = await tlsCallee(address, pem);
       const warnings: string[] = [];
       const onWarning = (w: Error): void => void warnings.push(w.message);
@@ -110,7 +99,7 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
 
   it('a TLS trunk whose certificate names another host: the handshake fails and the INVITE ends at once with 503, not after Timer B', async () => {
     // Trusted, but for another name than the trunk's.
-    const other = certificateFor(dir, 'DNS:elsewhere.test');
+    const other = testCertificatePem(dir, 'DNS:elsewhere.test');
     const b = await tlsCallee('127.0.0.1', other);
     let admitted = 0;
     b.on('incoming', () => admitted++);
@@ -141,7 +130,7 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
   for (const protocol of ['tcp', 'tls'] as const) {
     it(`a ${protocol.toUpperCase()} peer on [::1] that takes the INVITE and never answers: 408 after 64*T1 of the configured T1, the INVITE sent once`, async () => {
       const T1 = 50;
-      const pem = certificateFor(dir, 'IP:::1');
+      const pem = testCertificatePem(dir, 'IP:::1');
       const got: Array<{ line: string; at: number }> = [];
       const onSocket = (s: import('node:net').Socket): void => {
         s.on('data', requestLines((line) => got.push({ line, at: performance.now() })));
