@@ -2,14 +2,30 @@
 // throwaway certificate, and a call's audio checked both ways (the PBX plays
 // 600 Hz into the gateway, baresip plays its 1 kHz tone file).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
 import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
-import { channelOfCall, gatewayYaml, sleep, toneShare, type TestGateway } from './gateway-fixture.js';
+import { channelOfCall, gatewayYaml, sleep, testCertificate, toneShare, type TestGateway } from './gateway-fixture.js';
 
 type BaresipOptions = Parameters<typeof startBaresip>[0];
 
 /** The fixture's gateway.yaml with sip.transport tls and its one trunk over TLS to `port` with `srtp`. */
+/**
+ * Registers the enclosing suite's hooks for a temporary directory holding a
+ * test certificate for `san`, removed after the suite; read `pem` in tests.
+ */
+export function tlsSuiteCertificate(prefix: string, san?: string): { dir: string; pem: { cert: string; key: string } } {
+  const suite = { dir: '', pem: { cert: '', key: '' } };
+  before(() => {
+    suite.dir = mkdtempSync(join(tmpdir(), prefix));
+    suite.pem = testCertificate(suite.dir, san);
+  });
+  after(() => rmSync(suite.dir, { recursive: true, force: true }));
+  return suite;
+}
+
 export function tlsGatewayYaml(port: number, pem: { cert: string; key: string }, srtp: string, trust = `ca: "${pem.cert}"`): string {
   return gatewayYaml({ trunkPorts: [port] })
     .replace('codecs: [pcmu, telephone-event] }', `codecs: [pcmu, telephone-event], transport: tls, srtp: ${srtp} }`)

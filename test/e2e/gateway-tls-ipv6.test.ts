@@ -4,17 +4,14 @@
 // address, Via and Contact carry bracketed addresses, and SRTP audio crosses
 // both ways.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml } from './baresip-call.js';
+import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml, tlsSuiteCertificate } from './baresip-call.js';
 import { PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 /** The TLS gateway of the SRTP suites moved to [::1]: listen, trunk host and allowed address. */
-function ipv6Yaml(port: number, pem: { cert: string; key: string }): string {
-  const yaml = tlsGatewayYaml(port, pem, 'mandatory');
+function ipv6Yaml(port: number, certificate: { cert: string; key: string }): string {
+  const yaml = tlsGatewayYaml(port, certificate, 'mandatory');
   const v6 = yaml.replace('host: 127.0.0.1', 'host: "[::1]"').replace('allowedAddresses: [127.0.0.1]', 'allowedAddresses: ["::1"]').replace('listen: "127.0.0.1:0"', 'listen: "[::1]:0"');
   assert.notEqual(v6.indexOf('"[::1]:0"'), -1, 'the fixture yaml changed: no listen to replace');
   assert.equal(v6.indexOf('127.0.0.1'), -1, `an IPv4 address is left in the yaml:\n${v6}`);
@@ -23,30 +20,24 @@ function ipv6Yaml(port: number, pem: { cert: string; key: string }): string {
 
 describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow', function () {
   this.timeout(40000);
-  let dir: string;
-  let pem: { cert: string; key: string };
+  const tls = tlsSuiteCertificate('sipline-tls6-e2e-', 'IP:::1');
   let t: TestGateway | undefined;
   let bs: Baresip | undefined;
 
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipline-tls6-e2e-'));
-    pem = testCertificate(dir, 'IP:::1');
-  });
   afterEach(async () => {
     await t?.close();
     await bs?.stop();
     t = bs = undefined;
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const baresip = async (o: { commands?: string[]; record?: boolean; port?: number }, cert = pem): Promise<Baresip> =>
+  const baresip = async (o: { commands?: string[]; record?: boolean; port?: number }, cert = tls.pem): Promise<Baresip> =>
     tlsBaresip(cert, { ...o, host: '::1', mediaenc: 'srtp-mand', port: o.port ?? (await freePort('::1')), user: '5551234' });
 
   it('a PBX call leaves over TLS to the [::1] trunk: bracketed Via and Contact with transport=tls, IPv6 SRTP both ways', async () => {
     const port = await freePort('::1');
     bs = await baresip({ port, record: true });
     // baresip listens for TLS on its SIP port + 1.
-    t = await startTestGateway(ipv6Yaml(port + 1, pem));
+    t = await startTestGateway(ipv6Yaml(port + 1, tls.pem));
     t.pbx.command(`call s1 any 5551234 ${PBX_CALLER}`);
     await t.pbx.waitFor('answer', { id: 's1' }, 8000).catch((err: Error) => {
       throw new Error(`${err.message}\ngateway log:\n${t!.logs.join('\n')}\nbaresip:\n${bs!.output().slice(-3000)}`);
@@ -66,7 +57,7 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
   });
 
   it('baresip calls the gateway at [::1] over TLS: received/rport in our answer, the PBX rings and audio crosses both ways', async () => {
-    t = await startTestGateway(ipv6Yaml(await freePort('::1'), pem));
+    t = await startTestGateway(ipv6Yaml(await freePort('::1'), tls.pem));
     bs = await baresip({ record: true, commands: [`/dial sip:4321@[::1]:${t.gw.sipPort};transport=tls`] });
     const ring = await t.pbx.waitFor('ring', { called: '4321' }, 8000).catch((err: Error) => {
       throw new Error(`${err.message}\ngateway log:\n${t!.logs.join('\n')}\nbaresip:\n${bs!.output().slice(-3000)}`);
@@ -84,7 +75,7 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
 
   it('the trunk certificate is checked against the [::1] of the trunk: the same call to a peer whose certificate names only 127.0.0.1 is refused and the line cleared at once (503, cause 41)', async () => {
     // Both ends present and trust this one certificate: only its name differs from the first test's.
-    const v4only = testCertificate(dir, 'IP:127.0.0.1');
+    const v4only = testCertificate(tls.dir, 'IP:127.0.0.1');
     const port = await freePort('::1');
     bs = await baresip({ port }, v4only);
     t = await startTestGateway(ipv6Yaml(port + 1, v4only));

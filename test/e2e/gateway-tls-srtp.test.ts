@@ -3,37 +3,28 @@
 // SDES-keyed SRTP (RFC 4568, AES_CM_128_HMAC_SHA1_80), audio crosses both
 // ways, and an offer without keys on an SRTP-mandatory trunk gets 488.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml } from './baresip-call.js';
-import { PBX_CALLER, sleep, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
+import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml, tlsSuiteCertificate } from './baresip-call.js';
+import { PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 describe('gateway.yaml SIP over TLS and per-trunk SRTP, baresip as the far end @slow', function () {
   this.timeout(40000);
-  let dir: string;
-  let pem: { cert: string; key: string };
+  const tls = tlsSuiteCertificate('sipline-tls-e2e-');
   let t: TestGateway | undefined;
   let bs: Baresip | undefined;
 
   /** The fixture's gateway with sip.transport tls and its one trunk on TLS towards `port` with `srtp`. */
-  const yaml = (port: number, srtp: string, trust?: string): string => tlsGatewayYaml(port, pem, srtp, trust);
+  const yaml = (port: number, srtp: string, trust?: string): string => tlsGatewayYaml(port, tls.pem, srtp, trust);
 
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipline-tls-e2e-'));
-    pem = testCertificate(dir);
-  });
   afterEach(async () => {
     await t?.close();
     await bs?.stop();
     t = bs = undefined;
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   const baresip = async (o: { commands?: string[]; mediaenc?: 'srtp-mand'; record?: boolean; port?: number }): Promise<Baresip> =>
-    tlsBaresip(pem, { ...o, port: o.port ?? (await freePort()), user: '5551234' });
+    tlsBaresip(tls.pem, { ...o, port: o.port ?? (await freePort()), user: '5551234' });
 
   it('a PBX call leaves over TLS with a transport=tls Contact and RTP/SAVP keys; 1 kHz from baresip reaches the B-channel, 600 Hz from the PBX reaches baresip', async () => {
     const port = await freePort();

@@ -4,40 +4,31 @@
 // the key and the call runs encrypted; baresip without SRTP answers without
 // a key and the call runs in clear. Audio is checked both ways in both.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Baresip } from '../sip/baresip-peer.js';
 import { freePort } from '../sip/sipp-peer.js';
-import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml, type TonesHeard } from './baresip-call.js';
-import { PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
+import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml, tlsSuiteCertificate, type TonesHeard } from './baresip-call.js';
+import { PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys, in clear with one that does not (RFC 4568) @slow', function () {
   this.timeout(40000);
-  let dir: string;
-  let pem: { cert: string; key: string };
+  const tls = tlsSuiteCertificate('sipline-srtp-optional-');
   let t: TestGateway | undefined;
   let bs: Baresip | undefined;
 
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipline-srtp-optional-'));
-    pem = testCertificate(dir);
-  });
   afterEach(async () => {
     await t?.close();
     await bs?.stop();
     t = bs = undefined;
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A gateway whose one TLS trunk, with srtp: optional, is baresip on `port` (its TLS port is port + 1). */
   async function gateway(port: number): Promise<TestGateway> {
-    t = await startTestGateway(tlsGatewayYaml(port + 1, pem, 'optional'));
+    t = await startTestGateway(tlsGatewayYaml(port + 1, tls.pem, 'optional'));
     return t;
   }
 
   async function baresip(port: number, mediaenc?: 'srtp', commands?: string[]): Promise<Baresip> {
-    bs = await tlsBaresip(pem, { port, record: true, user: '5551234', ...(mediaenc ? { mediaenc } : {}), ...(commands ? { commands } : {}) });
+    bs = await tlsBaresip(tls.pem, { port, record: true, user: '5551234', ...(mediaenc ? { mediaenc } : {}), ...(commands ? { commands } : {}) });
     return bs;
   }
 
