@@ -4,10 +4,10 @@
 // transport is here: where a request or response goes, Via sent-by, rport and
 // received, stream framing, connection reuse, and UDP retransmission.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
 import { createServer as createTcpServer, connect as tcpConnect, isIP, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import { createServer as createTlsServer, connect as tlsConnect, type Server as TlsServer } from 'node:tls';
 import { TransportState } from 'sip.js';
+import { boundFamily, HostResolutionError, resolveHost, type AddressFamily, type HostLookup } from './resolve-host.js';
 import { DEFAULT_TIMERS, ReliableTransactionTimers, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
 import { SipJsTransport } from './sip-js-transport.js';
 import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
@@ -61,6 +61,8 @@ export interface NodeTransportOptions {
   trace?: (packet: SipWirePacket) => void;
   /** The user part of our Contact: a Contact of ours that leaves here names this transport and its port. */
   contactUser?: string;
+  /** Resolves host names (node:dns/promises lookup by default). */
+  lookup?: HostLookup;
 }
 
 /** Parses host and port out of a SIP URI (RFC 3261 §19.1.1); the port defaults per §19.1.2. */
@@ -127,6 +129,11 @@ export class NodeTransport extends SipJsTransport {
 
   get address(): string {
     return this.options.address ?? '127.0.0.1';
+  }
+
+  /** The address family this transport sends to (0: either, a dual-stack socket). */
+  get family(): AddressFamily {
+    return boundFamily(this.address);
   }
 
   /** Host for Via and Contact. */
@@ -336,7 +343,21 @@ export class NodeTransport extends SipJsTransport {
     const target = this.options.outboundProxy ?? this.nextHop(msg);
     if (!target) throw new Error(`no destination for ${msg.method} ${msg.uri}`);
     const named = isIP(target.host) === 0;
-    const host = named ? (await lookup(target.host)).address : target.host;
+    let host: string;
+    try {
+      // RFC 3263 §4.3: of the name's addresses, the first of the family this transport is bound to.
+      [host] = (await resolveHost(target.host, this.family, this.options.lookup)) as [string];
+    } catch (err) {
+      if (!(err instanceof HostResolutionError)) throw err;
+      this.log('resolve-error', { method: msg.method, host: err.host, family: err.family, error: err.message });
+      // RFC 3261 §8.1.3.1: no address to send to is a transport failure, taken as a 503 at once;
+      // the ACK of that 503 has nowhere to go either.
+      if (msg.method !== 'ACK') {
+        const response = statelessResponse(msg, 503, `Service Unavailable (${err.message})`);
+        this.received(serializeSipMessage(response), { address: this.address, port: this.boundPort, protocol: this.options.protocol });
+      }
+      return;
+    }
     const to = { host, port: target.port };
     const text = serializeSipMessage(msg);
     if (this.options.protocol === 'udp') {

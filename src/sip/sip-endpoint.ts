@@ -2,8 +2,6 @@
 // trunks: registration, OPTIONS keepalive, inbound screening, and the SIP
 // legs of calls in and out.
 import { EventEmitter } from 'node:events';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { Invitation, Inviter, Registerer, SessionState, SIPExtension, UserAgent, type RegistererRegisterOptions, type Session, type URI } from 'sip.js';
 import type { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-response-message.js';
 import { callerIdFromSip, callerIdToSip, parseNameAddr } from '../call/caller-id-mapping.js';
@@ -11,6 +9,7 @@ import type { PartyNumber } from '../call/pstn-leg.js';
 import { Cause } from '../call/q850.js';
 import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
+import { resolveHost } from './resolve-host.js';
 import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
 import { uriDestination, type NodeTransportOptions, type ScreenVerdict, type SipTransportProtocol } from './node-transport.js';
 import { TransportSet } from './transport-set.js';
@@ -63,7 +62,8 @@ export interface SipEndpointEvents {
 
 interface TrunkRuntime {
   options: TrunkOptions;
-  address?: string;
+  /** The trunk host's addresses of our transport's family: requests from any of them are the trunk's. */
+  addresses: string[];
   state: TrunkState;
   failures: number;
   registerer?: Registerer;
@@ -212,7 +212,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private credentialsFor(host: string): { username: string; password: string } | undefined {
     for (const t of this.trunks.values()) {
       const h = bareHost(host);
-      if (bareHost(t.options.host) !== h && t.address !== h && bareHost(t.options.domain ?? t.options.host) !== h) continue;
+      if (bareHost(t.options.host) !== h && !t.addresses.includes(h) && bareHost(t.options.domain ?? t.options.host) !== h) continue;
       if (t.options.auth) return t.options.auth;
       const r = t.options.register;
       if (r) return { username: r.authUsername ?? r.username, password: r.password };
@@ -245,23 +245,30 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   async addTrunk(options: TrunkOptions): Promise<void> {
     if (this.trunks.has(options.name)) throw new Error(`SIP trunk ${JSON.stringify(options.name)} exists already`);
     // The host may be an IPv6 reference in brackets, as the config allows.
-    const bare = bareHost(options.host);
-    const address = isIP(bare) ? bare : await lookup(bare).then((r) => r.address, () => undefined);
+    const addresses = await this.resolve(bareHost(options.host), options.name, 'host');
     // RFC 3261 §18.1.1: the trunk's requests leave over its own transport, listening for its answers and requests.
     await this.transport.listen(this.trunkProtocol(options), 0);
-    const t: TrunkRuntime = { options, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
-    if (address) t.address = address;
+    const t: TrunkRuntime = { options, addresses, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     this.trunks.set(options.name, t);
-    // Inbound: the trunk's own address and its extra ones may send INVITEs.
-    for (const a of [address, ...(options.allowFrom ?? [])]) if (a) this.policy.allowAddress(a);
+    // Inbound: every address of the trunk and its extra ones may send INVITEs.
+    for (const a of [...addresses, ...(options.allowFrom ?? [])]) this.policy.allowAddress(a);
     // Requests from the trunk may come through its outbound proxy.
     const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
-    if (proxy) {
-      const proxyAddress = isIP(proxy.host) ? proxy.host : await lookup(proxy.host).then((r) => r.address, () => undefined);
-      if (proxyAddress) this.policy.allowAddress(proxyAddress);
-    }
+    if (proxy) for (const a of await this.resolve(proxy.host, options.name, 'outbound proxy')) this.policy.allowAddress(a);
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
+  }
+
+  /**
+   * A trunk's host or proxy as the transports resolve it (RFC 3263 §4.3: the
+   * family they are bound to); none, logged, when it has no such address:
+   * its requests then end in 503 at the transport.
+   */
+  private async resolve(host: string, trunk: string, what: string): Promise<string[]> {
+    return resolveHost(host, this.transport.primary.family, this.options.transport.lookup).catch((err: Error) => {
+      this.log('trunk-resolve-error', { trunk, what, error: err.message });
+      return [];
+    });
   }
 
   /** Unregisters (RFC 3261 §10.2.2) and stops sip.js's refresh and expiry timers, which dispose() leaves running. */
@@ -566,7 +573,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   /** The trunk a request came from: by source address, and among trunks on one address the one of the transport it came over. */
   private trunkFrom(source: string, transport: string | undefined): TrunkRuntime | undefined {
-    const candidates = [...this.trunks.values()].filter((t) => t.address === source);
+    const candidates = [...this.trunks.values()].filter((t) => t.addresses.includes(source));
     return candidates.find((t) => this.trunkProtocol(t.options) === transport?.toLowerCase()) ?? candidates[0];
   }
 

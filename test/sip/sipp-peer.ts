@@ -64,6 +64,8 @@ export interface SippRun {
   timeoutS?: number;
   /** The SIP port SIPp binds; a free one by default. */
   port?: number;
+  /** The address SIPp binds for SIP and media; 127.0.0.1 by default. */
+  address?: string;
 }
 
 export interface SippResult {
@@ -74,13 +76,14 @@ export interface SippResult {
 /** Starts SIPp; resolves `ready` once it has bound its port, `done` when it exits. */
 export async function startSipp(run: SippRun): Promise<{ port: number; done: Promise<SippResult> }> {
   requireSipp();
-  const port = run.port ?? (await freePort());
+  const address = run.address ?? '127.0.0.1';
+  const port = run.port ?? (await freePort(address));
   const args = [
     ...(run.remote ? [run.remote] : []),
     '-sf', isAbsolute(run.scenario) ? run.scenario : join(scenarioDir, run.scenario),
     '-t', run.transport === 'udp' ? 'u1' : 't1',
-    '-i', '127.0.0.1', '-p', String(port),
-    '-mi', '127.0.0.1', '-mp', String(await freePort()),
+    '-i', address, '-p', String(port),
+    '-mi', address, '-mp', String(await freePort(address)),
     '-cp', String(await freePort()),
     '-m', String(run.calls ?? 1),
     '-s', run.service ?? '2000',
