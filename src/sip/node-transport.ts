@@ -133,7 +133,8 @@ export class NodeTransport extends SipJsTransport {
 
   /** The address family this transport sends to (0: either, a dual-stack socket). */
   get family(): AddressFamily {
-    return boundFamily(this.address);
+    // listen() binds UDP to a name with an IPv4 socket.
+    return this.options.protocol === 'udp' && isIP(this.address) === 0 ? 4 : boundFamily(this.address);
   }
 
   /** Host for Via and Contact. */

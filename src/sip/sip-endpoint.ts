@@ -244,29 +244,30 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   /** Adds a trunk at run time (registration and keepalive start at once). */
   async addTrunk(options: TrunkOptions): Promise<void> {
     if (this.trunks.has(options.name)) throw new Error(`SIP trunk ${JSON.stringify(options.name)} exists already`);
-    // The host may be an IPv6 reference in brackets, as the config allows.
-    const addresses = await this.resolve(bareHost(options.host), options.name, 'host');
     // RFC 3261 §18.1.1: the trunk's requests leave over its own transport, listening for its answers and requests.
     await this.transport.listen(this.trunkProtocol(options), 0);
+    // The host may be an IPv6 reference in brackets, as the config allows.
+    const addresses = await this.resolve(bareHost(options.host), options, 'host');
     const t: TrunkRuntime = { options, addresses, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     this.trunks.set(options.name, t);
     // Inbound: every address of the trunk and its extra ones may send INVITEs.
     for (const a of [...addresses, ...(options.allowFrom ?? [])]) this.policy.allowAddress(a);
     // Requests from the trunk may come through its outbound proxy.
     const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
-    if (proxy) for (const a of await this.resolve(proxy.host, options.name, 'outbound proxy')) this.policy.allowAddress(a);
+    if (proxy) for (const a of await this.resolve(proxy.host, options, 'outbound proxy')) this.policy.allowAddress(a);
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
   }
 
   /**
-   * A trunk's host or proxy as the transports resolve it (RFC 3263 §4.3: the
-   * family they are bound to); none, logged, when it has no such address:
-   * its requests then end in 503 at the transport.
+   * A trunk's host or proxy as the trunk's transport resolves it (RFC 3263
+   * §4.3: the family it is bound to); none, logged, when it has no such
+   * address: the trunk's requests then end in 503 at the transport.
    */
-  private async resolve(host: string, trunk: string, what: string): Promise<string[]> {
-    return resolveHost(host, this.transport.primary.family, this.options.transport.lookup).catch((err: Error) => {
-      this.log('trunk-resolve-error', { trunk, what, error: err.message });
+  private async resolve(host: string, trunk: TrunkOptions, what: string): Promise<string[]> {
+    const family = (this.transport.member(this.trunkProtocol(trunk)) ?? this.transport.primary).family;
+    return resolveHost(host, family, this.options.transport.lookup).catch((err: Error) => {
+      this.log('trunk-resolve-error', { trunk: trunk.name, what, error: err.message });
       return [];
     });
   }
