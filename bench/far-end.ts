@@ -18,7 +18,7 @@ interface Call {
   ts: number;
   ssrc: number;
   first: boolean;
-  rx: { count: number; base: number; highest: number; cycles: number; last: number };
+  rx: { count: number; base: number; highest: number; cycles: number; last: number; transit: number; jitter: number };
 }
 
 type Setup = { type: 'setup'; codec: 'opus' | 'PCMU'; ports: number[]; opus: { bitrate: number; complexity: number } };
@@ -28,6 +28,7 @@ let calls: Call[] = [];
 let payloads: Buffer[] = [];
 let pt = 0;
 let step = 160;
+let rate = 8000;
 let timer: NodeJS.Timeout | undefined;
 let sent = 0;
 let markCpu = process.cpuUsage();
@@ -58,20 +59,26 @@ function setup(m: Setup): Promise<number[]> {
     });
     pt = 111;
     step = 960;
+    rate = 48000;
   } else {
     payloads = Array.from({ length: 50 }, (_, f) => Buffer.from(g711Encode('PCMU', speechLike(f), new Uint8Array(160))));
     pt = 0;
     step = 160;
+    rate = 8000;
   }
   for (const [i, to] of m.ports.entries()) {
     const socket = engine.open('127.0.0.1', 0);
-    const call: Call = { socket, packet: Buffer.alloc(12 + Math.max(...payloads.map((p) => p.length))), to, seq: (i * 7919) & 0xffff, ts: i * 1000, ssrc: 0x10000 + i, first: true, rx: { count: 0, base: -1, highest: -1, cycles: 0, last: 0 } };
+    const call: Call = { socket, packet: Buffer.alloc(12 + Math.max(...payloads.map((p) => p.length))), to, seq: (i * 7919) & 0xffff, ts: i * 1000, ssrc: 0x10000 + i, first: true, rx: { count: 0, base: -1, highest: -1, cycles: 0, last: 0, transit: NaN, jitter: 0 } };
     socket.onMessage = (msg) => {
       if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
       if (msg[1]! >= 200 && msg[1]! <= 204) return; // RTCP never comes here, but be sure
       const seq = msg.readUInt16BE(2);
       const r = call.rx;
       r.count++;
+      // RFC 3550 A.8 interarrival jitter, in timestamp units: how unevenly the gateway's packets arrive.
+      const transit = (performance.now() * rate) / 1000 - msg.readUInt32BE(4);
+      if (!Number.isNaN(r.transit)) r.jitter += (Math.abs(transit - r.transit) - r.jitter) / 16;
+      r.transit = transit;
       if (r.base < 0) {
         r.base = seq;
         r.highest = seq;
@@ -130,6 +137,8 @@ process.on('message', (m: Message) => {
       c.rx.count = 0;
       c.rx.base = -1;
       c.rx.cycles = 0;
+      c.rx.transit = NaN;
+      c.rx.jitter = 0;
     }
     sent = 0;
     markCpu = process.cpuUsage();
@@ -137,12 +146,18 @@ process.on('message', (m: Message) => {
     if (timer) clearTimeout(timer);
     let received = 0;
     let lost = 0;
+    let jitterSum = 0;
+    let jitterMax = 0;
+    const count = calls.length;
     for (const c of calls) {
       received += c.rx.count;
+      const ms = (c.rx.jitter * 1000) / rate;
+      jitterSum += ms;
+      jitterMax = Math.max(jitterMax, ms);
       if (c.rx.base >= 0) lost += Math.max(0, c.rx.highest - c.rx.base + 1 - c.rx.count);
       c.socket.close();
     }
     calls = [];
-    process.send!({ type: 'stats', received, lost, sent, cpu: process.cpuUsage(markCpu) }, () => process.exit(0));
+    process.send!({ type: 'stats', received, lost, sent, jitterMeanMs: jitterSum / Math.max(1, count), jitterMaxMs: jitterMax, cpu: process.cpuUsage(markCpu) }, () => process.exit(0));
   }
 });

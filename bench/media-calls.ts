@@ -1,6 +1,6 @@
 // Media benchmark: N simultaneous calls, RTP over loopback, line frames in
 // and out every 20 ms on one playout clock.
-//   [chrt -f 5] node dist/bench/media-calls.js [--seconds 60] [--opus-calls 200] [--pcmu-calls 1000] [--only opus|pcmu]
+//   [chrt -f 5] node dist/bench/media-calls.js [--seconds 60] [--opus-calls 200] [--pcmu-calls 1000] [--only opus|pcmu] [--slots N]
 // Prints, per scenario: CPU per call, the bare libopus encode+decode cost per
 // frame measured in the same run and the ratio of the two, lost packets, and
 // the p99 lateness of frames reaching the line.
@@ -134,11 +134,14 @@ interface FarEndStats {
   received: number;
   lost: number;
   sent: number;
+  jitterMeanMs: number;
+  jitterMaxMs: number;
   cpu: NodeJS.CpuUsage;
 }
 
 async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
-  const clock = new MediaClock(20);
+  // The gateway's clock unless --slots asks for another number of slots per 20 ms.
+  const clock = process.argv.includes('--slots') ? new MediaClock(20, arg('slots', 5)) : new MediaClock(20);
   const pool = new RtpPortPool('127.0.0.1');
   const sessions: MediaSession[] = [];
   for (let i = 0; i < calls; i++) sessions.push(await MediaSession.open({ address: '127.0.0.1', ports: pool, lineEncoding: 'PCMU', clock, rtpTimeoutSeconds: 0, opus: OPUS }));
@@ -242,6 +245,7 @@ async function scenario(codec: 'opus' | 'PCMU', calls: number): Promise<void> {
     `lost: towards the gateway ${sum('lost')} (RFC 3550 A.3), towards the far end ${farStats.lost} (sequence gaps); by count: far end sent - gateway received = ${farStats.sent - sum('packetsReceived')}, gateway sent - far end received = ${sum('packetsSent') - farStats.received}; late ${sum('late')}; concealed frames ${sum('concealed')}`,
     `frames to the line: ${delivered} (expected ~${Math.round(calls * framesPerCall)}); lateness after the tick: p50 ${lateness.format(0.5)} ms, p99 ${lateness.format(0.99)} ms (target <= 2 ms), max ${lateness.max.toFixed(2)} ms; ${((100 * lateness.early) / Math.max(1, lateness.count)).toFixed(0)} % of frames before their due time (at most ${lateness.earliest.toFixed(2)} ms; the clock runs a slot at the timer tick before it is due); clock overruns ${overruns}, ticks skipped ${skipped}`,
   );
+  lines.push(`frames to the network: interarrival jitter at the far end (RFC 3550 A.8, its own scheduling included), mean over calls ${farStats.jitterMeanMs.toFixed(2)} ms, worst call ${farStats.jitterMaxMs.toFixed(2)} ms`);
   lines.push(`far end (its own process, not counted above): ${(((farStats.cpu.user + farStats.cpu.system) / 1e6 / elapsed) * 100).toFixed(1)} % of a core`);
   lines.push(`load average now: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine competes for its ${cpus().length} CPUs)`);
   process.stdout.write(lines.join('\n') + '\n\n');

@@ -114,6 +114,16 @@ const AUDIO_CODECS: Record<string, AudioCodecName> = { pcmu: 'PCMU', pcma: 'PCMA
 const NTP_EPOCH_OFFSET = 2208988800; // s from 1900 to 1970 (RFC 3550 §4)
 const CN_STATIC_PT = 13; // RFC 3551 §6 Table 4
 const NO_CSRC: number[] = []; // never written to: what we send has no contributing sources
+// Line frames waiting for the call's send phase; beyond this (a stalled
+// clock) the oldest goes out at once rather than being dropped.
+const MAX_WAITING = 3;
+
+/** A line frame copied on write(), sent in the call's send phase; its buffer is reused. */
+interface WaitingFrame {
+  encoding: AudioFrame['encoding'];
+  samples: number;
+  data: Uint8Array;
+}
 
 type Queued = { cn: true; payload: Uint8Array } | { cn: false; codec: AudioCodecName; payload: Uint8Array };
 
@@ -156,7 +166,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   private seq = randomInt(0, 65536);
   private timestamp = randomBytes(4).readUInt32BE(0);
   private talkspurt = true;
-  private wroteSinceTick = false;
+  private readonly waiting: WaitingFrame[] = [];
+  private readonly spare: WaitingFrame[] = [];
   private eventTimestamp = 0;
   private source: RtpSourceStats | undefined;
   private jitter: JitterBuffer<Queued> | undefined;
@@ -171,6 +182,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   private rtcpTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly tick = (): void => this.playout();
+  private readonly sendTick = (): void => this.sendWaiting();
   private readonly opus: OpusSettings;
 
   private constructor(
@@ -252,7 +264,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
       srtp = same ? old.srtp : new SrtpContext(d.crypto.local, d.crypto.remote);
     }
     const clock = this.config.clock ?? sharedClock(ptimeMs);
-    if (old && old.clock !== clock) old.clock.remove(this.tick);
+    if (old && old.clock !== clock) {
+      old.clock.remove(this.tick);
+      old.clock.remove(this.sendTick);
+    }
+    if (old && old.ptimeMs !== ptimeMs) this.dropWaiting();
 
     this.active = {
       description: d,
@@ -280,7 +296,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     if (old?.send !== send) this.talkspurt = true;
     this.lastHeardMs = performance.now();
     this.timedOut = false;
-    clock.add(this.tick, this);
+    clock.add(this.tick, this, 'playout');
+    clock.add(this.sendTick, this, 'send');
     this.startTimers();
   }
 
@@ -290,15 +307,72 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   }
 
   /**
-   * AudioPath: one frame from the line towards the peer. Throws FrameError
-   * for a frame of the wrong encoding or size (a wiring bug, not bad input).
+   * AudioPath: one frame from the line towards the peer. It is copied and
+   * encoded in the send phase of the call's clock slot, after the slot's
+   * playouts, so a card that hands every channel's frame over at once does
+   * not hold the line frames of other calls back behind many encodes.
+   * Throws FrameError for a frame of the wrong encoding or size (a wiring
+   * bug, not bad input).
    */
   write(frame: AudioFrame): void {
     const a = this.active;
     if (!a || this.closed) return;
+    a.send.check(frame);
+    if (this.waiting.length >= MAX_WAITING) {
+      const oldest = this.waiting.shift()!;
+      this.sendFrame(a, oldest);
+      this.spare.push(oldest);
+    }
+    let copy = this.spare.pop();
+    if (!copy || copy.data.length !== frame.data.length) copy = { encoding: frame.encoding, samples: frame.samples, data: new Uint8Array(frame.data.length) };
+    copy.encoding = frame.encoding;
+    copy.samples = frame.samples;
+    copy.data.set(frame.data);
+    this.waiting.push(copy);
+  }
+
+  /** The send phase of the call's slot: the line's frames of this interval, then RFC 4733 events. */
+  private sendWaiting(): void {
+    const a = this.active;
+    if (!a || this.closed) return;
+    if (this.waiting.length === 0) {
+      // The line sent nothing this interval: the RTP clock still runs (RFC 3550 §5.1
+      // timestamps follow sampling time), so events and the next talkspurt get fresh ones.
+      this.timestamp = (this.timestamp + a.send.timestampStep) >>> 0;
+      this.talkspurt = true;
+    }
+    while (this.waiting.length > 0) {
+      const f = this.waiting.shift()!;
+      try {
+        this.sendFrame(a, f);
+      } catch (err) {
+        // Only after a re-INVITE changed the frame size under a waiting frame.
+        this.emit('warning', `line frame not sent: ${(err as Error).message}`);
+      }
+      this.spare.push(f);
+    }
+    const ev = a.events;
+    if (ev?.sender.busy) {
+      const t = ev.sender.tick();
+      if (t) {
+        // RFC 4733 §2.5.1.2: all packets of an event carry its start timestamp.
+        if (t.start) {
+          this.eventTimestamp = this.timestamp;
+          this.counters.digitsSent++;
+        }
+        this.sendRtp(a, ev.pt, t.marker, this.eventTimestamp, t.packet);
+      }
+    }
+  }
+
+  private dropWaiting(): void {
+    for (const f of this.waiting) this.spare.push(f);
+    this.waiting.length = 0;
+  }
+
+  private sendFrame(a: Active, frame: AudioFrame): void {
     const step = a.send.timestampStep;
     const dir = a.description.direction;
-    this.wroteSinceTick = true;
     // RFC 3264 §6.1: recvonly and inactive streams send no media.
     if (dir === 'recvonly' || dir === 'inactive') {
       this.timestamp = (this.timestamp + step) >>> 0;
@@ -355,6 +429,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     const byeSent = a !== undefined && a.remoteRtp.port !== 0 && this.sendRtcp([this.report(), { type: 'bye', ssrcs: [this.ssrc] }], closeSockets);
     this.closed = true;
     a?.clock.remove(this.tick);
+    a?.clock.remove(this.sendTick);
+    this.dropWaiting();
     if (this.rtcpTimer) clearTimeout(this.rtcpTimer);
     if (this.watchdog) clearInterval(this.watchdog);
     if (!byeSent) closeSockets();
@@ -434,29 +510,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     this.jitter!.push(p.sequenceNumber, rtpMs, now, { cn: false, codec: codec!, payload: p.payload });
   }
 
-  /** Once per packet interval: events out, one frame to the line. */
+  /** The playout phase of the call's slot: one frame to the line. */
   private playout(): void {
     const a = this.active;
     if (!a || this.closed) return;
-    const ev = a.events;
-    if (!this.wroteSinceTick) {
-      // The line sent nothing this interval: the RTP clock still runs (RFC 3550 §5.1
-      // timestamps follow sampling time), so events and the next talkspurt get fresh ones.
-      this.timestamp = (this.timestamp + a.send.timestampStep) >>> 0;
-      this.talkspurt = true;
-    }
-    this.wroteSinceTick = false;
-    if (ev?.sender.busy) {
-      const t = ev.sender.tick();
-      if (t) {
-        // RFC 4733 §2.5.1.2: all packets of an event carry its start timestamp.
-        if (t.start) {
-          this.eventTimestamp = this.timestamp;
-          this.counters.digitsSent++;
-        }
-        this.sendRtp(a, ev.pt, t.marker, this.eventTimestamp, t.packet);
-      }
-    }
     if (!this.jitter) return;
     // Packets that reached the engine while JavaScript was busy go into the buffer before it is read.
     this.sockets.rtp.poll();

@@ -35,6 +35,8 @@ export interface Transcoder {
   readonly timestampStep: number;
   /** True when line and RTP share the law: frames are copied, never decoded. */
   readonly passthrough: boolean;
+  /** Throws FrameError for a line frame of the wrong encoding or size. */
+  check(frame: AudioFrame): void;
   encode(frame: AudioFrame): Uint8Array;
   decode(payload: Uint8Array): AudioFrame;
   /** A frame for a missing packet (PLC). */
@@ -74,8 +76,12 @@ class G711Transcoder implements Transcoder {
     this.plc = new G711Plc(line === 'L16' ? undefined : line);
   }
 
+  check(frame: AudioFrame): void {
+    checkFrame(frame, this.line, this.samples);
+  }
+
   encode(frame: AudioFrame): Uint8Array {
-    check(frame, this.line, this.samples);
+    checkFrame(frame, this.line, this.samples);
     if (frame.encoding === this.codec) return frame.data; // pass-through: no decoding at all
     if (frame.encoding === 'L16') return g711Encode(this.codec, l16Samples(frame.data), new Uint8Array(frame.samples));
     return g711Transcode(frame.encoding, frame.data, new Uint8Array(frame.samples));
@@ -128,8 +134,12 @@ class OpusTranscoder implements Transcoder {
     this.opus.applyEncoderCTL(OPUS_SET_PACKET_LOSS_PERC, settings.packetLossPercent);
   }
 
+  check(frame: AudioFrame): void {
+    checkFrame(frame, this.line, this.samples);
+  }
+
   encode(frame: AudioFrame): Uint8Array {
-    check(frame, this.line, this.samples);
+    checkFrame(frame, this.line, this.samples);
     const pcm = frame.encoding === 'L16' ? l16Samples(frame.data) : g711Decode(frame.encoding, frame.data, this.pcm);
     return this.opus.encode(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
   }
@@ -163,7 +173,7 @@ class OpusTranscoder implements Transcoder {
   }
 }
 
-function check(frame: AudioFrame, line: FrameEncoding, samples: number): void {
+function checkFrame(frame: AudioFrame, line: FrameEncoding, samples: number): void {
   if (frame.encoding !== line) throw new FrameError(`frame in ${frame.encoding}, the line was set up for ${line}`);
   const octets = line === 'L16' ? samples * 2 : samples;
   if (frame.samples !== samples || frame.data.length !== octets) {

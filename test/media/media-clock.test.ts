@@ -39,6 +39,22 @@ describe('media clock', () => {
       );
     });
 
+  it('runs every playout listener of a slot before its send listeners, whatever the order they were added in', async () => {
+    const order: string[] = [];
+    const calls = [{}, {}];
+    const listeners = calls.flatMap((call, i) => [
+      { phase: 'send' as const, call, l: (): void => void order.push(`send ${i}`) },
+      { phase: 'playout' as const, call, l: (): void => void order.push(`playout ${i}`) },
+    ]);
+    // Both calls in one slot: a clock of one slot per period.
+    const one = new MediaClock(20, 1);
+    for (const { phase, call, l } of listeners) one.add(l, call, phase);
+    await sleep(50);
+    for (const { l } of listeners) one.remove(l);
+    assert.ok(order.length >= 4, `${order.length} listener runs`);
+    assert.deepEqual(order.slice(0, 4), ['playout 0', 'playout 1', 'send 0', 'send 1']);
+  });
+
   it('runs a slot no earlier than one timer tick before it is due', async () => {
     const clock = new MediaClock(20);
     const early: number[] = [];
