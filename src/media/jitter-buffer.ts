@@ -1,6 +1,7 @@
 // Adaptive jitter buffer: packets in by sequence number, one frame out per
 // packet interval. Playout is counted in frames (one packet = one ptime), so
 // the line's clock, not the sender's, paces it.
+import { SeqSlots } from './seq-slots.js';
 
 export interface JitterBufferOptions {
   /** Packet interval in ms. */
@@ -10,13 +11,15 @@ export interface JitterBufferOptions {
   maxDelayMs: number;
 }
 
-/** What to play for this interval. */
+/** What to play for this interval; valid until the next pull() (the buffer reuses it). */
 export type Playout<T> =
   | { kind: 'packet'; item: T; seq: number }
   /** A frame is due but absent: conceal it. `next` is the following packet when already here (for FEC). */
-  | { kind: 'missing'; seq: number; next?: T }
+  | { kind: 'missing'; seq: number; next: T | undefined }
   /** Nothing to play (not started, or the stream paused): silence, not a loss. */
   | { kind: 'empty' };
+
+const EMPTY = { kind: 'empty' } as const;
 
 export type PushResult = 'queued' | 'late' | 'duplicate';
 
@@ -38,7 +41,7 @@ const UNDERRUN_LIMIT = 5; // frames of concealment before a pause is assumed
 const SHRINK_AFTER = 50; // frames of sustained excess depth before dropping one
 
 export class JitterBuffer<T> {
-  private readonly slots = new Map<number, T>();
+  private readonly slots: SeqSlots<T>;
   private highest: number | undefined;
   private nextSeq = 0;
   /** Highest sequence already played or concealed; anything at or below it is late. */
@@ -49,8 +52,13 @@ export class JitterBuffer<T> {
   private jitterMs = 0;
   private lastTransit: number | undefined;
   readonly counters: JitterBufferCounters = { lost: 0, late: 0, reordered: 0, duplicates: 0, concealed: 0, discarded: 0 };
+  // One result object of each kind, reused: fifty pulls a second per call allocate nothing.
+  private readonly packetOut: { kind: 'packet'; item: T | undefined; seq: number } = { kind: 'packet', item: undefined, seq: 0 };
+  private readonly missingOut: { kind: 'missing'; seq: number; next: T | undefined } = { kind: 'missing', seq: 0, next: undefined };
 
-  constructor(readonly options: JitterBufferOptions) {}
+  constructor(readonly options: JitterBufferOptions) {
+    this.slots = new SeqSlots<T>(this.maxFrames);
+  }
 
   /** The playout delay the buffer aims for now, from the measured jitter. */
   get targetDelayMs(): number {
@@ -128,7 +136,7 @@ export class JitterBuffer<T> {
   /** Called once per packet interval by the playout clock. */
   pull(): Playout<T> {
     if (!this.started) {
-      if (this.slots.size === 0 || this.highest === undefined || this.highest - this.nextSeq + 1 < this.targetFrames) return { kind: 'empty' };
+      if (this.slots.size === 0 || this.highest === undefined || this.highest - this.nextSeq + 1 < this.targetFrames) return EMPTY;
       this.started = true;
       this.underruns = 0;
       this.excess = 0;
@@ -151,24 +159,31 @@ export class JitterBuffer<T> {
       this.slots.delete(seq);
       this.done = this.nextSeq++;
       this.underruns = 0;
-      return { kind: 'packet', item, seq };
+      this.packetOut.item = item;
+      this.packetOut.seq = seq;
+      return this.packetOut as Playout<T>;
     }
     if (this.slots.size > 0) {
       // A later packet is here, so this one is lost (or later than our delay allows).
       this.done = this.nextSeq++;
       this.counters.lost++;
       this.counters.concealed++;
-      const next = this.slots.get(seq + 1);
-      return next !== undefined ? { kind: 'missing', seq, next } : { kind: 'missing', seq };
+      return this.missing(seq, this.slots.get(seq + 1));
     }
     // Underrun: nothing buffered. Conceal without advancing (the delay grows
     // by a frame); after a few frames assume a pause and re-prime.
     if (++this.underruns > UNDERRUN_LIMIT) {
       this.started = false;
-      return { kind: 'empty' };
+      return EMPTY;
     }
     this.counters.concealed++;
-    return { kind: 'missing', seq };
+    return this.missing(seq, undefined);
+  }
+
+  private missing(seq: number, next: T | undefined): Playout<T> {
+    this.missingOut.seq = seq;
+    this.missingOut.next = next;
+    return this.missingOut;
   }
 
   /** Forgets all packets (new source, re-INVITE). Counters stay. */

@@ -11,7 +11,7 @@ import { JitterBuffer } from './jitter-buffer.js';
 import { MediaClock, sharedClock } from './media-clock.js';
 import type { AudioCodecName, MediaDirection, NegotiatedMedia } from './media-description.js';
 import { decodeRtcp, encodeRtcp, type ReportBlock, type RtcpPacket } from './rtcp-packet.js';
-import { decodeRtp, encodeRtp, rtpLength } from './rtp-packet.js';
+import { decodeRtpInto, encodeRtp, rtpLength, type RtpPacket } from './rtp-packet.js';
 import type { RtpSource } from './rtp-engine.js';
 import { RtpPortPool, type RtpSocketPair } from './rtp-port-pool.js';
 import { RtpSourceStats } from './rtp-source-stats.js';
@@ -113,7 +113,9 @@ export class MediaDescriptionError extends Error {
 const AUDIO_CODECS: Record<string, AudioCodecName> = { pcmu: 'PCMU', pcma: 'PCMA', opus: 'opus' };
 const NTP_EPOCH_OFFSET = 2208988800; // s from 1900 to 1970 (RFC 3550 §4)
 const CN_STATIC_PT = 13; // RFC 3551 §6 Table 4
-const NO_CSRC: number[] = []; // never written to: what we send has no contributing sources
+const NO_CSRC: readonly number[] = []; // what we send has no contributing sources
+const NO_PAYLOAD = new Uint8Array(0);
+const FREE_QUEUED = 16; // jitter buffer entries kept for reuse, per call
 // Line frames waiting for the call's send phase; beyond this (a stalled
 // clock) the oldest goes out at once rather than being dropped.
 const MAX_WAITING = 3;
@@ -125,7 +127,12 @@ interface WaitingFrame {
   data: Uint8Array;
 }
 
-type Queued = { cn: true; payload: Uint8Array } | { cn: false; codec: AudioCodecName; payload: Uint8Array };
+/** A packet in the jitter buffer; taken from and given back to the session's free list. */
+interface Queued {
+  cn: boolean;
+  codec: AudioCodecName | undefined;
+  payload: Uint8Array;
+}
 
 interface Active {
   description: NegotiatedMedia;
@@ -160,6 +167,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   readonly ssrc = randomBytes(4).readUInt32BE(0);
   readonly cname: string;
 
+  // The header fields of the packet being sent, reused for every packet.
+  private readonly outgoing: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: this.ssrc, csrc: NO_CSRC, payload: NO_PAYLOAD };
+  // The packet being received, decoded in place; the jitter buffer's entries, reused.
+  private readonly incoming: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrc: NO_CSRC, payload: NO_PAYLOAD };
+  private readonly freeQueued: Queued[] = [];
   private active: Active | undefined;
   private receiver: ((frame: AudioFrame) => void) | null = null;
   // RFC 3550 §5.1: random initial sequence number and timestamp.
@@ -199,7 +211,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
       fec: config.opus?.fec ?? true,
       packetLossPercent: config.opus?.packetLossPercent ?? 5,
     };
-    sockets.rtp.onMessage = (msg, from) => this.receiveRtp(msg, from);
+    sockets.rtp.onDatagram = (data, start, end, from) => this.receiveRtp(data, start, end, from);
     sockets.rtcp.onMessage = (msg, from) => this.receiveRtcp(msg, from);
     for (const s of [sockets.rtp, sockets.rtcp]) s.onError = (err) => this.emit('warning', `RTP socket ${this.localRtpPort}: ${err.message}`);
   }
@@ -363,6 +375,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
         this.sendRtp(a, ev.pt, t.marker, this.eventTimestamp, t.packet);
       }
     }
+    // Packets that reached the engine while JavaScript was busy go into the
+    // jitter buffer now, after the slot's playouts (they are due a jitter
+    // buffer's delay later), and before the next slot of a clock catching up.
+    this.sockets.rtp.poll();
   }
 
   private dropWaiting(): void {
@@ -438,7 +454,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
 
   private sendRtp(a: Active, pt: number, marker: boolean, timestamp: number, payload: Uint8Array): void {
     if (a.remoteRtp.port === 0) return; // port 0: stream disabled (RFC 3264 §6)
-    const rtp = { marker, payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc, csrc: NO_CSRC, payload };
+    const rtp = this.outgoing;
+    rtp.marker = marker;
+    rtp.payloadType = pt;
+    rtp.sequenceNumber = this.seq;
+    rtp.timestamp = timestamp;
+    rtp.payload = payload;
     this.seq = (this.seq + 1) & 0xffff;
     if (a.srtp) {
       this.sockets.rtp.send(a.srtp.protectRtp(encodeRtp(rtp)), a.remoteRtp.port, a.remoteRtp.address);
@@ -452,18 +473,20 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     this.sentSinceReport = true;
   }
 
-  private receiveRtp(msg: Buffer, rinfo: RtpSource): void {
+  private receiveRtp(records: Buffer, start: number, end: number, rinfo: RtpSource): void {
     const a = this.active;
     if (!a || this.closed) return;
-    let data: Uint8Array = msg;
+    let data: Uint8Array = records;
     if (a.srtp) {
-      const clear = a.srtp.unprotectRtp(msg);
+      const clear = a.srtp.unprotectRtp(records.subarray(start, end));
       if (!clear.ok) return void this.emit('warning', clear.error);
       data = clear.value;
+      start = 0;
+      end = data.length;
     }
-    const parsed = decodeRtp(data);
-    if (!parsed.ok) return void this.emit('warning', `RTP from ${rinfo.address}:${rinfo.port}: ${parsed.error}`);
-    const p = parsed.value;
+    const p = this.incoming;
+    const error = decodeRtpInto(data, p, start, end);
+    if (error !== undefined) return void this.emit('warning', `RTP from ${rinfo.address}:${rinfo.port}: ${error}`);
     // RFC 5761 §4: PT 64-95 with the marker is RTCP (types 192-223) sent to the RTP port; not ours to play.
     if (p.payloadType >= 64 && p.payloadType <= 95 && p.marker) return;
     const codec = a.receive.get(p.payloadType);
@@ -504,10 +527,19 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
       // RFC 3389 §3: first octet is the noise level in -dBov; passed on, not decoded.
       this.counters.comfortNoise++;
       this.emit('comfort-noise', p.payload[0] ?? 127, p.payload);
-      this.jitter!.push(p.sequenceNumber, rtpMs, now, { cn: true, payload: p.payload });
+      this.jitter!.push(p.sequenceNumber, rtpMs, now, this.queued(true, undefined, p.payload));
       return;
     }
-    this.jitter!.push(p.sequenceNumber, rtpMs, now, { cn: false, codec: codec!, payload: p.payload });
+    this.jitter!.push(p.sequenceNumber, rtpMs, now, this.queued(false, codec, p.payload));
+  }
+
+  private queued(cn: boolean, codec: AudioCodecName | undefined, payload: Uint8Array): Queued {
+    const q = this.freeQueued.pop();
+    if (!q) return { cn, codec, payload };
+    q.cn = cn;
+    q.codec = codec;
+    q.payload = payload;
+    return q;
   }
 
   /** The playout phase of the call's slot: one frame to the line. */
@@ -515,20 +547,21 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     const a = this.active;
     if (!a || this.closed) return;
     if (!this.jitter) return;
-    // Packets that reached the engine while JavaScript was busy go into the buffer before it is read.
-    this.sockets.rtp.poll();
     const out = this.jitter.pull();
     if (!this.receiver) return; // nobody listens: keep the buffer moving, decode nothing
     let frame: AudioFrame;
     if (out.kind === 'packet') {
-      if (out.item.cn) {
+      const item = out.item;
+      if (item.cn || !item.codec) {
         this.lastCn = true;
         frame = a.send.silence();
       } else {
         this.lastCn = false;
-        this.lastCodec = out.item.codec;
-        frame = this.decode(a, out.item.codec, out.item.payload);
+        this.lastCodec = item.codec;
+        frame = this.decode(a, item.codec, item.payload);
       }
+      item.payload = NO_PAYLOAD;
+      if (this.freeQueued.length < FREE_QUEUED) this.freeQueued.push(item);
     } else if (out.kind === 'missing' && !this.lastCn) {
       // Conceal with the codec that was playing: Opus PLC or the G.711 one.
       frame = (this.lastCodec && a.transcoders.get(this.lastCodec)) ? a.transcoders.get(this.lastCodec)!.conceal() : a.send.silence();

@@ -30,15 +30,25 @@ const OUTBOX_OCTETS = 256 * 1024;
 const OUTBOX_PACKETS = 4096;
 const DRAIN_BUDGET_MS = 0.5; // of received datagrams handled before the event loop gets a turn
 
-/** The source of a received datagram; the address text is built only when asked for. */
+/**
+ * The source of the datagram being handed out; the address text is built
+ * only when asked for. One per engine, pointed at each record in turn.
+ */
 class Source implements RtpSource {
   private text: string | undefined;
-  constructor(
-    private readonly records: Buffer,
-    private readonly at: number,
-    readonly port: number,
-    private readonly v6: boolean,
-  ) {}
+  private records: Buffer = Buffer.alloc(0);
+  private at = 0;
+  port = 0;
+  private v6 = false;
+
+  point(records: Buffer, at: number, port: number, v6: boolean): this {
+    this.records = records;
+    this.at = at;
+    this.port = port;
+    this.v6 = v6;
+    this.text = undefined;
+    return this;
+  }
 
   get family(): 'IPv4' | 'IPv6' {
     return this.v6 ? 'IPv6' : 'IPv4';
@@ -80,8 +90,17 @@ function compressV6(groups: string[]): string {
 
 /** One UDP socket on the engine; the subset of dgram.Socket a media session uses. */
 export class RtpSocket {
-  /** Gets every datagram, in arrival order. */
+  /**
+   * Gets every datagram, in arrival order. `from` is valid during the call
+   * only (the engine reuses it): copy the address and port to keep them.
+   */
   onMessage: ((msg: Buffer, from: RtpSource) => void) | null = null;
+  /**
+   * Instead of onMessage when set: the datagram as octets start..end of a
+   * buffer it shares with others (no view made per datagram). The octets
+   * stay as they are after the call; `from` does not.
+   */
+  onDatagram: ((data: Buffer, start: number, end: number, from: RtpSource) => void) | null = null;
   /** Gets send failures; never fatal. */
   onError: ((err: Error) => void) | null = null;
   private remoteAddress = '';
@@ -205,6 +224,7 @@ export class RtpEngine {
     this.drain(DRAIN_BUDGET_MS);
   };
   private readonly pending: Int32Array;
+  private readonly source = new Source();
 
   constructor() {
     this.native = new (addon().RtpEngine)((records) => this.receive(records));
@@ -333,7 +353,8 @@ export class RtpEngine {
         if (socket) {
           // Datagrams of a socket closed meanwhile are dropped with it.
           if (family === 0) socket.onError?.(new Error(`RTP socket ${socket.port}: ${records.toString('utf8', start, start + length)}`));
-          else socket.onMessage?.(records.subarray(start, start + length), new Source(records, at, port, family === 6));
+          else if (socket.onDatagram) socket.onDatagram(records, start, start + length, this.source.point(records, at, port, family === 6));
+          else socket.onMessage?.(records.subarray(start, start + length), this.source.point(records, at, port, family === 6));
         }
         at = start + length;
         this.inboxAt = at; // a listener that throws does not get the datagram again

@@ -20,6 +20,8 @@ const MASK_EXTENSION = 0x10;
 const MASK_CC = 0x0f;
 const MASK_MARKER = 0x80;
 const MASK_PT = 0x7f;
+// Shared by every packet without contributing sources (nearly all): no array per packet.
+const NO_CSRC: readonly number[] = Object.freeze([]);
 
 /** One RTP packet; payload is a view into the datagram. */
 export interface RtpPacket {
@@ -28,54 +30,69 @@ export interface RtpPacket {
   sequenceNumber: number;
   timestamp: number;
   ssrc: number;
-  csrc: number[];
+  csrc: readonly number[];
   /** Header extension (RFC 3550 §5.3.1), kept opaque. */
-  extension?: { profile: number; data: Uint8Array };
+  extension?: { profile: number; data: Uint8Array } | undefined;
   payload: Uint8Array;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Decodes one datagram. Never throws: a malformed packet gives an error naming the field. */
 export function decodeRtp(buf: Uint8Array): Parsed<RtpPacket> {
-  if (buf.length < FIXED_HEADER) return { ok: false, error: `RTP packet of ${buf.length} octets is shorter than the 12-octet header` };
-  const b0 = buf[0]!;
-  const b1 = buf[1]!;
-  if (b0 >> 6 !== VERSION) return { ok: false, error: `RTP version ${b0 >> 6}, expected 2` };
+  const value: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrc: NO_CSRC, payload: EMPTY };
+  const error = decodeRtpInto(buf, value);
+  return error === undefined ? { ok: true, value } : { ok: false, error };
+}
+
+/**
+ * decodeRtp() of octets start..stop of buf into a packet the caller reuses
+ * (the media path: no object per packet); returns the error naming the
+ * field, or undefined. The payload is a view into buf.
+ */
+export function decodeRtpInto(buf: Uint8Array, out: RtpPacket, start = 0, stop = buf.length): string | undefined {
+  const length = stop - start;
+  if (length < FIXED_HEADER) return `RTP packet of ${length} octets is shorter than the 12-octet header`;
+  const b0 = buf[start]!;
+  const b1 = buf[start + 1]!;
+  if (b0 >> 6 !== VERSION) return `RTP version ${b0 >> 6}, expected 2`;
   const cc = b0 & MASK_CC;
-  let offset = FIXED_HEADER + 4 * cc;
-  if (buf.length < offset) return { ok: false, error: `RTP packet of ${buf.length} octets too short for ${cc} CSRCs` };
-  const csrc: number[] = [];
-  for (let i = 0; i < cc; i++) csrc.push(u32(buf, FIXED_HEADER + 4 * i));
+  let offset = start + FIXED_HEADER + 4 * cc;
+  if (stop < offset) return `RTP packet of ${length} octets too short for ${cc} CSRCs`;
+  let csrc = NO_CSRC;
+  if (cc > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < cc; i++) list.push(u32(buf, start + FIXED_HEADER + 4 * i));
+    csrc = list;
+  }
   let extension: RtpPacket['extension'];
   if (b0 & MASK_EXTENSION) {
     // RFC 3550 §5.3.1: 16-bit profile field, 16-bit length in 32-bit words.
-    if (buf.length < offset + 4) return { ok: false, error: 'RTP header extension truncated before its length' };
+    if (stop < offset + 4) return 'RTP header extension truncated before its length';
     const profile = u16(buf, offset);
     const words = u16(buf, offset + 2);
     const end = offset + 4 + 4 * words;
-    if (buf.length < end) return { ok: false, error: `RTP header extension of ${words} words runs past the ${buf.length}-octet packet` };
+    if (stop < end) return `RTP header extension of ${words} words runs past the ${length}-octet packet`;
     extension = { profile, data: buf.subarray(offset + 4, end) };
     offset = end;
   }
-  let end = buf.length;
+  let end = stop;
   if (b0 & MASK_PADDING) {
     // RFC 3550 §5.1: the last octet counts the padding octets, itself included.
-    const pad = buf[buf.length - 1]!;
-    if (pad === 0 || offset + pad > buf.length) return { ok: false, error: `RTP padding count ${pad} is invalid for a ${buf.length}-octet packet` };
+    const pad = buf[stop - 1]!;
+    if (pad === 0 || offset + pad > stop) return `RTP padding count ${pad} is invalid for a ${length}-octet packet`;
     end -= pad;
   }
-  return {
-    ok: true,
-    value: {
-      marker: (b1 & MASK_MARKER) !== 0,
-      payloadType: b1 & MASK_PT,
-      sequenceNumber: u16(buf, 2),
-      timestamp: u32(buf, 4),
-      ssrc: u32(buf, 8),
-      csrc,
-      ...(extension ? { extension } : {}),
-      payload: buf.subarray(offset, end),
-    },
-  };
+  out.marker = (b1 & MASK_MARKER) !== 0;
+  out.payloadType = b1 & MASK_PT;
+  out.sequenceNumber = u16(buf, start + 2);
+  out.timestamp = u32(buf, start + 4);
+  out.ssrc = u32(buf, start + 8);
+  out.csrc = csrc;
+  // A fresh packet gets the key only when there is an extension.
+  if (extension || out.extension) out.extension = extension;
+  out.payload = buf.subarray(offset, end);
+  return undefined;
 }
 
 /** Octets encodeRtp() will write. */

@@ -14,7 +14,7 @@ function collect(s: RtpSocket): { msgs: Buffer[]; from: RtpSource[] } {
   const out = { msgs: [] as Buffer[], from: [] as RtpSource[] };
   s.onMessage = (msg, from) => {
     out.msgs.push(Buffer.from(msg));
-    out.from.push(from);
+    out.from.push({ address: from.address, port: from.port, family: from.family });
   };
   return out;
 }

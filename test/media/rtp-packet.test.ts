@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeRtp, encodeRtp } from '../../src/media/rtp-packet.js';
+import { decodeRtp, decodeRtpInto, encodeRtp, type RtpPacket } from '../../src/media/rtp-packet.js';
 
 const packet = fc.record({
   marker: fc.boolean(),
@@ -52,6 +52,28 @@ describe('RTP packets (RFC 3550 §5.1)', () => {
         assert.deepEqual(extension ? { profile: extension.profile, data: [...extension.data] } : undefined, ext0 ? { profile: ext0.profile, data: [...ext0.data] } : undefined);
       }),
     );
+  });
+
+  it('decodes a datagram in place inside a shared buffer, into a reused packet, as decodeRtp decodes it alone', () => {
+    const plain = (p: RtpPacket): unknown => ({ ...p, csrc: [...p.csrc], payload: [...p.payload], extension: p.extension ? { profile: p.extension.profile, data: [...p.extension.data] } : undefined });
+    const reused: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrc: [], payload: new Uint8Array(0) };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(packet, fc.uint8Array({ maxLength: 30 }), fc.uint8Array({ maxLength: 30 })), { minLength: 1, maxLength: 4 }), (datagrams) => {
+        // Several datagrams back to back with other octets around them, as the engine's receive buffer holds them.
+        for (const [p, before, after] of datagrams) {
+          const alone = encodeRtp(p);
+          const shared = Uint8Array.from([...before, ...alone, ...after]);
+          const error = decodeRtpInto(shared, reused, before.length, before.length + alone.length);
+          const r = decodeRtp(alone);
+          assert.ok(r.ok && error === undefined, error);
+          assert.deepEqual(plain(reused), plain(r.value));
+        }
+      }),
+    );
+    // A malformed datagram inside the buffer is refused with the reason decodeRtp gives for it alone.
+    const shared = Uint8Array.from([0x80, 0, 1, 2, 3, 0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.equal(decodeRtpInto(shared, reused, 5, 17), 'RTP version 1, expected 2');
+    assert.equal(decodeRtpInto(shared, reused, 5, 12), 'RTP packet of 7 octets is shorter than the 12-octet header');
   });
 
   it('never throws on random bytes', () => {
