@@ -4,8 +4,11 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -264,6 +267,14 @@ void UdpEngine::wake() {
 
 void UdpEngine::run() {
   pthread_setname_np(pthread_self(), "sipline-rtp");
+  // Under SCHED_OTHER the JavaScript thread, which plays frames to the line
+  // by a deadline, gets the CPU before this one: datagrams wait in socket
+  // buffers and far-end jitter buffers. Raising one's own nice needs no
+  // privilege; under a real-time policy it has no effect.
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(19, nice + kIoThreadNice));
   epoll_event events[256];
   using Clock = std::chrono::steady_clock;
   Clock::time_point lastTold{};

@@ -37,6 +37,8 @@ class UdpError : public CodedError {
 //   6  u16 source port   8  u8 family (4, 6; 0 = a send error, text follows)
 //   9  3 octets zero    12  16 octets source address (IPv4 in the first 4)
 constexpr std::size_t kRecordHeader = 28;
+// Nice levels the I/O thread runs below the thread that created the engine.
+constexpr int kIoThreadNice = 5;
 
 struct EngineStats {
   uint64_t received = 0;

@@ -2,6 +2,7 @@
 // I/O thread, against plain Node sockets as the far end.
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { RtpEngine, RtpSocketError, type RtpSocket, type RtpSource } from '../../src/media/rtp-engine.js';
 
@@ -33,6 +34,20 @@ describe('native RTP engine', () => {
     engine = new RtpEngine();
   });
   after(() => engine.native.shutdown());
+
+  it('runs its I/O thread below the JavaScript thread in CPU priority, so frames to the line come first', async () => {
+    // Linux /proc/<pid>/task/<tid>/stat: field 19 is the nice value.
+    const nice = (tid: string): { name: string; nice: number } => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+    };
+    const io = (): { name: string; nice: number }[] => readdirSync('/proc/self/task').map(nice).filter((t) => t.name === 'sipline-rtp');
+    const js = nice(String(process.pid)).nice;
+    // The thread sets its own priority as it starts.
+    await until('every I/O thread has lowered its priority', () => io().length > 0 && io().every((t) => t.nice !== js), 2000).catch(() => undefined);
+    assert.ok(io().length > 0, 'no sipline-rtp thread');
+    for (const t of io()) assert.equal(t.nice, Math.min(19, js + 5), `I/O thread nice ${t.nice}, JavaScript thread ${js}`);
+  });
 
   it('carries datagrams both ways byte for byte, in order, and names their source', async () => {
     const far = await peer();
