@@ -1,14 +1,38 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { AudioFrame } from '../../src/media/frame.js';
-import { MediaDescriptionError } from '../../src/media/media-session.js';
-import { decodeRtp } from '../../src/media/rtp-packet.js';
+import { MediaDescriptionError, type MediaSession } from '../../src/media/media-session.js';
+import { decodeRtp, type RtpPacket } from '../../src/media/rtp-packet.js';
 import { collect, description, keys, openPair, sleep } from './session-pair.js';
 
 function ulawFrame(n: number): AudioFrame {
   const data = new Uint8Array(160);
   for (let i = 0; i < 160; i++) data[i] = (n * 7 + i) & 0xff;
   return { encoding: 'PCMU', samples: 160, data };
+}
+
+/** The RTP packets a PCMU session sends, as a plain UDP socket receives them, `waitMs` after `write` fed it. */
+async function sentPackets(write: (a: MediaSession) => void, waitMs: number): Promise<{ packets: RtpPacket[]; ssrc: number }> {
+  const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+  const sink = createSocket('udp4');
+  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+  const received: Buffer[] = [];
+  sink.on('message', (m) => received.push(m));
+  try {
+    a.negotiate(description(b, 'PCMU', { remoteRtpPort: sink.address().port }));
+    write(a);
+    await sleep(waitMs);
+    const packets = received.map((m) => {
+      const r = decodeRtp(m);
+      assert.ok(r.ok);
+      return r.value;
+    });
+    return { packets, ssrc: a.ssrc };
+  } finally {
+    sink.close();
+    a.close();
+    b.close();
+  }
 }
 
 describe('media session over loopback', () => {
@@ -151,61 +175,29 @@ describe('media session over loopback', () => {
   });
 
   it('puts random sequence/timestamp starts and the marker on the first packet (RFC 3550 §5.1)', async () => {
-    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
-    const sink = createSocket('udp4');
-    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
-    const packets: Buffer[] = [];
-    sink.on('message', (m) => packets.push(m));
-    try {
-      a.negotiate(description(b, 'PCMU', { remoteRtpPort: sink.address().port }));
+    const { packets: p, ssrc } = await sentPackets((a) => {
       for (let n = 0; n < 3; n++) a.write(ulawFrame(n));
-      await sleep(60);
-      const p = packets.map((m) => {
-        const r = decodeRtp(m);
-        assert.ok(r.ok);
-        return r.value;
-      });
-      assert.equal(p.length, 3);
-      assert.deepEqual(p.map((x) => x.marker), [true, false, false]);
-      assert.equal((p[1]!.sequenceNumber - p[0]!.sequenceNumber) & 0xffff, 1);
-      assert.equal((p[2]!.timestamp - p[1]!.timestamp) >>> 0, 160);
-      assert.equal(p[0]!.ssrc, a.ssrc);
-    } finally {
-      sink.close();
-      a.close();
-      b.close();
-    }
+    }, 60);
+    assert.equal(p.length, 3);
+    assert.deepEqual(p.map((x) => x.marker), [true, false, false]);
+    assert.equal((p[1]!.sequenceNumber - p[0]!.sequenceNumber) & 0xffff, 1);
+    assert.equal((p[2]!.timestamp - p[1]!.timestamp) >>> 0, 160);
+    assert.equal(p[0]!.ssrc, ssrc);
   });
 
   it('sends a burst of line frames from one reused buffer in order, each as written, none dropped', async () => {
     // A card catching up after a stall hands over several frames at once, all in its one tick buffer.
-    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
-    const sink = createSocket('udp4');
-    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
-    const packets: Buffer[] = [];
-    sink.on('message', (m) => packets.push(m));
-    try {
-      a.negotiate(description(b, 'PCMU', { remoteRtpPort: sink.address().port }));
+    const { packets: p } = await sentPackets((a) => {
       const tick = new Uint8Array(160);
       for (let n = 0; n < 7; n++) {
         tick.fill(n + 1);
         a.write({ encoding: 'PCMU', samples: 160, data: tick });
       }
-      await sleep(80);
-      const p = packets.map((m) => {
-        const r = decodeRtp(m);
-        assert.ok(r.ok);
-        return r.value;
-      });
-      assert.deepEqual(p.map((x) => x.payload[0]), [1, 2, 3, 4, 5, 6, 7], 'each frame as it was when written');
-      for (let i = 1; i < p.length; i++) {
-        assert.equal((p[i]!.sequenceNumber - p[i - 1]!.sequenceNumber) & 0xffff, 1);
-        assert.equal((p[i]!.timestamp - p[i - 1]!.timestamp) >>> 0, 160);
-      }
-    } finally {
-      sink.close();
-      a.close();
-      b.close();
+    }, 80);
+    assert.deepEqual(p.map((x) => x.payload[0]), [1, 2, 3, 4, 5, 6, 7], 'each frame as it was when written');
+    for (let i = 1; i < p.length; i++) {
+      assert.equal((p[i]!.sequenceNumber - p[i - 1]!.sequenceNumber) & 0xffff, 1);
+      assert.equal((p[i]!.timestamp - p[i - 1]!.timestamp) >>> 0, 160);
     }
   });
 
