@@ -20,6 +20,7 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   private released = false;
   private releasing?: Q850Cause;
   private lastProgress = 0;
+  private lastProgressSdp = false;
   private answeredOnce = false;
   private receiver: ((frame: AudioFrame) => void) | null = null;
 
@@ -124,10 +125,13 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
           onTrying: () => this.emit('trying'),
           onProgress: (r: IncomingResponse) => {
             const status = r.message.statusCode ?? 180;
-            if (status === 100 || status === this.lastProgress) return;
+            const withSdp = r.message.body.length > 0;
+            // A repeated 18x changes nothing, unless it brings the SDP the first one lacked.
+            if (status === 100 || (status === this.lastProgress && (!withSdp || this.lastProgressSdp))) return;
             this.lastProgress = status;
+            this.lastProgressSdp ||= withSdp;
             // RFC 3960 §3: any 18x with SDP (a 180 too) opens an early media session.
-            this.emit('progress', status, r.message.body.length > 0);
+            this.emit('progress', status, withSdp);
           },
           onReject: (r: IncomingResponse) => this.rejected(r),
           onRedirect: (r: IncomingResponse) => this.rejected(r),

@@ -165,34 +165,49 @@ describe('call progress end to end: early media both ways, ringback of the zone 
       for (const hz of [440, 480]) assert.ok(blockShare(tone, hz, toneShare) > 0.3, `${hz} Hz is ${(blockShare(tone, hz, toneShare) * 100).toFixed(0)}% of the burst`);
       for (const hz of [400, 425, 450]) assert.ok(blockShare(tone, hz, toneShare) < 0.15, `${hz} Hz (another zone's) is ${(blockShare(tone, hz, toneShare) * 100).toFixed(0)}% of the burst`);
     });
-    it('PSTN -> SIP: 180 then 183 with SDP: the PBX hears our ringback, then the SIP side\'s early media in its place (RFC 3960 §3)', async () => {
+    /**
+     * PSTN -> SIP, SIPp sends 180 without SDP, then `second` with SDP and its
+     * early media: the ALERTING the PBX got, and its B-channel before and after the early media began.
+     */
+    async function ringbackThenEarly(second: '183' | '180', id: string): Promise<{ ringing: { line: string; fields: Record<string, string> }; before: Int16Array; after: Int16Array }> {
       const rtp = await RtpEndpoint.open();
       const tap = new BChannelTap(t.gw.simSpan('pbx')!, B_CHANNELS);
       try {
-        const uas = await startSipp({ scenario: 'gw-uas-ringing-then-early.xml', transport: 'udp', port: trunkPort, keys: { rtp: String(rtp.port) } });
-        t.pbx.command(`call m1 any 5554444 ${PBX_CALLER}`);
-        const ringing = await t.pbx.waitFor('ringing', { id: 'm1' });
+        const scenario = second === '183' ? 'gw-uas-ringing-then-early.xml' : 'gw-uas-ringing-then-ringing-sdp.xml';
+        const uas = await startSipp({ scenario, transport: 'udp', port: trunkPort, keys: { rtp: String(rtp.port) } });
+        t.pbx.command(`call ${id} any 5554444 ${PBX_CALLER}`);
+        const ringing = await t.pbx.waitFor('ringing', { id });
         const channel = await channelOfCall(t);
         await rtp.heard(5000);
         const earlyAt = Date.now();
         await rtp.play(soxTones([{ hz: SIP_EARLY_HZ, dbm0: -10 }], 1000));
-        const progress = await t.pbx.waitFor('progress', { id: 'm1' });
         const before = tap.audio(channel, 0, earlyAt);
         const after = tap.audio(channel, earlyAt);
-        assert.equal(t.pbx.events.some((e) => e.name === 'answer' && e.fields.id === 'm1'), false, 'measured before the 200');
-        await t.pbx.waitFor('answer', { id: 'm1' });
-        t.pbx.command('hangup m1 16');
-        assertSipp(await uas.done, '180, 183 with SDP, 200, BYE with cause 16');
+        assert.equal(t.pbx.events.some((e) => e.name === 'answer' && e.fields.id === id), false, 'measured before the 200');
+        await t.pbx.waitFor('answer', { id });
+        t.pbx.command(`hangup ${id} 16`);
+        assertSipp(await uas.done, `180, ${second} with SDP, 200, BYE with cause 16`);
         assert.equal(Number(ringing.fields.mask) & 8, 8, `${ringing.line}: ALERTING with in-band information`);
-        assert.equal(Number(progress.fields.mask) & 8, 8, `${progress.line}: then PROGRESS with in-band information`);
         const on = toneRuns(before, ringbackShare('us')).filter((r) => r.on).reduce((n, r) => n + r.ms, 0);
-        assert.ok(on >= 1000, `${on} ms of us ringback between the 180 and the 183 (1.5 s)`);
-        assert.ok(blockShare(after, SIP_EARLY_HZ, toneShare) > 0.5, `the early media (${SIP_EARLY_HZ} Hz) is ${(blockShare(after, SIP_EARLY_HZ, toneShare) * 100).toFixed(0)}% after the 183`);
+        assert.ok(on >= 1000, `${on} ms of us ringback between the 180 and the ${second} (1.5 s)`);
+        assert.ok(blockShare(after, SIP_EARLY_HZ, toneShare) > 0.5, `the early media (${SIP_EARLY_HZ} Hz) is ${(blockShare(after, SIP_EARLY_HZ, toneShare) * 100).toFixed(0)}% after the ${second}`);
         for (const hz of [440, 480]) assert.ok(blockShare(after, hz, toneShare) < 0.05, `ringback (${hz} Hz) stopped for the early media: ${(blockShare(after, hz, toneShare) * 100).toFixed(0)}%`);
+        return { ringing, before, after };
       } finally {
         tap.stop();
         rtp.close();
       }
+    }
+
+    it('PSTN -> SIP: 180 then 183 with SDP: the PBX hears our ringback, then the SIP side\'s early media in its place (RFC 3960 §3)', async () => {
+      await ringbackThenEarly('183', 'm1');
+      const progress = t.pbx.events.find((e) => e.name === 'progress' && e.fields.id === 'm1');
+      assert.ok(progress, 'PROGRESS for the 183');
+      assert.equal(Number(progress.fields.mask) & 8, 8, `${progress.line}: then PROGRESS with in-band information`);
+    });
+
+    it('PSTN -> SIP: 180 without SDP, then a second 180 with SDP: the SIP side\'s early media replaces our ringback before the 200 (RFC 3960 §3.2)', async () => {
+      await ringbackThenEarly('180', 'm1b');
     });
 
     it('PSTN -> SIP: a 183 without SDP (no early media) also gives the PBX our ringback, not silence behind PI 8', async () => {
