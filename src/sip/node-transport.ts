@@ -228,8 +228,11 @@ export class NodeTransport extends SipJsTransport {
     });
   }
 
-  private received(text: string, source: SipSource, stream?: TcpSocket): void {
+  private received(text: string, from: SipSource, stream?: TcpSocket): void {
     if (/^\s*$/.test(text)) return; // RFC 5626 §4.4.1 CRLF keepalive
+    // An IPv4 peer of a socket bound to :: shows as ::ffff:a.b.c.d (RFC 4291 §2.5.5.2);
+    // Via received, trunk addresses and logs name it as the IPv4 address it is.
+    const source = from.address.startsWith('::ffff:') && isIP(from.address.slice(7)) === 4 ? { ...from, address: from.address.slice(7) } : from;
     const msg = parseSipMessage(text);
     if (msg instanceof SipParseError) {
       this.log('unparsable', { from: `${source.address}:${source.port}`, error: msg.message });
@@ -405,7 +408,9 @@ export class NodeTransport extends SipJsTransport {
   private sendUdp(text: string, to: Destination): void {
     const data = Buffer.from(text, 'utf8');
     if (this.udp) this.traceUdp('out', data, { address: to.host, port: to.port });
-    this.udp?.send(data, to.port, to.host, (err) => {
+    // A UDP socket bound to :: reaches IPv4 peers only by their IPv4-mapped address (RFC 4291 §2.5.5.2).
+    const host = this.family === 0 && isIP(to.host) === 4 ? `::ffff:${to.host}` : to.host;
+    this.udp?.send(data, to.port, host, (err) => {
       if (err) this.log('send-error', { to: `${to.host}:${to.port}`, error: err.message });
     });
   }

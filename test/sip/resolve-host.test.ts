@@ -122,6 +122,20 @@ describe('a trunk host name with IPv4 and IPv6 addresses, against SIPp @slow', f
     await callSipp(e, '::1', 'trunk.test');
   });
 
+  it('a UDP transport on :: (both families): a call to a trunk on 127.0.0.1 reaches SIPp, and an INVITE from 127.0.0.1 is the trunk\'s', async () => {
+    // The socket is IPv6; its IPv4 peers are ::ffff:127.0.0.1 to Node. Via, Contact and media say 127.0.0.1.
+    const e = await endpoint('::', { transport: { protocol: 'udp', address: '::', advertisedHost: '127.0.0.1' }, media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }) });
+    await callSipp(e, '127.0.0.1', '127.0.0.1');
+    const calls: SipCall[] = [];
+    e.on('incoming', (call) => {
+      calls.push(call);
+      call.ringing(false);
+    });
+    const r = await runSipp({ scenario: 'uac-cancel.xml', transport: 'udp', remote: `127.0.0.1:${e.port}` });
+    assert.equal(r.code, 0, r.output);
+    assert.deepEqual(calls.map((c) => c.trunk), ['trunk']);
+  });
+
   for (const protocol of ['udp', 'tcp'] as const) {
     it(`a ${protocol.toUpperCase()} transport on ::1 and a trunk name with only an IPv4 address: the call ends at once with 503 naming the host and IPv6`, async () => {
       const e = await SipEndpoint.start({
