@@ -106,6 +106,18 @@ describe('a trunk host name with IPv4 and IPv6 addresses, against SIPp @slow', f
     assert.equal(r.code, 0, r.output);
   }
 
+  /** SIPp on 127.0.0.1 sends an INVITE and CANCELs it after our 180: the trunk each call we raised was taken as. */
+  async function trunksOfSippInvite(e: SipEndpoint): Promise<Array<string | undefined>> {
+    const calls: SipCall[] = [];
+    e.on('incoming', (call) => {
+      calls.push(call);
+      call.ringing(false);
+    });
+    const r = await runSipp({ scenario: 'uac-cancel.xml', transport: 'udp', remote: `127.0.0.1:${e.port}` });
+    assert.equal(r.code, 0, r.output);
+    return calls.map((c) => c.trunk);
+  }
+
   it('a UDP transport on 127.0.0.1 and a name resolving to ::1 first: the call reaches SIPp on 127.0.0.1', async () => {
     const e = await endpoint('127.0.0.1', { lookup: tableLookup({ 'trunk.test': ['::1', '127.0.0.1'] }) });
     await callSipp(e, '127.0.0.1', 'trunk.test');
@@ -126,14 +138,7 @@ describe('a trunk host name with IPv4 and IPv6 addresses, against SIPp @slow', f
     // The socket is IPv6; its IPv4 peers are ::ffff:127.0.0.1 to Node. Via, Contact and media say 127.0.0.1.
     const e = await endpoint('::', { transport: { protocol: 'udp', address: '::', advertisedHost: '127.0.0.1' }, media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }) });
     await callSipp(e, '127.0.0.1', '127.0.0.1');
-    const calls: SipCall[] = [];
-    e.on('incoming', (call) => {
-      calls.push(call);
-      call.ringing(false);
-    });
-    const r = await runSipp({ scenario: 'uac-cancel.xml', transport: 'udp', remote: `127.0.0.1:${e.port}` });
-    assert.equal(r.code, 0, r.output);
-    assert.deepEqual(calls.map((c) => c.trunk), ['trunk']);
+    assert.deepEqual(await trunksOfSippInvite(e), ['trunk']);
   });
 
   for (const protocol of ['udp', 'tcp'] as const) {
@@ -161,14 +166,7 @@ describe('a trunk host name with IPv4 and IPv6 addresses, against SIPp @slow', f
   it('an INVITE from the second IPv4 address of the trunk name (::1 and 127.0.0.2 listed first) is the trunk\'s; from an address not of the name, 403', async () => {
     const lookup = tableLookup({ 'trunk.test': ['::1', '127.0.0.2', '127.0.0.1'], 'other.test': ['::1', '127.0.0.2'] });
     const e = await endpoint('127.0.0.1', { lookup, trunks: [{ name: 'trunk', host: 'trunk.test' }] });
-    const calls: SipCall[] = [];
-    e.on('incoming', (call) => {
-      calls.push(call);
-      call.ringing(false);
-    });
-    const r = await runSipp({ scenario: 'uac-cancel.xml', transport: 'udp', remote: `127.0.0.1:${e.port}` });
-    assert.equal(r.code, 0, r.output);
-    assert.deepEqual(calls.map((c) => c.trunk), ['trunk']);
+    assert.deepEqual(await trunksOfSippInvite(e), ['trunk']);
 
     const other = await endpoint('127.0.0.1', { lookup, trunks: [{ name: 'other', host: 'other.test' }] });
     const refused = await runSipp({ scenario: 'uac-forbidden.xml', transport: 'udp', remote: `127.0.0.1:${other.port}` });
