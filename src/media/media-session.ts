@@ -11,7 +11,7 @@ import { JitterBuffer } from './jitter-buffer.js';
 import { MediaClock, sharedClock } from './media-clock.js';
 import type { AudioCodecName, MediaDirection, NegotiatedMedia } from './media-description.js';
 import { decodeRtcp, encodeRtcp, type ReportBlock, type RtcpPacket } from './rtcp-packet.js';
-import { decodeRtpInto, encodeRtp, rtpLength, type RtpPacket } from './rtp-packet.js';
+import { blankRtpPacket, decodeRtpInto, encodeRtp, rtpLength, type RtpPacket } from './rtp-packet.js';
 import type { RtpSource } from './rtp-engine.js';
 import { RtpPortPool, type RtpSocketPair } from './rtp-port-pool.js';
 import { RtpSourceStats } from './rtp-source-stats.js';
@@ -113,7 +113,6 @@ export class MediaDescriptionError extends Error {
 const AUDIO_CODECS: Record<string, AudioCodecName> = { pcmu: 'PCMU', pcma: 'PCMA', opus: 'opus' };
 const NTP_EPOCH_OFFSET = 2208988800; // s from 1900 to 1970 (RFC 3550 §4)
 const CN_STATIC_PT = 13; // RFC 3551 §6 Table 4
-const NO_CSRC: readonly number[] = []; // what we send has no contributing sources
 const NO_PAYLOAD = new Uint8Array(0);
 const FREE_QUEUED = 16; // jitter buffer entries kept for reuse, per call
 // Line frames waiting for the call's send phase; beyond this (a stalled
@@ -168,9 +167,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   readonly cname: string;
 
   // The header fields of the packet being sent, reused for every packet.
-  private readonly outgoing: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: this.ssrc, csrc: NO_CSRC, payload: NO_PAYLOAD };
+  private readonly outgoing: RtpPacket = { ...blankRtpPacket(), ssrc: this.ssrc };
   // The packet being received, decoded in place; the jitter buffer's entries, reused.
-  private readonly incoming: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrc: NO_CSRC, payload: NO_PAYLOAD };
+  private readonly incoming = blankRtpPacket();
   private readonly freeQueued: Queued[] = [];
   private active: Active | undefined;
   private receiver: ((frame: AudioFrame) => void) | null = null;

@@ -38,9 +38,14 @@ export interface RtpPacket {
 
 const EMPTY = new Uint8Array(0);
 
+/** A packet of zeros and no payload, to fill in (decodeRtpInto) or to send from, field by field. */
+export function blankRtpPacket(): RtpPacket {
+  return { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrc: NO_CSRC, payload: EMPTY };
+}
+
 /** Decodes one datagram. Never throws: a malformed packet gives an error naming the field. */
 export function decodeRtp(buf: Uint8Array): Parsed<RtpPacket> {
-  const value: RtpPacket = { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrc: NO_CSRC, payload: EMPTY };
+  const value = blankRtpPacket();
   const error = decodeRtpInto(buf, value);
   return error === undefined ? { ok: true, value } : { ok: false, error };
 }
