@@ -13,6 +13,7 @@ export class HairpinLeg extends EventEmitter<SipLegEvents> implements SipLeg {
   readonly direction = 'incoming' as const;
   /** No trunk: the Call leaves it out of the CDR. */
   readonly trunk = '';
+  readonly user = undefined;
   readonly from: PartyNumber;
   readonly to: PartyNumber;
   readonly audio: AudioPath;

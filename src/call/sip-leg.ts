@@ -33,8 +33,10 @@ export interface SipLegEvents {
 export interface SipLeg extends EventEmitter<SipLegEvents> {
   readonly id: string;
   readonly direction: 'incoming' | 'outgoing';
-  /** Trunk the session runs over. */
+  /** Trunk the session runs over ('digest' for a call from a digest user). */
   readonly trunk: string;
+  /** The digest user (RFC 3261 §22) who placed an incoming call; undefined for a trunk's calls. */
+  readonly user: string | undefined;
   readonly from: PartyNumber;
   readonly to: PartyNumber;
   /** Negotiated audio, decoded or passed through to the line's encoding. */

@@ -45,6 +45,7 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
     readonly from: PartyNumber,
     readonly to: PartyNumber,
     private readonly extraHeaders: string[] = [],
+    readonly user: string | undefined = undefined,
   ) {
     super();
     session.stateChange.addListener((state) => {

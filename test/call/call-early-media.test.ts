@@ -39,6 +39,7 @@ class Trunk extends EventEmitter<SipLegEvents> {
   readonly id = 'sip-1';
   readonly direction = 'outgoing' as const;
   readonly trunk = 'carrier';
+  readonly user = undefined;
   readonly from = { digits: '2125550100' };
   readonly to = { digits: '5551234' };
   /** RTP packets the far end has sent so far. */
