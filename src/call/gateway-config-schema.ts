@@ -246,6 +246,15 @@ export const gatewayConfigSchema = {
           },
         },
         scanners: { ...strings, minItems: 1 },
+        connections: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            max: { type: 'integer', minimum: 1, maximum: 100000 },
+            perSource: { type: 'integer', minimum: 1, maximum: 10000 },
+            idleTimeout: { type: 'integer', minimum: 1, maximum: 86400 },
+          },
+        },
         reject: { enum: [403, 'silent'] },
         realm: name,
         algorithm: { enum: ['MD5', 'SHA-256'] },

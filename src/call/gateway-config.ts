@@ -138,6 +138,8 @@ export interface SecurityConfig {
   ban?: { failures?: number; findTime?: number; banTime?: number };
   /** More User-Agent substrings of scanners to drop silently, besides the built-in ones. */
   scanners?: string[];
+  /** TCP/TLS connections peers open to us: at most max in all and perSource from one address; closed after idleTimeout s without traffic or a live call. */
+  connections?: { max?: number; perSource?: number; idleTimeout?: number };
   /** How a refused SIP request is answered: 403 Forbidden, or not at all. */
   reject?: 403 | 'silent';
   /** Realm of our digest challenges (RFC 3261 §22.1); "sipline" by default. HA1 values are computed with it. */

@@ -60,6 +60,22 @@ export class GatewayMetrics {
     gauge('sipline_port_loss_percent', 'RTP packet loss of the call on a channel, percent', ['port'], (g, s) => {
       for (const p of s.ports) if (p.call && p.call.lossPct !== null) g.set({ port: p.name }, p.call.lossPct);
     });
+    gauge('sipline_sip_bans_active', 'Source addresses banned now for failing authentication', [], (g, s) => {
+      if (s.security) g.set(s.security.bans.length);
+    });
+    new Counter({
+      name: 'sipline_sip_inbound_refused_total',
+      help: 'SIP requests not admitted, by reason: refused, rate-limited, scanner, auth-failure, ban',
+      labelNames: ['reason'],
+      registers: [this.prom],
+      collect() {
+        const c = snap().security?.counts;
+        this.reset();
+        if (!c) return;
+        const by: Record<string, number> = { refused: c.refused, 'rate-limited': c.rateLimited, scanner: c.scanners, 'auth-failure': c.authFailures, ban: c.bans };
+        for (const [reason, n] of Object.entries(by)) this.inc({ reason }, n);
+      },
+    });
     gauge('sipline_trunk_up', 'SIP trunk registered or up (1), else 0', ['trunk'], (g, s) => {
       for (const t of s.trunks) g.set({ trunk: t.name }, t.state === 'registered' || t.state === 'up' ? 1 : 0);
     });

@@ -112,6 +112,14 @@ export class Gateway {
         metrics: this.#metricsAddress,
       },
       ...snap,
+      security: snap.security && {
+        ...snap.security,
+        listening: [
+          ...snap.security.listening,
+          { service: 'control', transport: 'unix', address: this.#config.controlSocket, port: '' },
+          ...(this.#metricsAddress ? [{ service: 'metrics' as const, transport: 'http', ...hostAndPort(this.#metricsAddress) }] : []),
+        ],
+      },
     };
   }
 
@@ -266,4 +274,10 @@ export class Gateway {
     ];
     return new Map([...handlers, ...this.#extraMethods]);
   }
+}
+
+/** "host:port" or "[v6]:port" split in two. */
+function hostAndPort(address: string): { address: string; port: string } {
+  const i = address.lastIndexOf(':');
+  return { address: address.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: address.slice(i + 1) };
 }

@@ -90,3 +90,18 @@ export class SipTrace {
 function flow(src: Endpoint, dst: Endpoint): string {
   return `${src.address}|${src.port}>${dst.address}|${dst.port}`;
 }
+
+/**
+ * A SIP message as traces keep it: the digest response of Authorization and
+ * Proxy-Authorization (crackable offline) and the SRTP master keys of
+ * a=crypto (RFC 4568 §9.1) overwritten with "x", byte for byte, so that
+ * lengths and Content-Length still hold for tshark and sngrep.
+ */
+export function redactSecrets(message: Buffer): Buffer {
+  const text = message.toString('latin1');
+  const blank = (s: string): string => 'x'.repeat(s.length);
+  const out = text
+    .replace(/^((?:proxy-)?authorization[ \t]*:[^\r\n]*?\bresponse[ \t]*=[ \t]*"?)([^",\r\n]*)/gim, (_m, head: string, secret: string) => head + blank(secret))
+    .replace(/(a=crypto:[^\r\n]*?inline:)([^|\s;]+)/gi, (_m, head: string, key: string) => head + blank(key));
+  return out === text ? message : Buffer.from(out, 'latin1');
+}

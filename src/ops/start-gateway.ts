@@ -30,14 +30,14 @@ import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
 import type { SipMediaFactory } from '../sip/sip-media.js';
 import { SCANNER_USER_AGENTS, type InboundPolicyOptions } from '../sip/inbound-policy.js';
 import type { AudioCodecName } from '../sip/sdp-negotiation.js';
-import type { SipWirePacket } from '../sip/node-transport.js';
+import type { InboundConnectionLimits, SipWirePacket } from '../sip/node-transport.js';
 import type { SipTimerValues } from '../sip/retransmission.js';
 import { SipEndpoint } from '../sip/sip-endpoint.js';
 import type { TrunkOptions } from '../sip/trunk-options.js';
 import { analogPortBlocking, analogPortStatus } from './analog-port-status.js';
 import { parseListenAddress } from './daemon-config.js';
 import { HepExporter, sipCallId } from './hep-exporter.js';
-import { SipTrace } from './sip-trace.js';
+import { redactSecrets, SipTrace } from './sip-trace.js';
 import { registerSpanStatus } from './span-status.js';
 import type { StatusRegistry } from './status-registry.js';
 
@@ -84,11 +84,20 @@ function codecs(list: readonly string[] | undefined): AudioCodecName[] | undefin
   return out.length > 0 ? out : undefined;
 }
 
-/** Limits, bans and scanner patterns for sources that are not trunks (gateway.yaml seconds become ms). */
-function strangerLimits(security: GatewayConfig['security']): Omit<InboundPolicyOptions, 'users' | 'log'> {
+function connectionLimits(c: NonNullable<NonNullable<GatewayConfig['security']>['connections']>): InboundConnectionLimits {
+  return { ...(c.max ? { max: c.max } : {}), ...(c.perSource ? { perSource: c.perSource } : {}), ...(c.idleTimeout ? { idleMs: c.idleTimeout * 1000 } : {}) };
+}
+
+/** Digest users, and limits, bans and scanner patterns for sources that are not trunks (gateway.yaml seconds become ms). */
+function inboundPolicy(config: GatewayConfig): Omit<InboundPolicyOptions, 'log' | 'allowAddresses'> {
+  const security = config.security;
   const r = security?.rateLimit;
   const b = security?.ban;
   return {
+    unknownSource: security?.reject === 'silent' ? 'silence' : 'reject',
+    users: digestUsers(config),
+    ...(security?.realm ? { realm: security.realm } : {}),
+    ...(security?.algorithm ? { algorithm: security.algorithm } : {}),
     ...(r?.requestsPerSecond ? { requestsPerSecond: r.requestsPerSecond } : {}),
     ...(r?.callsPerSecond ? { callsPerSecond: r.callsPerSecond } : {}),
     ...(r?.burst ? { burst: r.burst } : {}),
@@ -366,22 +375,30 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
             }
           : {}),
         ...(traces?.sip || traces?.hep ? { trace: sipTraceSink(traces.sip, traces.hep) } : {}),
+        ...(config.security?.connections ? { inbound: connectionLimits(config.security.connections) } : {}),
       },
       trunks: (config.sipTrunks ?? []).map((t) => trunkOptions(t, mediaCodecs)),
-      inbound: {
-        unknownSource: config.security?.reject === 'silent' ? 'silence' : 'reject',
-        ...strangerLimits(config.security),
-        users: digestUsers(config),
-        ...(config.security?.realm ? { realm: config.security.realm } : {}),
-        ...(config.security?.algorithm ? { algorithm: config.security.algorithm } : {}),
-      },
+      inbound: inboundPolicy(config),
       media: mediaFactory(config, listen.host, log),
       ...(mediaCodecs ? { codecs: mediaCodecs } : {}),
       ...(config.media?.ptime ? { ptime: config.media.ptime } : {}),
       log: (event, detail) => log(`sip: ${event}`, detail),
     });
     const endpoint = sip;
+    // Everything reachable from the network, said once at start.
+    for (const l of endpoint.listening) log(`sip: listening on ${l.protocol} ${endpoint.transport.member(l.protocol)?.address ?? listen.host}:${l.port}`);
+    const rtpRange = config.media?.rtpPorts;
+    log(`media: RTP on ${listen.host} ${rtpRange ? `ports ${rtpRange.min}-${rtpRange.max}` : 'ephemeral ports'}`);
     if (options.registry) {
+      options.registry.security = {
+        status: () => {
+          const s = endpoint.security();
+          return { ...s, listening: [...s.listening, { service: 'rtp' as const, transport: 'udp', address: listen.host, port: rtpRange ? `${rtpRange.min}-${rtpRange.max}` : 'ephemeral' }] };
+        },
+      };
+      unregister.push(() => {
+        if (options.registry) options.registry.security = null;
+      });
       endpoint.on('registration', (t, ok, detail) => {
         if (!ok) {
           options.registry?.publish({ kind: 'trunk', name: t, type: 'unregistered', trunk: t, text: `trunk ${t}: registration failed (${detail})` });
@@ -460,7 +477,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           log(`sip: listening on ${l.protocol} port ${endpoint.transport.member(l.protocol)?.port ?? l.port}`);
         }
         for (const [name, t] of after) if (before.get(name) !== JSON.stringify(t)) await endpoint.addTrunk(trunkOptions(t, nextCodecs));
-        endpoint.policy.setUsers(digestUsers(next), next.security?.realm, next.security?.algorithm);
+        endpoint.policy.configure(inboundPolicy(next));
         // The listening transport and the RTP port pool are made once.
         for (const [key, a, b] of [
           ['sip', current.sip, next.sip],
@@ -497,7 +514,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
 
 /** The transport's trace hook: each message to the pcap file and, as HEP v3, to the collector. */
 function sipTraceSink(pcap: SipTrace | undefined, hep: HepExporter | undefined): (p: SipWirePacket) => void {
-  return (p) => {
+  return (wire) => {
+    // Secrets never reach a file or a collector.
+    const p = { ...wire, data: redactSecrets(wire.data) };
     pcap?.packet(p);
     if (hep) {
       const callId = sipCallId(p.data);

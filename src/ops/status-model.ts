@@ -98,6 +98,22 @@ export interface GatewayInfo {
   metrics: string | null;
 }
 
+/** What the gateway exposes and how it screens it: listening sockets, who may call in, bans in force. */
+export interface SecurityStatus {
+  /** Every address and port the gateway listens on. */
+  listening: Array<{ service: 'sip' | 'rtp' | 'control' | 'metrics'; transport: string; address: string; port: string }>;
+  /** What a source that is not allowed gets. */
+  unknownSources: 'reject' | 'silent';
+  /** Trunks and the addresses or networks their requests are taken from. */
+  trunks: Array<{ name: string; sources: string[] }>;
+  /** Digest user names. */
+  users: string[];
+  /** Sources banned now, and until when (ISO time). */
+  bans: Array<{ address: string; until: string }>;
+  /** Requests refused, rate-limited or dropped as scanners, authentication failures and bans, since start. */
+  counts: { refused: number; rateLimited: number; scanners: number; authFailures: number; bans: number };
+}
+
 /** Everything `status` returns, in one snapshot. */
 export interface GatewayStatus {
   gateway: GatewayInfo;
@@ -106,6 +122,8 @@ export interface GatewayStatus {
   trunks: TrunkStatus[];
   calls: CallStatus[];
   totals: StatusTotals;
+  /** Null when the gateway has no SIP side. */
+  security: SecurityStatus | null;
 }
 
 export type EventKind = 'span' | 'port' | 'trunk' | 'call' | 'gateway';

@@ -10,6 +10,7 @@ import type {
   GatewayEvent,
   PortStatus,
   PortCall,
+  SecurityStatus,
   SpanStatus,
   StatusTotals,
   TrunkStatus,
@@ -78,6 +79,7 @@ export interface Snapshot {
   trunks: TrunkStatus[];
   calls: CallStatus[];
   totals: StatusTotals;
+  security: SecurityStatus | null;
 }
 
 export interface RecentFilter {
@@ -96,6 +98,8 @@ export class StatusRegistry extends EventEmitter<RegistryEvents> {
   readonly ports = new ProviderSet<PortProvider>('port');
   readonly trunks = new ProviderSet<TrunkProvider>('trunk');
   readonly calls = new ProviderSet<CallProvider>('call');
+  /** The SIP side's security state, when there is one. */
+  security: { status(): SecurityStatus } | null = null;
   #seq = 0;
   #kept: GatewayEvent[] = [];
   #callsEnded = 0;
@@ -126,11 +130,18 @@ export class StatusRegistry extends EventEmitter<RegistryEvents> {
     const trunks = this.#collect(this.trunks);
     const calls = this.#collect(this.calls);
     const ports = joinCalls(this.#collect(this.ports), calls);
+    let security: SecurityStatus | null = null;
+    try {
+      security = this.security?.status() ?? null;
+    } catch (err) {
+      this.emit('provider-error', 'security', 'sip', err);
+    }
     return {
       spans,
       ports,
       trunks,
       calls,
+      security,
       totals: {
         spans: spans.length,
         spansInAlarm: spans.filter((s) => s.alarms.length > 0).length,

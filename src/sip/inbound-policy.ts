@@ -136,15 +136,30 @@ export class InboundPolicy {
       ...options.ban,
       onChange: (address, banned, failures) => {
         if (banned) this.counts.bans++;
-        this.options.log?.(banned ? 'source-banned' : 'source-unbanned', { source: address, ...(banned ? { failures, forSeconds: Math.round((options.ban?.banTimeMs ?? 3_600_000) / 1000) } : {}) });
+        this.options.log?.(banned ? 'source-banned' : 'source-unbanned', { source: address, ...(banned ? { failures, forSeconds: Math.round((this.options.ban?.banTimeMs ?? 3_600_000) / 1000) } : {}) });
       },
     });
   }
 
-  /** New digest users, realm and algorithm (a config reload); nonces already handed out stay valid. */
-  setUsers(users: DigestUser[] | undefined, realm?: string, algorithm?: DigestAlgorithm): void {
-    const { users: _u, realm: _r, algorithm: _a, ...rest } = this.options;
-    this.options = { ...rest, ...(users ? { users } : {}), ...(realm ? { realm } : {}), ...(algorithm ? { algorithm } : {}) };
+  /**
+   * New settings (a config reload): users, realm, algorithm, limits and what
+   * strangers get. Nonces handed out and bans in force stay; rate buckets start full.
+   */
+  configure(options: Omit<InboundPolicyOptions, 'log' | 'allowAddresses'>): void {
+    this.options = { ...options, ...(this.options.allowAddresses ? { allowAddresses: this.options.allowAddresses } : {}), ...(this.options.log ? { log: this.options.log } : {}) };
+    this.requests = new SourceRateLimit({ perSecond: options.requestsPerSecond ?? 20, ...(options.burst ? { burst: options.burst } : {}) });
+    this.calls = options.callsPerSecond ? new SourceRateLimit({ perSecond: options.callsPerSecond }) : undefined;
+    this.bans.configure(options.ban ?? {});
+  }
+
+  /** Names of the digest users. */
+  userNames(): string[] {
+    return (this.options.users ?? []).map((u) => u.username);
+  }
+
+  /** Refused sources hear nothing. */
+  get silent(): boolean {
+    return this.options.unknownSource === 'silence';
   }
 
   /** A source on the allowAddresses list. */

@@ -61,6 +61,26 @@ export interface NodeTransportOptions {
   contactUser?: string;
   /** Resolves host names (node:dns/promises lookup by default). */
   lookup?: HostLookup;
+  /** Limits on connections peers open to us over TCP and TLS. */
+  inbound?: InboundConnectionLimits;
+}
+
+export interface InboundConnectionLimits {
+  /** Connections open at once from all peers; 1,000 by default. */
+  max?: number;
+  /** Connections open at once from one source address; 32 by default. */
+  perSource?: number;
+  /** A connection that carried nothing for this long, and no live dialog, is closed; 60 s by default. */
+  idleMs?: number;
+  /** Whether a Call-ID is a live dialog's: its connection stays open however quiet it is. */
+  live?: (callId: string) => boolean;
+}
+
+/** What we know of a connection a peer opened. */
+interface Inbound {
+  lastActive: number;
+  /** Call-IDs of the requests it carried (the newest few). */
+  callIds: Set<string>;
 }
 
 /** Parses host and port out of a SIP URI (RFC 3261 §19.1.1); the port defaults per §19.1.2. */
@@ -111,6 +131,9 @@ export class NodeTransport extends SipJsTransport {
   /** The connection each request arrived on, by branch: its responses go back over it (RFC 3261 §18.2.2). */
   private readonly responsePaths = new Map<string, TcpSocket>();
   private retransmission?: UdpRetransmission;
+  /** Connections peers opened to us, for the limits and the idle sweep. */
+  private readonly inbound = new Map<TcpSocket, Inbound>();
+  private idleSweep?: NodeJS.Timeout;
   /** Timers B and F over TCP and TLS. */
   private reliableTimers?: ReliableTransactionTimers;
   private boundPort = 0;
@@ -204,9 +227,21 @@ export class NodeTransport extends SipJsTransport {
 
   private adopt(socket: TcpSocket): void {
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const limits = this.options.inbound ?? {};
+    const fromSource = [...this.inbound.keys()].filter((s) => s.remoteAddress === socket.remoteAddress).length;
+    if (this.inbound.size >= (limits.max ?? 1000) || fromSource >= (limits.perSource ?? 32)) {
+      // A flood of idle connections must not use up our file descriptors (RFC 5626 §4.4 leaves limits to us).
+      this.log('connection-refused', { peer: key, reason: fromSource >= (limits.perSource ?? 32) ? 'too many connections from this source' : 'too many connections' });
+      socket.destroy();
+      return;
+    }
+    const state: Inbound = { lastActive: Date.now(), callIds: new Set() };
+    this.inbound.set(socket, state);
+    this.sweepIdle();
     this.connections.set(key, socket);
     const framer = new SipStreamFramer();
     socket.on('data', (chunk: Buffer) => {
+      state.lastActive = Date.now();
       for (const out of framer.push(chunk)) {
         if ('error' in out) {
           // RFC 3261 §18.3: without framing the stream cannot be resynchronised; close it.
@@ -223,9 +258,31 @@ export class NodeTransport extends SipJsTransport {
       this.reliableTimers?.connectionFailed(socket);
     });
     socket.on('close', () => {
+      this.inbound.delete(socket);
       if (this.connections.get(key) === socket) this.connections.delete(key);
       for (const [branch, s] of this.responsePaths) if (s === socket) this.responsePaths.delete(branch);
     });
+  }
+
+  /** Closes, every idleMs / 2, the inbound connections that are quiet and carry no live dialog. */
+  private sweepIdle(): void {
+    if (this.idleSweep) return;
+    const limits = this.options.inbound ?? {};
+    const idle = limits.idleMs ?? 60_000;
+    this.idleSweep = setInterval(() => {
+      const now = Date.now();
+      for (const [socket, state] of this.inbound) {
+        if (now - state.lastActive < idle || [...state.callIds].some((id) => limits.live?.(id))) continue;
+        this.log('connection-idle', { peer: `${socket.remoteAddress}:${socket.remotePort}`, idleMs: now - state.lastActive });
+        socket.destroy();
+        this.inbound.delete(socket);
+      }
+      if (this.inbound.size === 0) {
+        clearInterval(this.idleSweep);
+        this.idleSweep = undefined;
+      }
+    }, Math.max(10, idle / 2));
+    this.idleSweep.unref();
   }
 
   private received(text: string, from: SipSource, stream?: TcpSocket): void {
@@ -250,6 +307,12 @@ export class NodeTransport extends SipJsTransport {
       if (stream) {
         const branch = via.params.get('branch');
         if (branch) this.responsePaths.set(branch, stream);
+        const state = this.inbound.get(stream);
+        const callId = headerValue(msg, 'call-id');
+        if (state && callId) {
+          state.callIds.add(callId);
+          if (state.callIds.size > 64) state.callIds.delete(state.callIds.values().next().value!);
+        }
       }
       if (this.retransmission?.requestReceived(msg)) return;
       // The inbound decision is made on sip.js's parse of the request, above the transport.
@@ -296,6 +359,8 @@ export class NodeTransport extends SipJsTransport {
   async close(): Promise<void> {
     this.retransmission?.close();
     this.reliableTimers?.close();
+    clearInterval(this.idleSweep);
+    this.inbound.clear();
     for (const s of this.connections.values()) s.destroy();
     this.connections.clear();
     this.responsePaths.clear();

@@ -11,7 +11,7 @@ import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { resolveHost } from './resolve-host.js';
 import { BlockList } from 'node:net';
-import { addSource, InboundPolicy, onList, type DialogLookup, type InboundPolicyOptions } from './inbound-policy.js';
+import { addSource, InboundPolicy, onList, type DialogLookup, type InboundCounts, type InboundPolicyOptions } from './inbound-policy.js';
 import { uriDestination, type NodeTransportOptions, type SipSource, type SipTransportProtocol } from './node-transport.js';
 import { TransportSet } from './transport-set.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
@@ -26,7 +26,7 @@ import { bareHost, hostReference } from './via.js';
 
 export interface SipEndpointOptions {
   /** The default transport; other transports share its address, TLS keys, timers and trace. */
-  transport: Omit<NodeTransportOptions, 'screen' | 'log' | 'preloadedRoute' | 'contactUser'>;
+  transport: Omit<NodeTransportOptions, 'log' | 'preloadedRoute' | 'contactUser'>;
   /** More transports to listen on, each on its own port (0: ephemeral); a trunk's transport is added when missing. */
   listen?: Array<{ protocol: SipTransportProtocol; port?: number }>;
   trunks: TrunkOptions[];
@@ -42,6 +42,16 @@ export interface SipEndpointOptions {
 }
 
 export type TrunkState = 'unknown' | 'up' | 'down';
+
+/** The SIP side's exposure and screening, as status shows it. */
+export interface SipSecurity {
+  listening: Array<{ service: 'sip'; transport: string; address: string; port: string }>;
+  unknownSources: 'reject' | 'silent';
+  trunks: Array<{ name: string; sources: string[] }>;
+  users: string[];
+  bans: Array<{ address: string; until: string }>;
+  counts: InboundCounts;
+}
 
 /** Where a registering trunk's binding stands (RFC 3261 §10.2). */
 export interface TrunkRegistration {
@@ -68,6 +78,8 @@ interface TrunkRuntime {
   addresses: string[];
   /** Those, its allowFrom addresses and networks (CIDR), and its outbound proxy's addresses. */
   sources: BlockList;
+  /** The same, as written. */
+  sourceNames: string[];
   state: TrunkState;
   failures: number;
   registerer?: Registerer;
@@ -140,6 +152,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       ...options.transport,
       contactUser: 'sipline',
       log,
+      // A quiet connection stays open while a call it carried lasts.
+      inbound: { ...options.transport.inbound, live: (callId) => this.peers.has(callId) },
       preloadedRoute: (req) => this.proxyRoutes.get(headerValue(req, 'call-id') ?? ''),
     });
     this.transport.onRequest = (text, raw, source) => this.request(text, raw, source);
@@ -252,8 +266,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     // Requests from the trunk may come through its outbound proxy.
     const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
     const proxyAddresses = proxy ? await this.resolve(proxy.host, options, 'outbound proxy') : [];
-    for (const a of [...addresses, ...proxyAddresses, ...(options.allowFrom ?? [])]) addSource(sources, a);
-    const t: TrunkRuntime = { options, addresses, sources, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
+    const sourceNames = [...new Set([...addresses, ...proxyAddresses, ...(options.allowFrom ?? [])])];
+    for (const a of sourceNames) if (!addSource(sources, a)) this.log('trunk-config-error', { trunk: options.name, error: `${JSON.stringify(a)} is not an address or a CIDR network` });
+    const t: TrunkRuntime = { options, addresses, sources, sourceNames, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
     this.trunks.set(options.name, t);
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
@@ -453,6 +468,19 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       this.later(t, k.intervalMs, once);
     };
     once();
+  }
+
+  /** Who may send us requests, what was refused and who is banned (for status and metrics). */
+  security(): SipSecurity {
+    const users = this.policy.userNames();
+    return {
+      listening: [...this.transport.listening()].map((l) => ({ service: 'sip' as const, transport: l.protocol, address: this.transport.member(l.protocol)?.address ?? '', port: String(l.port) })),
+      unknownSources: this.policy.silent ? 'silent' : 'reject',
+      trunks: [...this.trunks.values()].map((t) => ({ name: t.options.name, sources: t.sourceNames })),
+      users,
+      bans: this.policy.bans.list().map((b) => ({ address: b.address, until: new Date(b.until).toISOString() })),
+      counts: { ...this.policy.counts },
+    };
   }
 
   /** A registering trunk's binding, or undefined for a trunk that does not register. */

@@ -19,7 +19,12 @@ export class SourceBan {
   private readonly failures = new Map<string, number[]>();
   private readonly bans = new Map<string, number>();
 
-  constructor(private readonly options: SourceBanOptions = {}, private readonly now: () => number = Date.now) {}
+  constructor(private options: SourceBanOptions = {}, private readonly now: () => number = Date.now) {}
+
+  /** New thresholds; bans in force keep their end. */
+  configure(options: Omit<SourceBanOptions, 'onChange'>): void {
+    this.options = { ...options, ...(this.options.onChange ? { onChange: this.options.onChange } : {}) };
+  }
 
   /** True while the source is banned; a ban that ran out is lifted here. */
   banned(address: string): boolean {

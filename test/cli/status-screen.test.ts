@@ -24,6 +24,7 @@ function port(name: string, span: string | null, channel: number, extra: Partial
 
 const status: GatewayStatus = {
   gateway: { version: '1.2.3', pid: 42, startedAt: '2026-01-01T00:00:00.000Z', uptimeS: 3725, controlSocket: '/run/s.sock', metrics: null },
+  security: null,
   spans: [{ name: 'a', type: 'E1', framing: 'CRC4', lineCoding: 'HDB3', alarms: [], dchannel: 'up', counters: {}, channels: 30 }],
   ports: [
     port('a:2', 'a', 2, { callState: 'connected', levelRxDbm0: -30 }),

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LINKTYPE_RAW, SipTrace } from '../../src/ops/sip-trace.js';
+import { LINKTYPE_RAW, redactSecrets, SipTrace } from '../../src/ops/sip-trace.js';
 import { NodeTransport, statelessResponse, type SipTransportProtocol, type SipWirePacket } from '../../src/sip/node-transport.js';
 import { parseSipMessage, serializeSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { testCertificatePem } from '../sip/test-certificate.js';
@@ -87,6 +87,33 @@ describe('SIP trace of the transport decoded by tshark @slow', function () {
       assert.deepEqual(out.trim().split('\n'), [`${address}|${local}|${address}|${theirs.port}|OPTIONS|||`, `${address}|${theirs.port}|${address}|${local}||200||`]);
     });
   }
+
+  it('keeps no secret: digest responses and SRTP keys are overwritten, byte for byte, and tshark still reads the message', async () => {
+    const key = 'WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
+    const sdp = ['v=0', 'o=- 1 1 IN IP4 192.0.2.2', 's=-', 'c=IN IP4 192.0.2.2', 't=0 0', 'm=audio 4000 RTP/SAVP 0', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}|2^20|1:32`, ''].join('\r\n');
+    const response = '6629fae49393a05397450978507c4ef1';
+    const invite = Buffer.from(
+      [
+        'INVITE sip:2000@192.0.2.1 SIP/2.0',
+        'Call-ID: secret',
+        'CSeq: 2 INVITE',
+        `Authorization: Digest username="alice", realm="gw", nonce="abc", uri="sip:2000@192.0.2.1", response="${response}", qop=auth, nc=00000001, cnonce="x"`,
+        'Content-Type: application/sdp',
+        `Content-Length: ${sdp.length}`,
+        '',
+        sdp,
+      ].join('\r\n'),
+    );
+    const redacted = redactSecrets(invite);
+    assert.equal(redacted.length, invite.length);
+    assert.ok(!redacted.includes(response) && !redacted.includes(key), 'neither secret is left');
+    const path = join(dir, 'sip.pcap');
+    const trace = new SipTrace({ path });
+    trace.packet({ direction: 'in', protocol: 'udp', local: { address: '192.0.2.1', port: 5060 }, remote: { address: '192.0.2.2', port: 5060 }, data: redacted, at: 1_700_000_000_000 });
+    await trace.close();
+    const out = tshark(['-r', path, '-T', 'fields', '-E', 'separator=|', '-e', 'sip.Method', '-e', 'sip.auth.username', '-e', 'sdp.media.proto', '-e', '_ws.expert.message']);
+    assert.equal(out.trim(), 'INVITE|"alice"|RTP/SAVP|');
+  });
 
   it('IPv6 datagrams and TCP streams of synthesized messages: addresses, ports, sequence numbers tshark follows', async () => {
     const path = join(dir, 'sip.pcap');

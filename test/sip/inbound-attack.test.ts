@@ -225,3 +225,56 @@ describe('inbound: an attacker from another address', function () {
     assert.ok(!/^(User-Agent|Server):/im.test(s.received[0]!), 'the refusal names no product');
   });
 });
+
+describe('inbound: connections over TCP', function () {
+  this.timeout(20000);
+
+  it('caps connections per source, closes idle ones, and keeps a quiet connection that carries a live call', async () => {
+    const logged: Array<[string, Record<string, unknown>]> = [];
+    const gw = await SipEndpoint.start({
+      transport: { protocol: 'tcp', inbound: { perSource: 3, idleMs: 300 } },
+      trunks: [],
+      inbound: { allowAddresses: ['127.0.0.1'] },
+      media,
+      log: (e, d) => logged.push([e, d]),
+    });
+    const trunk = await SipEndpoint.start({ transport: { protocol: 'tcp' }, trunks: [{ name: 'gw', host: '127.0.0.1', port: gw.port }], media });
+    const sockets: TcpSocket[] = [];
+    try {
+      const closed: boolean[] = [];
+      for (let i = 0; i < 5; i++) {
+        const s = connect({ host: '127.0.0.1', port: gw.port, localAddress: ATTACKER });
+        s.on('error', () => undefined);
+        const index = closed.push(false) - 1;
+        s.on('close', () => (closed[index] = true));
+        sockets.push(s);
+        await once(s, 'connect');
+      }
+      const until = async (what: string, ok: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 5000;
+        while (!ok()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      await until('the two connections over the cap to close', () => closed.filter(Boolean).length >= 2);
+      assert.ok(logged.some(([e, d]) => e === 'connection-refused' && /from this source/.test(String(d.reason))));
+      // A call from the trunk over its own connection, then quiet for several idle periods.
+      gw.on('incoming', (c) => c.answer());
+      const call = trunk.call('gw', { digits: '1' }, { digits: '2' });
+      call.invite();
+      await once(call, 'answered');
+      await until('every idle attacker connection to close', () => closed.every(Boolean));
+      await quietFor(1000);
+      const idleClosed = logged.filter(([e]) => e === 'connection-idle').map(([, d]) => String(d.peer));
+      assert.ok(idleClosed.length >= 3, `idle connections closed: ${idleClosed.join(', ')}`);
+      assert.ok(idleClosed.every((p) => p.startsWith(`${ATTACKER}:`)), `only the attacker's connections were closed: ${idleClosed.join(', ')}`);
+      const ended = once(call, 'released');
+      call.release(16);
+      await ended;
+    } finally {
+      for (const s of sockets) s.destroy();
+      await Promise.all([trunk.stop(), gw.stop()]);
+    }
+  });
+});
