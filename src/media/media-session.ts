@@ -87,6 +87,8 @@ export interface MediaStats {
   digitsReceived: number;
   /** Comfort noise packets (RFC 3389) passed through. */
   comfortNoise: number;
+  /** RTP and RTCP packets dropped because they did not come from the call's peer. */
+  packetsFromStrangers: number;
   /** The peer's view from its last RTCP report block about us. */
   remote?: { fractionLost: number; cumulativeLost: number; jitterMs: number; roundTripMs?: number };
   /** Where RTP is sent now (after symmetric latching). */
@@ -187,7 +189,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   private lastHeardMs = performance.now();
   private timedOut = false;
   private closed = false;
-  private readonly counters = { packetsSent: 0, octetsSent: 0, packetsReceived: 0, octetsReceived: 0, digitsSent: 0, digitsReceived: 0, comfortNoise: 0 };
+  private readonly counters = { packetsSent: 0, octetsSent: 0, packetsReceived: 0, octetsReceived: 0, digitsSent: 0, digitsReceived: 0, comfortNoise: 0, packetsFromStrangers: 0 };
   private sentSinceReport = false;
   private remoteReport: MediaStats['remote'];
   private rtcpTimer: NodeJS.Timeout | undefined;
@@ -472,9 +474,26 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     this.sentSinceReport = true;
   }
 
+  /**
+   * Whether a packet comes from the call's peer: the latched address (and
+   * port, for RTP), else the SDP's connection address. The first stranger's
+   * packet of a call is a warning; the rest are only counted.
+   */
+  private fromPeer(a: Active, rinfo: RtpSource, port: number | undefined): boolean {
+    const plain = (address: string): string => (address.startsWith('::ffff:') ? address.slice(7) : address);
+    const expected = a.latched ? a.remoteRtp.address : a.description.remoteAddress;
+    if (plain(rinfo.address) === plain(expected) && (port === undefined || rinfo.port === port)) return true;
+    if (this.counters.packetsFromStrangers++ === 0) this.emit('warning', `RTP/RTCP from ${rinfo.address}:${rinfo.port} dropped: the call's peer is ${expected}${port ? `:${port}` : ''}`);
+    return false;
+  }
+
   private receiveRtp(records: Buffer, start: number, end: number, rinfo: RtpSource): void {
     const a = this.active;
     if (!a || this.closed) return;
+    // RFC 4961 §3 with strict sources: before latching, RTP only from the address the
+    // SDP gave; after it, only from the latched address and port. A third party
+    // spraying the port range can neither take the call's audio nor be heard in it.
+    if (!this.fromPeer(a, rinfo, a.latched ? a.remoteRtp.port : undefined)) return;
     let data: Uint8Array = records;
     if (a.srtp) {
       const clear = a.srtp.unprotectRtp(records.subarray(start, end));
@@ -582,6 +601,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   private receiveRtcp(msg: Buffer, rinfo: RtpSource): void {
     const a = this.active;
     if (!a || this.closed) return;
+    // RTCP from the peer's address only (its port is RTP's + 1, or its own behind a NAT).
+    if (!this.fromPeer(a, rinfo, undefined)) return;
     let data: Uint8Array = msg;
     if (a.srtp) {
       const clear = a.srtp.unprotectRtcp(msg);

@@ -10,7 +10,8 @@ import { Cause } from '../call/q850.js';
 import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { resolveHost } from './resolve-host.js';
-import { BlockList } from 'node:net';
+import { resolve4, resolve6 } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import { addSource, InboundPolicy, onList, type DialogLookup, type InboundCounts, type InboundPolicyOptions } from './inbound-policy.js';
 import { uriDestination, type NodeTransportOptions, type SipSource, type SipTransportProtocol } from './node-transport.js';
 import { TransportSet } from './transport-set.js';
@@ -38,6 +39,8 @@ export interface SipEndpointOptions {
   ptime?: number;
   /** SRTP policy for calls without a trunk: 'required' on TLS, 'off' otherwise by default. */
   srtp?: SrtpPolicy;
+  /** How often trunk host names are resolved again; their DNS TTL by default. */
+  resolveEveryMs?: number;
   log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -262,14 +265,10 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     await this.transport.listen(this.trunkProtocol(options), 0);
     // The host may be an IPv6 reference in brackets, as the config allows.
     const addresses = await this.resolve(bareHost(options.host), options, 'host');
-    const sources = new BlockList();
-    // Requests from the trunk may come through its outbound proxy.
-    const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
-    const proxyAddresses = proxy ? await this.resolve(proxy.host, options, 'outbound proxy') : [];
-    const sourceNames = [...new Set([...addresses, ...proxyAddresses, ...(options.allowFrom ?? [])])];
-    for (const a of sourceNames) if (!addSource(sources, a)) this.log('trunk-config-error', { trunk: options.name, error: `${JSON.stringify(a)} is not an address or a CIDR network` });
-    const t: TrunkRuntime = { options, addresses, sources, sourceNames, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
+    const t: TrunkRuntime = { options, addresses, sources: new BlockList(), sourceNames: [], state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
+    await this.setSources(t, addresses);
     this.trunks.set(options.name, t);
+    this.reresolve(t);
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
   }
@@ -279,6 +278,55 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
    * §4.3: the family it is bound to); none, logged, when it has no such
    * address: the trunk's requests then end in 503 at the transport.
    */
+  /** The trunk's sources: its addresses, its outbound proxy's (requests may come through it) and allowFrom. */
+  private async setSources(t: TrunkRuntime, addresses: string[]): Promise<void> {
+    const options = t.options;
+    const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
+    const proxyAddresses = proxy ? await this.resolve(proxy.host, options, 'outbound proxy') : [];
+    const sources = new BlockList();
+    const sourceNames = [...new Set([...addresses, ...proxyAddresses, ...(options.allowFrom ?? [])])];
+    for (const a of sourceNames) if (!addSource(sources, a)) this.log('trunk-config-error', { trunk: options.name, error: `${JSON.stringify(a)} is not an address or a CIDR network` });
+    t.addresses = addresses;
+    t.sources = sources;
+    t.sourceNames = sourceNames;
+  }
+
+  /**
+   * A trunk named by host name is resolved again when its DNS TTL runs out
+   * (RFC 1035 §3.2.1; 5 minutes when the name has no TTL, as from /etc/hosts,
+   * within 30 s to 1 h): a carrier that moves its SBC is followed, and its
+   * old address is no longer taken as the trunk.
+   */
+  private reresolve(t: TrunkRuntime): void {
+    const o = t.options;
+    const host = bareHost(o.host);
+    const proxy = o.outboundProxy ? uriDestination(this.proxyRoute(o)!)?.host : undefined;
+    const names = [host, proxy].filter((h): h is string => h !== undefined && isIP(h) === 0);
+    if (names.length === 0) return;
+    const again = async (): Promise<void> => {
+      if (this.stopped || this.trunks.get(o.name) !== t) return;
+      const addresses = isIP(host) ? [host] : await this.resolve(host, o, 'host');
+      // A failed lookup keeps the addresses we had.
+      const before = t.sourceNames.join(' ');
+      if (addresses.length > 0) await this.setSources(t, addresses);
+      if (t.sourceNames.join(' ') !== before) this.log('trunk-addresses', { trunk: o.name, sources: t.sourceNames });
+      this.later(t, await this.ttlMs(names), () => void again());
+    };
+    void this.ttlMs(names).then((ms) => this.later(t, ms, () => void again()));
+  }
+
+  private async ttlMs(names: string[]): Promise<number> {
+    if (this.options.resolveEveryMs !== undefined) return this.options.resolveEveryMs;
+    let ttl = Infinity;
+    for (const name of names) {
+      for (const query of [resolve4, resolve6]) {
+        const records = await query(name, { ttl: true }).catch(() => []);
+        for (const r of records) ttl = Math.min(ttl, r.ttl);
+      }
+    }
+    return Math.min(3_600_000, Math.max(30_000, Number.isFinite(ttl) ? ttl * 1000 : 300_000));
+  }
+
   private async resolve(host: string, trunk: TrunkOptions, what: string): Promise<string[]> {
     const family = (this.transport.member(this.trunkProtocol(trunk)) ?? this.transport.primary).family;
     return resolveHost(host, family, this.options.transport.lookup).catch((err: Error) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { AudioFrame } from '../../src/media/frame.js';
 import { MediaDescriptionError, type MediaSession } from '../../src/media/media-session.js';
-import { decodeRtp, type RtpPacket } from '../../src/media/rtp-packet.js';
+import { blankRtpPacket, decodeRtp, encodeRtp, type RtpPacket } from '../../src/media/rtp-packet.js';
 import { collect, description, keys, openPair, sleep } from './session-pair.js';
 
 function ulawFrame(n: number): AudioFrame {
@@ -135,6 +135,37 @@ describe('media session over loopback', () => {
       assert.equal(a.stats().packetsReceived, 1);
     } finally {
       nat.close();
+      a.close();
+      b.close();
+    }
+  });
+
+  it("takes RTP only from the SDP's address, then only from the latched one: a third party can neither be heard nor take the call's audio", async () => {
+    const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
+    const stranger = createSocket('udp4');
+    await new Promise<void>((r) => stranger.bind(0, '127.0.0.5', r));
+    const spray = (n: number): void => {
+      for (let i = 0; i < n; i++) stranger.send(encodeRtp({ ...blankRtpPacket(), sequenceNumber: i, timestamp: i * 160, ssrc: 0xbad, payload: new Uint8Array(160) }), b.localRtpPort, '127.0.0.1');
+    };
+    try {
+      b.negotiate(description(a, 'PCMU'));
+      a.negotiate(description(b, 'PCMU'));
+      collect(b);
+      spray(20);
+      // Time for the spray to arrive: what is asserted is that nothing was taken.
+      await sleep(100);
+      assert.equal(b.stats().packetsReceived, 0, 'nothing taken before the peer spoke');
+      assert.equal(b.stats().sendingTo, `127.0.0.1:${a.localRtpPort}`, 'not latched to the stranger');
+      a.write(ulawFrame(1));
+      for (const deadline = Date.now() + 5000; b.stats().packetsReceived === 0 && Date.now() < deadline; ) await sleep(10);
+      assert.equal(b.stats().packetsReceived, 1);
+      spray(20);
+      // As above: proving that nothing more is taken.
+      await sleep(100);
+      assert.equal(b.stats().packetsReceived, 1, "the stranger's packets after latching are dropped too");
+      assert.equal(b.stats().packetsFromStrangers, 40);
+    } finally {
+      stranger.close();
       a.close();
       b.close();
     }

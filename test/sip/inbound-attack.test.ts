@@ -278,3 +278,53 @@ describe('inbound: connections over TCP', function () {
     }
   });
 });
+
+describe('inbound: trunks that move or go', function () {
+  this.timeout(20000);
+
+  it("follows a trunk's host name when it resolves elsewhere, and no longer takes the old address as the trunk", async () => {
+    let answer = '127.0.0.4';
+    const logged: string[] = [];
+    const gw = await SipEndpoint.start({
+      transport: { protocol: 'udp', lookup: async () => [{ address: answer, family: 4 }] },
+      trunks: [{ name: 'carrier', host: 'sbc.carrier.test', port: 5060 }],
+      media,
+      resolveEveryMs: 50,
+      log: (e) => logged.push(e),
+    });
+    try {
+      assert.deepEqual(gw.security().trunks, [{ name: 'carrier', sources: ['127.0.0.4'] }]);
+      answer = '127.0.0.6';
+      const deadline = Date.now() + 5000;
+      while (gw.security().trunks[0]?.sources[0] !== '127.0.0.6' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(gw.security().trunks, [{ name: 'carrier', sources: ['127.0.0.6'] }]);
+      assert.ok(logged.includes('trunk-addresses'), 'the move is logged');
+      const old = await Speaker.open('udp', '127.0.0.4', gw.port);
+      old.send(message(old, 'INVITE', gw.port, { body: SDP }), gw.port);
+      const until = Date.now() + 5000;
+      while (old.received.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      old.close();
+      assert.match(old.received[0] ?? '', /^SIP\/2\.0 403/, 'the old address is a stranger now');
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('refuses a removed trunk at once (a reload that drops it)', async () => {
+    const gw = await SipEndpoint.start({ transport: { protocol: 'udp' }, trunks: [{ name: 'carrier', host: '127.0.0.7', port: 5060 }], media });
+    const s = await Speaker.open('udp', '127.0.0.7', gw.port);
+    try {
+      s.send(message(s, 'OPTIONS', gw.port), gw.port);
+      for (const deadline = Date.now() + 5000; s.received.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+      assert.match(s.received[0] ?? '', /^SIP\/2\.0 200/);
+      assert.match(s.received[0] ?? '', /^Allow: .*INVITE/m);
+      gw.removeTrunk('carrier');
+      s.send(message(s, 'INVITE', gw.port, { body: SDP }), gw.port);
+      for (const deadline = Date.now() + 5000; s.received.length < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+      assert.match(s.received[1] ?? '', /^SIP\/2\.0 403/);
+    } finally {
+      s.close();
+      await gw.stop();
+    }
+  });
+});
