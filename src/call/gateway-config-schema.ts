@@ -265,12 +265,22 @@ export const gatewayConfigSchema = {
         rateLimit: {
           type: 'object',
           additionalProperties: false,
-          required: ['callsPerSecond'],
           properties: {
+            requestsPerSecond: { type: 'number', exclusiveMinimum: 0 },
             callsPerSecond: { type: 'number', exclusiveMinimum: 0 },
             burst: { type: 'integer', minimum: 1 },
           },
         },
+        ban: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            failures: { type: 'integer', minimum: 1, maximum: 1000 },
+            findTime: { type: 'integer', minimum: 1, maximum: 86400 },
+            banTime: { type: 'integer', minimum: 1, maximum: 604800 },
+          },
+        },
+        scanners: { ...strings, minItems: 1 },
         reject: { enum: [403, 'silent'] },
         realm: name,
         algorithm: { enum: ['MD5', 'SHA-256'] },

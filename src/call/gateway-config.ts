@@ -172,7 +172,12 @@ export interface MediaConfig {
 }
 
 export interface SecurityConfig {
-  rateLimit?: { callsPerSecond: number; burst?: number };
+  /** Sources that are not trunks: out-of-dialog requests and new calls per second from each, and the burst. */
+  rateLimit?: { requestsPerSecond?: number; callsPerSecond?: number; burst?: number };
+  /** Authentication failures (within findTime s) that ban a source for banTime s. */
+  ban?: { failures?: number; findTime?: number; banTime?: number };
+  /** More User-Agent substrings of scanners to drop silently, besides the built-in ones. */
+  scanners?: string[];
   /** How a refused SIP request is answered: 403 Forbidden, or not at all. */
   reject?: 403 | 'silent';
   /** Realm of our digest challenges (RFC 3261 §22.1); "sipline" by default. HA1 values are computed with it. */

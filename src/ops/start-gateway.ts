@@ -28,7 +28,7 @@ import { PriSpan } from '../isdn/pri-span.js';
 import { PortRangeExhaustedError, RtpPortPool } from '../media/rtp-port-pool.js';
 import { rtpMediaFactory } from '../sip/rtp-media-factory.js';
 import type { SipMediaFactory } from '../sip/sip-media.js';
-import type { InboundPolicyOptions } from '../sip/inbound-policy.js';
+import { SCANNER_USER_AGENTS, type InboundPolicyOptions } from '../sip/inbound-policy.js';
 import type { AudioCodecName } from '../sip/sdp-negotiation.js';
 import type { SipWirePacket } from '../sip/node-transport.js';
 import type { SipTimerValues } from '../sip/retransmission.js';
@@ -84,12 +84,26 @@ function codecs(list: readonly string[] | undefined): AudioCodecName[] | undefin
   return out.length > 0 ? out : undefined;
 }
 
+/** Limits, bans and scanner patterns for sources that are not trunks (gateway.yaml seconds become ms). */
+function strangerLimits(security: GatewayConfig['security']): Omit<InboundPolicyOptions, 'users' | 'log'> {
+  const r = security?.rateLimit;
+  const b = security?.ban;
+  return {
+    ...(r?.requestsPerSecond ? { requestsPerSecond: r.requestsPerSecond } : {}),
+    ...(r?.callsPerSecond ? { callsPerSecond: r.callsPerSecond } : {}),
+    ...(r?.burst ? { burst: r.burst } : {}),
+    ...(b ? { ban: { ...(b.failures ? { failures: b.failures } : {}), ...(b.findTime ? { findTimeMs: b.findTime * 1000 } : {}), ...(b.banTime ? { banTimeMs: b.banTime * 1000 } : {}) } } : {}),
+    ...(security?.scanners ? { scanners: [...SCANNER_USER_AGENTS, ...security.scanners] } : {}),
+  };
+}
+
 function trunkOptions(t: SipTrunkConfig, fallbackCodecs: AudioCodecName[] | undefined): TrunkOptions {
   const o: TrunkOptions = { name: t.name, host: t.host, trusted: t.trusted === true };
   if (t.port !== undefined) o.port = t.port;
   if (t.transport) o.transport = t.transport;
   if (t.register) o.register = { username: t.register.username, password: t.register.password, ...(t.register.expiry ? { expires: t.register.expiry } : {}) };
-  if (t.allowedAddresses) o.allowFrom = t.allowedAddresses.filter((a) => !a.includes('/'));
+  // Addresses and CIDR networks alike.
+  if (t.allowedAddresses) o.allowFrom = [...t.allowedAddresses];
   if (t.outboundProxy) o.outboundProxy = t.outboundProxy.replace(/^sips?:/i, '');
   // Keepalive: down after `failures` unanswered OPTIONS (RFC 3261 §11), each waiting at most one interval.
   if (t.keepalive) o.keepalive = { intervalMs: t.keepalive.interval * 1000, downAfter: t.keepalive.failures ?? 3 };
@@ -356,7 +370,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       trunks: (config.sipTrunks ?? []).map((t) => trunkOptions(t, mediaCodecs)),
       inbound: {
         unknownSource: config.security?.reject === 'silent' ? 'silence' : 'reject',
-        ...(config.security?.rateLimit ? { ratePerSecond: config.security.rateLimit.callsPerSecond, ...(config.security.rateLimit.burst ? { burst: config.security.rateLimit.burst } : {}) } : {}),
+        ...strangerLimits(config.security),
         users: digestUsers(config),
         ...(config.security?.realm ? { realm: config.security.realm } : {}),
         ...(config.security?.algorithm ? { algorithm: config.security.algorithm } : {}),

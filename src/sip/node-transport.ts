@@ -34,8 +34,8 @@ export interface SipWirePacket {
   at: number;
 }
 
-/** What the inbound screen decides for one request before sip.js sees it. */
-export type ScreenVerdict = { accept: true } | { accept: false; status?: number; reason?: string; headers?: string[] };
+/** Takes a request (text as sip.js will read it, our split of it, and where it came from) instead of onMessage. */
+export type RequestSink = (text: string, request: RawSipMessage, source: SipSource) => void;
 
 export interface NodeTransportOptions {
   protocol: SipTransportProtocol;
@@ -51,8 +51,6 @@ export interface NodeTransportOptions {
   outboundProxy?: Destination;
   /** Retransmission timers for UDP (RFC 3261 §17.1.1.1). */
   timers?: Partial<SipTimerValues>;
-  /** Called for every request received; a refusal is answered statelessly or dropped. */
-  screen?: (request: RawSipMessage, source: SipSource) => ScreenVerdict;
   /** A Route (name-addr) for a request that carries none: a trunk's outbound proxy for the requests of its calls. */
   preloadedRoute?: (request: RawSipMessage) => string | undefined;
   /** One line per notable event: refused requests, unparsable messages, connection errors. */
@@ -104,6 +102,8 @@ export function statelessResponse(request: RawSipMessage, status: number, reason
 
 export class NodeTransport extends SipJsTransport {
   override readonly protocol: string;
+  /** Where requests go when set; responses always go to onMessage. */
+  onRequest: RequestSink | undefined;
   private udp?: UdpSocket;
   private server?: TcpServer | TlsServer;
   /** Stream connections by remote "address:port", inbound and outbound alike: reused for requests. */
@@ -252,11 +252,9 @@ export class NodeTransport extends SipJsTransport {
         if (branch) this.responsePaths.set(branch, stream);
       }
       if (this.retransmission?.requestReceived(msg)) return;
-      const verdict = this.options.screen?.(msg, source) ?? { accept: true };
-      if (!verdict.accept) {
-        if (verdict.status && msg.method !== 'ACK') {
-          this.sendResponse(statelessResponse(msg, verdict.status, verdict.reason ?? 'Forbidden', verdict.headers));
-        }
+      // The inbound decision is made on sip.js's parse of the request, above the transport.
+      if (this.onRequest) {
+        this.onRequest(serializeSipMessage(msg), msg, source);
         return;
       }
     } else {
@@ -283,11 +281,15 @@ export class NodeTransport extends SipJsTransport {
     h.value = [top, ...splitHeaderList(h.value).slice(1)].join(', ');
   }
 
-  /** Answers a request outside sip.js (RFC 3261 §8.2.6), with an optional body. */
-  reply(request: RawSipMessage, status: number, reasonPhrase: string, headers: string[] = [], body = ''): void {
+  /**
+   * Answers a request outside sip.js (RFC 3261 §8.2.6), with an optional body.
+   * A refusal sent `once` is not retransmitted: an unauthenticated source
+   * must not turn us into a reflector (its own retransmissions get one answer each).
+   */
+  reply(request: RawSipMessage, status: number, reasonPhrase: string, headers: string[] = [], body = '', once = false): void {
     const response = statelessResponse(request, status, reasonPhrase, headers);
     response.body = body;
-    this.sendResponse(response);
+    this.sendResponse(response, once);
   }
 
   /** Stops timers and closes every socket. */
@@ -384,7 +386,7 @@ export class NodeTransport extends SipJsTransport {
     return uriDestination(msg.uri);
   }
 
-  private sendResponse(msg: RawSipMessage): void {
+  private sendResponse(msg: RawSipMessage, once = false): void {
     const via = parseVia(headerValue(msg, 'via') ?? '');
     if (!via) {
       this.log('unroutable-response', { status: msg.status });
@@ -394,7 +396,7 @@ export class NodeTransport extends SipJsTransport {
     const target = responseTarget(via);
     if (this.options.protocol === 'udp') {
       this.sendUdp(text, target);
-      this.retransmission?.responseSent(msg, text, target);
+      if (!once) this.retransmission?.responseSent(msg, text, target);
       return;
     }
     const branch = via.params.get('branch') ?? '';

@@ -10,17 +10,19 @@ import { Cause } from '../call/q850.js';
 import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { resolveHost } from './resolve-host.js';
-import { InboundPolicy, type InboundPolicyOptions } from './inbound-policy.js';
-import { uriDestination, type NodeTransportOptions, type ScreenVerdict, type SipTransportProtocol } from './node-transport.js';
+import { BlockList } from 'node:net';
+import { addSource, InboundPolicy, onList, type DialogLookup, type InboundPolicyOptions } from './inbound-policy.js';
+import { uriDestination, type NodeTransportOptions, type SipSource, type SipTransportProtocol } from './node-transport.js';
 import { TransportSet } from './transport-set.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
+import { deliverRequest, hasDialog, hasMandatoryHeaders, hasServerTransaction, parseRequest, setAuthenticationFactory } from './sipjs-adapter.js';
 import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
 import { SipCall } from './sip-call.js';
 import type { SipMediaFactory, SipMediaSession } from './sip-media.js';
 import { TrunkAuthenticator } from './trunk-authenticator.js';
 import type { TrunkOptions } from './trunk-options.js';
-import { bareHost, hostReference, parseVia } from './via.js';
+import { bareHost, hostReference } from './via.js';
 
 export interface SipEndpointOptions {
   /** The default transport; other transports share its address, TLS keys, timers and trace. */
@@ -28,7 +30,7 @@ export interface SipEndpointOptions {
   /** More transports to listen on, each on its own port (0: ephemeral); a trunk's transport is added when missing. */
   listen?: Array<{ protocol: SipTransportProtocol; port?: number }>;
   trunks: TrunkOptions[];
-  /** Digest users and screening; trunk addresses are added to the allow list. */
+  /** Digest users, stranger limits and bans; trunks are known by their addresses. */
   inbound?: Omit<InboundPolicyOptions, 'log'>;
   media: SipMediaFactory;
   /** Codecs in order of preference for calls without a trunk (PCMU, PCMA, opus). */
@@ -64,6 +66,8 @@ interface TrunkRuntime {
   options: TrunkOptions;
   /** The trunk host's addresses of our transport's family: requests from any of them are the trunk's. */
   addresses: string[];
+  /** Those, its allowFrom addresses and networks (CIDR), and its outbound proxy's addresses. */
+  sources: BlockList;
   state: TrunkState;
   failures: number;
   registerer?: Registerer;
@@ -107,6 +111,26 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly preopened = new WeakMap<Session, Promise<SipMediaSession>>();
   /** The outbound proxy Route of calls placed over a trunk that has one, by Call-ID. */
   private readonly proxyRoutes = new Map<string, string>();
+  /** Where each live call's in-dialog requests may come from (its INVITE's source, its trunk's sources), by Call-ID. */
+  private readonly peers = new Map<string, { addresses: Set<string>; trunk?: string }>();
+  /** Admitted INVITEs by branch: who sent them, until sip.js's transaction ends. */
+  private readonly invites = new Map<string, { address: string; trunk?: string; user?: string }>();
+  private readonly lookup: DialogLookup = {
+    dialogPeer: (callId, local, remote) => {
+      const peer = hasDialog(this.ua, callId, local, remote) ? this.peers.get(callId) : undefined;
+      if (!peer) return undefined;
+      // The trunk as configured now: a trunk removed on reload no longer speaks for its calls' dialogs.
+      const trunk = peer.trunk === undefined ? undefined : this.trunks.get(peer.trunk);
+      return (address) => peer.addresses.has(address) || (trunk !== undefined && onList(trunk.sources, address));
+    },
+    inviteSource: (branch) => {
+      const i = this.invites.get(branch);
+      if (i && !hasServerTransaction(this.ua, branch)) this.invites.delete(branch);
+      return i && this.invites.has(branch) ? i.address : undefined;
+    },
+    // '' names a source allowed without a trunk (allowAddresses).
+    trunkOf: (source) => this.trunkFrom(source.address, source.protocol)?.options.name ?? (this.policy.allowedSource(source.address) ? '' : undefined),
+  };
 
   private constructor(private readonly options: SipEndpointOptions) {
     super();
@@ -116,13 +140,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       ...options.transport,
       contactUser: 'sipline',
       log,
-      screen: (req, src) => {
-        const v = this.policy.screen(req, src);
-        if (v.accept && req.method === 'UPDATE') return this.update(req);
-        return v;
-      },
       preloadedRoute: (req) => this.proxyRoutes.get(headerValue(req, 'call-id') ?? ''),
     });
+    this.transport.onRequest = (text, raw, source) => this.request(text, raw, source);
   }
 
   static async start(options: SipEndpointOptions): Promise<SipEndpoint> {
@@ -177,34 +197,14 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       sendInitialProvisionalResponse: false,
       // RFC 3262: Supported: 100rel on our INVITEs; a peer's reliable 18x is PRACKed.
       sipExtension100rel: SIPExtension.Supported,
+      // RFC 3891 Replaces would let an INVITE take over a live call; the gateway does not offer it.
+      sipExtensionReplaces: SIPExtension.Unsupported,
       delegate: { onInvite: (invitation) => this.incoming(invitation) },
     });
     // sip.js writes the Contact without a port; ours is the listening port (RFC 3261 §8.1.1.8).
     this.ua.contact.uri.port = port;
     // Our digest code answers challenges (MD5 and SHA-256), with each trunk's credentials.
-    const core = this.ua.userAgentCore as unknown as { configuration: { authenticationFactory: () => TrunkAuthenticator } };
-    core.configuration.authenticationFactory = () => new TrunkAuthenticator((req) => this.credentialsFor(req.ruri.host));
-    // RFC 3261 §8.2.2.1: a gateway accepts requests for any number in the
-    // Request-URI (the dial plan decides); sip.js would answer 404 to every
-    // user but its own, so its AOR takes the Request-URI's user for each request.
-    const uac = this.ua.userAgentCore as unknown as {
-      configuration: { aor: URI };
-      receiveIncomingRequestFromTransport(m: { ruri?: URI }): void;
-    };
-    const receive = uac.receiveIncomingRequestFromTransport.bind(uac);
-    uac.receiveIncomingRequestFromTransport = (m) => {
-      const aor = uac.configuration.aor;
-      if (m.ruri) {
-        const clone = aor.clone();
-        clone.user = m.ruri.user;
-        uac.configuration.aor = clone;
-      }
-      try {
-        receive(m);
-      } finally {
-        uac.configuration.aor = aor;
-      }
-    };
+    setAuthenticationFactory(this.ua, () => new TrunkAuthenticator((req) => this.credentialsFor(req.ruri.host)));
     await this.ua.start();
     for (const t of this.options.trunks) await this.addTrunk(t);
   }
@@ -248,13 +248,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     await this.transport.listen(this.trunkProtocol(options), 0);
     // The host may be an IPv6 reference in brackets, as the config allows.
     const addresses = await this.resolve(bareHost(options.host), options, 'host');
-    const t: TrunkRuntime = { options, addresses, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
-    this.trunks.set(options.name, t);
-    // Inbound: every address of the trunk and its extra ones may send INVITEs.
-    for (const a of [...addresses, ...(options.allowFrom ?? [])]) this.policy.allowAddress(a);
+    const sources = new BlockList();
     // Requests from the trunk may come through its outbound proxy.
     const proxy = options.outboundProxy ? uriDestination(this.proxyRoute(options)!) : undefined;
-    if (proxy) for (const a of await this.resolve(proxy.host, options, 'outbound proxy')) this.policy.allowAddress(a);
+    const proxyAddresses = proxy ? await this.resolve(proxy.host, options, 'outbound proxy') : [];
+    for (const a of [...addresses, ...proxyAddresses, ...(options.allowFrom ?? [])]) addSource(sources, a);
+    const t: TrunkRuntime = { options, addresses, sources, state: 'unknown', failures: 0, retryMs: options.register?.retryMs ?? 1000, timers: [] };
+    this.trunks.set(options.name, t);
     if (options.register) this.register(t);
     if (options.keepalive) this.probe(t);
   }
@@ -498,7 +498,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       earlyMedia: true,
     });
     const call = new SipCall(inviter, 'outgoing', trunkName, from, to);
-    this.track(inviter, call);
+    this.track(inviter, call, t);
     const route = this.proxyRoute(t.options);
     if (route) {
       this.proxyRoutes.set(call.callId, route);
@@ -508,12 +508,65 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     return call;
   }
 
+  /**
+   * Every request, before sip.js acts on it: parsed once by sip.js, judged
+   * once by the inbound policy on that parse, then handed to sip.js (or, for
+   * UPDATE, answered here). Nothing sip.js throws reaches the event loop.
+   */
+  private request(text: string, raw: RawSipMessage, source: SipSource): void {
+    if (this.stopped) return;
+    const m = parseRequest(this.ua, text);
+    if (!m || !hasMandatoryHeaders(m)) {
+      this.log('unparsable', { from: `${source.address}:${source.port}`, method: raw.method, error: 'not a request sip.js can read (RFC 3261 §8.1.1)' });
+      return;
+    }
+    const verdict = this.policy.screen(
+      {
+        method: m.method,
+        uri: raw.uri,
+        callId: m.callId,
+        fromTag: m.fromTag ?? '',
+        toTag: m.toTag ?? '',
+        branch: m.viaBranch ?? '',
+        userAgent: m.getHeader('user-agent'),
+        authorization: m.getHeader('authorization'),
+      },
+      source,
+      this.lookup,
+    );
+    if (!verdict.accept) {
+      if (verdict.status && m.method !== 'ACK') this.transport.reply(raw, verdict.status, verdict.reason ?? 'Forbidden', verdict.headers, '', true);
+      return;
+    }
+    if (m.method === 'UPDATE' && m.toTag) {
+      this.update(raw);
+      return;
+    }
+    if (m.method === 'INVITE' && !m.toTag) {
+      this.invites.set(m.viaBranch, { address: source.address, ...(verdict.trunk !== undefined ? { trunk: verdict.trunk } : {}), ...(verdict.user ? { user: verdict.user } : {}) });
+      if (this.invites.size > 10_000) this.invites.delete(this.invites.keys().next().value!);
+    }
+    const error = deliverRequest(this.ua, m);
+    if (error) {
+      this.log('sip.js-error', { from: `${source.address}:${source.port}`, method: m.method, error: error.message });
+      if (m.method !== 'ACK') this.transport.reply(raw, 500, 'Server Internal Error', [], '', true);
+    }
+  }
+
   private incoming(invitation: Invitation): void {
     const req = invitation.request;
-    const via = parseVia(req.getHeader('via') ?? '');
-    const source = bareHost(via?.params.get('received') ?? via?.host ?? '');
-    const origin = this.trunkFrom(source, via?.transport);
-    const trunk = origin?.options.name ?? 'digest';
+    const admitted = this.invites.get(req.viaBranch);
+    if (!admitted) {
+      // Every INVITE sip.js hands us went through request(); one that did not is refused.
+      this.log('inbound-refused', { method: 'INVITE', reason: 'INVITE that was not admitted' });
+      void invitation.reject({ statusCode: 500 }).catch(() => undefined);
+      return;
+    }
+    const source = admitted.address;
+    const origin = admitted.trunk ? this.trunks.get(admitted.trunk) : undefined;
+    const trunk = admitted.trunk || 'digest';
+    // In-dialog requests come from where the INVITE came from, or from any address of its trunk.
+    this.peers.set(req.callId, { addresses: new Set([source]) });
     const body = req.body ?? '';
     if (body.trim()) {
       const codecs = offeredCodecs(body);
@@ -534,7 +587,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       }
     }
     const user = (u: URI | undefined): string => u?.user ?? '';
-    const trusted = [...this.trunks.values()].find((t) => t.options.name === trunk)?.options.trusted === true;
+    const trusted = origin?.options.trusted === true;
     // RFC 3325 §9.1 / RFC 3323 §4.2: the calling party from From, P-Asserted-Identity and Privacy.
     const from = callerIdFromSip(
       {
@@ -558,8 +611,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     media.then(
       () => {
         if (invitation.state !== SessionState.Initial) return; // CANCELled meanwhile
-        const call = new SipCall(invitation, 'incoming', trunk, from, to);
-        this.track(invitation, call);
+        const call = new SipCall(invitation, 'incoming', trunk, from, to, [], admitted.user);
+        this.track(invitation, call, origin);
         this.emit('incoming', call);
       },
       (err: Error) => {
@@ -574,14 +627,30 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   /** The trunk a request came from: by source address, and among trunks on one address the one of the transport it came over. */
   private trunkFrom(source: string, transport: string | undefined): TrunkRuntime | undefined {
-    const candidates = [...this.trunks.values()].filter((t) => t.addresses.includes(source));
+    const candidates = [...this.trunks.values()].filter((t) => onList(t.sources, source));
     return candidates.find((t) => this.trunkProtocol(t.options) === transport?.toLowerCase()) ?? candidates[0];
   }
 
-  private track(session: Session, call: SipCall): void {
+  private track(session: Session, call: SipCall, trunk: TrunkRuntime | undefined): void {
     this.calls.set(session, call);
+    // RFC 3515 §2.4.2: we may refuse a REFER. sip.js would accept one and call
+    // its Refer-To on its own, past every route and limit; transfers are not offered.
+    session.delegate = {
+      ...session.delegate,
+      onRefer: (referral) => {
+        this.log('refer-refused', { callId: call.callId, trunk: call.trunk, referTo: referral.request.getHeader('refer-to') ?? '', reason: 'transfers are not allowed' });
+        void referral.reject({ statusCode: 403, reasonPhrase: 'Forbidden' }).catch(() => undefined);
+      },
+    };
     this.callsById.set(call.callId, call);
-    call.once('released', () => this.callsById.delete(call.callId));
+    // A trunk's calls take in-dialog requests from any of its sources (a carrier's other SBC).
+    const peer = this.peers.get(call.callId) ?? { addresses: new Set<string>() };
+    if (trunk) peer.trunk = trunk.options.name;
+    this.peers.set(call.callId, peer);
+    call.once('released', () => {
+      this.callsById.delete(call.callId);
+      this.peers.delete(call.callId);
+    });
   }
 
   /**
@@ -589,15 +658,17 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
    * answers in the 200 (488 when the offer is not acceptable, 481 when the
    * dialog is unknown). sip.js answers UPDATE with 405, so it is done here.
    */
-  private update(req: RawSipMessage): ScreenVerdict {
+  private update(req: RawSipMessage): void {
     const call = this.callsById.get(headerValue(req, 'call-id') ?? '');
-    if (!call) return { accept: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
+    if (!call) {
+      this.transport.reply(req, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
     const contact = `Contact: ${this.ua.contact.toString()}`;
     call.answerUpdate(req.body).then(
       (answer) => this.transport.reply(req, 200, 'OK', answer ? [contact, 'Content-Type: application/sdp'] : [contact], answer ?? ''),
       (err: Error) => this.transport.reply(req, err instanceof SdpError ? err.rejection.status : 500, err instanceof SdpError ? 'Not Acceptable Here' : 'Server Internal Error'),
     );
-    return { accept: false };
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@
 // one its dialog began on; a response leaves over the transport its request
 // came in on (RFC 3261 §18.2.2, named by the top Via).
 import { TransportState } from 'sip.js';
-import { NodeTransport, uriDestination, type NodeTransportOptions, type SipTransportProtocol } from './node-transport.js';
+import { NodeTransport, uriDestination, type NodeTransportOptions, type RequestSink, type SipTransportProtocol } from './node-transport.js';
 import { SipJsTransport } from './sip-js-transport.js';
 import { headerValue, parseSipMessage, SipParseError, type RawSipMessage } from './sip-message.js';
 import { parseVia } from './via.js';
@@ -18,6 +18,8 @@ export class TransportSet extends SipJsTransport {
   override readonly protocol: string;
   private readonly members = new Map<SipTransportProtocol, NodeTransport>();
   private readonly dialogs = new Map<string, SipTransportProtocol>();
+  /** Every member's requests, with their source, for the inbound decision. */
+  onRequest: RequestSink | undefined;
 
   /** `options` are the default transport's; the others share all but protocol and port. */
   constructor(private readonly options: NodeTransportOptions) {
@@ -59,6 +61,10 @@ export class TransportSet extends SipJsTransport {
     const own = protocol === this.options.protocol ? this.options.port : port;
     const t = new NodeTransport({ ...this.options, protocol, ...(own !== undefined ? { port: own } : { port: 0 }) });
     t.onMessage = (text) => this.received(text, protocol);
+    t.onRequest = (text, request, source) => {
+      this.remember(headerValue(request, 'call-id'), protocol);
+      this.onRequest?.(text, request, source);
+    };
     this.members.set(protocol, t);
     try {
       return await t.listen();
@@ -101,8 +107,8 @@ export class TransportSet extends SipJsTransport {
   }
 
   /** Answers a request outside sip.js (RFC 3261 §8.2.6), over the transport it came in on. */
-  reply(request: RawSipMessage, status: number, reasonPhrase: string, headers: string[] = [], body = ''): void {
-    this.byVia(request).reply(request, status, reasonPhrase, headers, body);
+  reply(request: RawSipMessage, status: number, reasonPhrase: string, headers: string[] = [], body = '', once = false): void {
+    this.byVia(request).reply(request, status, reasonPhrase, headers, body, once);
   }
 
   /** RFC 3261 §18.2.2: the top Via's sent-protocol names the transport the request arrived on. */

@@ -47,7 +47,7 @@ describe('gateway.yaml security.users: inbound digest callers (RFC 3261 §22.1, 
 
     for (const [user, password] of [['alice', 'alice-secret'], ['bob', 'bob-secret']] as const) {
       it(`${user} (${user === 'alice' ? 'password' : 'HA1'} in the config) answers the 401 and the call rings the PBX`, async () => {
-        const uac = await startSipp({ scenario: 'gw-uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', user, '-ap', password] });
+        const uac = await startSipp({ scenario: 'gw-uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', user, '-ap', password, '-auth_uri', `4321@127.0.0.1:${t.gw.sipPort}`] });
         const ring = await answerRing(t, '4321');
         const cleared = await t.pbx.waitFor(['disconnect', 'hangup'], { id: ring.id! });
         assert.equal(cleared.fields.cause, '16');
@@ -57,7 +57,7 @@ describe('gateway.yaml security.users: inbound digest callers (RFC 3261 §22.1, 
 
     it('a wrong password gets 403, no line rings, and the refusal is logged', async () => {
       const before = t.logs.length;
-      const uac = await startSipp({ scenario: 'gw-uac-digest-refused.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'bob', '-ap', 'not-bobs'] });
+      const uac = await startSipp({ scenario: 'gw-uac-digest-refused.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'bob', '-ap', 'not-bobs', '-auth_uri', `4321@127.0.0.1:${t.gw.sipPort}`] });
       assertSipp(await uac.done, '401, then 403');
       const logged = t.logs.slice(before).join('\n');
       assert.match(logged, /sip: inbound-refused/);
@@ -66,11 +66,11 @@ describe('gateway.yaml security.users: inbound digest callers (RFC 3261 §22.1, 
 
     it('a reload (SIGHUP) replaces the users: the new one gets through, the removed one gets 403', async () => {
       await t.gw.reload(parseConfig(yaml('security:\n  realm: gw.test\n  users:\n    - { username: dave, password: "dave-secret" }\n')));
-      const dave = await startSipp({ scenario: 'gw-uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'dave', '-ap', 'dave-secret'] });
+      const dave = await startSipp({ scenario: 'gw-uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'dave', '-ap', 'dave-secret', '-auth_uri', `4321@127.0.0.1:${t.gw.sipPort}`] });
       const ring = await answerRing(t, '4321');
       await t.pbx.waitFor(['disconnect', 'hangup'], { id: ring.id! });
       assertSipp(await dave.done, "dave's call");
-      const alice = await startSipp({ scenario: 'gw-uac-digest-refused.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'alice', '-ap', 'alice-secret'] });
+      const alice = await startSipp({ scenario: 'gw-uac-digest-refused.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', extra: ['-au', 'alice', '-ap', 'alice-secret', '-auth_uri', `4321@127.0.0.1:${t.gw.sipPort}`] });
       assertSipp(await alice.done, 'alice, removed, gets 403');
     });
   });

@@ -143,14 +143,14 @@ describe('inbound security and registration against SIPp', function () {
   it('admits a caller that answers the digest challenge (RFC 3261 §22)', async () => {
     h = await gateway('udp', { inbound: { users: [{ username: 'alice', password: 's3cret' }], realm: 'gw.test' } });
     h.endpoint.on('incoming', (call) => call.answer());
-    const r = await runSipp({ scenario: 'uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}`, extra: ['-au', 'alice', '-ap', 's3cret'] });
+    const r = await runSipp({ scenario: 'uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}`, extra: ['-au', 'alice', '-ap', 's3cret', '-auth_uri', `2000@127.0.0.1:${h.endpoint.port}`] });
     assert.equal(r.code, 0, r.output);
     assert.equal(h.calls.length, 1);
   });
 
   it('refuses a caller with the wrong password', async () => {
     h = await gateway('udp', { inbound: { users: [{ username: 'alice', password: 's3cret' }], realm: 'gw.test' } });
-    const r = await runSipp({ scenario: 'uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}`, extra: ['-au', 'alice', '-ap', 'guess'], timeoutS: 3 });
+    const r = await runSipp({ scenario: 'uac-digest.xml', transport: 'udp', remote: `127.0.0.1:${h.endpoint.port}`, extra: ['-au', 'alice', '-ap', 'guess', '-auth_uri', `2000@127.0.0.1:${h.endpoint.port}`], timeoutS: 3 });
     assert.notEqual(r.code, 0);
     assert.equal(h.calls.length, 0);
     assert.ok(h.logs.some((l) => l.event === 'inbound-refused' && /wrong password/.test(String(l.detail.reason))));
