@@ -4,10 +4,11 @@
 // side and writes its CDR when it ends.
 import { join } from 'node:path';
 import type { Tone } from '../analog/tone-zones.js';
+import { CallLimits, type CallHold, type LimitRefusal } from './call-limits.js';
 import type { CallBoard } from './call-status.js';
 import { Call, type CallOptions } from './call.js';
 import type { CdrStore, Cdr } from './cdr-store.js';
-import type { ActiveCall, CallSource, DialPlan, RouteDecision, Target } from './dial-plan.js';
+import { sourceName, type ActiveCall, type CallSource, type DialPlan, type RouteDecision, type Target } from './dial-plan.js';
 import type { PartyNumber, PstnLeg, PstnLine } from './pstn-leg.js';
 import { causeName, Cause, type Q850Cause } from './q850.js';
 import type { SipLeg } from './sip-leg.js';
@@ -50,9 +51,11 @@ export class CallRouter {
   private readonly calls = new Map<string, Call>();
   private readonly unregister = new Map<string, () => void>();
   private readonly offLines: (() => void)[] = [];
+  private readonly limits: CallLimits;
 
   constructor(private readonly options: CallRouterOptions) {
     this.plan = options.plan;
+    this.limits = new CallLimits(options.plan.config, (ids, why) => this.spent(ids, why));
     for (const [name, line] of options.lines) {
       const onIncoming = (leg: PstnLeg): void => this.fromPstn(name, leg);
       line.on('incoming', onIncoming);
@@ -66,6 +69,7 @@ export class CallRouter {
   /** SIGHUP: the next call routes by the new plan; calls in progress keep their legs. */
   setPlan(plan: DialPlan): void {
     this.plan = plan;
+    this.limits.reconfigure(plan.config);
   }
 
   get activeCalls(): Call[] {
@@ -90,20 +94,23 @@ export class CallRouter {
   private fromPstn(line: string, leg: PstnLeg): void {
     const source: CallSource = { kind: 'pstn', line };
     const called = this.plan.inboundCalled(source, { called: leg.called.digits });
-    const decision = this.plan.route({ source, called, calling: leg.calling.digits }, this.state());
-    this.log(`call offered on line ${line}: ${leg.calling.digits || 'anonymous'} -> ${called}: ${describe(decision)}`, { decision });
-    if (decision.action === 'reject') {
-      leg.release(decision.cause);
+    const routed = this.plan.route({ source, called, calling: leg.calling.digits }, this.state());
+    const id = `call-${nextCall++}`;
+    const admitted = this.admit(id, source, routed);
+    this.log(`call offered on line ${line}: ${leg.calling.digits || 'anonymous'} -> ${called}: ${describe(admitted.decision)}`, { decision: admitted.decision });
+    if (admitted.action === 'reject') {
+      leg.release(admitted.decision.cause);
       return;
     }
+    const { decision, hold } = admitted;
     const calling: PartyNumber = { ...leg.calling, digits: decision.calling };
     const to: PartyNumber = { digits: decision.called };
     const targets = decision.targets.filter((t): t is Extract<Target, { kind: 'trunk' }> => t.kind === 'trunk');
     const lines = decision.targets.filter((t): t is Extract<Target, { kind: 'line' }> => t.kind === 'line');
     if (targets.length === 0 && lines.length > 0) {
       // PSTN -> PSTN: every trunk of the route is down and it fails over to its line group.
-      const call = Call.hairpin(leg, this.nextLine(lines, calling, to), this.callOptions(decision, line));
-      this.track(call);
+      const call = Call.hairpin(leg, this.nextLine(lines, calling, to), this.callOptions(id, decision, line, hold));
+      this.track(call, source, hold);
       call.start();
       return;
     }
@@ -117,40 +124,43 @@ export class CallRouter {
       }
       return null;
     };
-    const call = Call.fromPstn(leg, next, this.callOptions(decision, line));
-    this.track(call);
+    const call = Call.fromPstn(leg, next, this.callOptions(id, decision, line, hold));
+    this.track(call, source, hold);
     call.start();
   }
 
   private fromSip(leg: SipLeg): void {
-    const source: CallSource = { kind: 'sip', trunk: leg.trunk };
+    const source: CallSource = { kind: 'sip', trunk: leg.trunk, ...(leg.user !== undefined ? { user: leg.user } : {}) };
     const called = this.plan.inboundCalled(source, { called: leg.to.digits, toUser: leg.to.digits });
-    const decision = this.plan.route({ source, called, calling: leg.from.digits }, this.state());
-    this.log(`call offered on trunk ${leg.trunk}: ${leg.from.digits || 'anonymous'} -> ${called}: ${describe(decision)}`, { decision });
-    if (decision.action === 'reject') {
+    const routed = this.plan.route({ source, called, calling: leg.from.digits }, this.state());
+    const id = `call-${nextCall++}`;
+    const admitted = this.admit(id, source, routed);
+    this.log(`call offered on ${sourceName(source)}: ${leg.from.digits || 'anonymous'} -> ${called}: ${describe(admitted.decision)}`, { decision: admitted.decision });
+    if (admitted.action === 'reject') {
       // RFC 3398 §7.2.4.1 status for the cause, with Reason (RFC 3326).
-      leg.release(decision.cause);
+      leg.release(admitted.decision.cause);
       this.writeCdr({
-        callId: `call-${nextCall++}`,
+        callId: id,
         direction: 'sip-to-pstn',
         start: Date.now(),
         end: Date.now(),
         caller: leg.from.digits,
         callee: called,
-        ...(decision.route !== undefined ? { route: decision.route } : {}),
+        ...(admitted.decision.route !== undefined ? { route: admitted.decision.route } : {}),
         trunk: leg.trunk,
-        pstnCause: decision.cause,
-        sipCause: decision.cause,
+        pstnCause: admitted.decision.cause,
+        sipCause: admitted.decision.cause,
         hungUpBy: 'gateway',
       });
       return;
     }
+    const { decision, hold } = admitted;
     const calling: PartyNumber = { ...leg.from, digits: decision.calling };
     const to: PartyNumber = { digits: decision.called };
     const targets = decision.targets.filter((t): t is Extract<Target, { kind: 'line' }> => t.kind === 'line');
     const preempt = decision.preempt;
-    const call = Call.fromSip(leg, this.nextLine(targets, calling, to), this.callOptions(decision, undefined));
-    this.track(call);
+    const call = Call.fromSip(leg, this.nextLine(targets, calling, to), this.callOptions(id, decision, undefined, hold));
+    this.track(call, source, hold);
     if (preempt) {
       // Emergency with every line busy: clear the victim (cause 8), then take its channel once it is free.
       this.log(`emergency call ${call.id} preempts call ${preempt.callId} on ${preempt.line}`);
@@ -183,9 +193,8 @@ export class CallRouter {
     check();
   }
 
-  private callOptions(decision: Extract<RouteDecision, { action: 'route' }>, line: string | undefined): CallOptions {
+  private callOptions(id: string, decision: Extract<RouteDecision, { action: 'route' }>, line: string | undefined, hold: CallHold): CallOptions {
     const ringback = line !== undefined ? this.options.ringback?.(line) : undefined;
-    const id = `call-${nextCall++}`;
     const dir = this.options.recordingDir?.(decision.route);
     return {
       id,
@@ -195,12 +204,54 @@ export class CallRouter {
       calling: decision.calling,
       called: decision.called,
       noAnswerMs: this.options.noAnswerMs,
+      maxDurationMs: hold.maxDurationMs,
       ...(ringback ? { ringback } : {}),
     };
   }
 
-  private track(call: Call): void {
+  /**
+   * The route's decision under the source's limits: a routed call over a
+   * limit is refused with cause 21 (403 towards SIP) like a class it may
+   * not reach, with a log line and an event the metrics count.
+   */
+  private admit(id: string, source: CallSource, d: RouteDecision): { action: 'reject'; decision: Extract<RouteDecision, { action: 'reject' }> } | { action: 'route'; decision: Extract<RouteDecision, { action: 'route' }>; hold: CallHold } {
+    if (d.action === 'reject') {
+      if (d.cause === Cause.CALL_REJECTED && d.class !== undefined) this.refused(id, source, 'class', d.reason);
+      return { action: 'reject', decision: d };
+    }
+    // Minutes are counted per class of the number as it leaves (after the route's rewrite).
+    const held = this.limits.admit(id, source, d.emergency ? 'emergency' : this.plan.classOf(d.called), d.emergency);
+    if (!('rule' in held)) return { action: 'route', decision: d, hold: held };
+    this.refused(id, source, held.rule, held.reason);
+    return { action: 'reject', decision: { action: 'reject', route: d.route, cause: Cause.CALL_REJECTED, reason: `limit ${held.rule} of ${held.reason}` } };
+  }
+
+  /** A refusal by policy, for the metrics (sipline_calls_refused_total). */
+  private refused(id: string, source: CallSource, rule: string, reason: string): void {
+    this.options.registry?.publish({ kind: 'call', name: id, type: 'refused', call: id, source: sourceName(source), rule, cause: Cause.CALL_REJECTED, text: `${id} refused: ${reason}` });
+  }
+
+  /** A day's minutes of a class are spent: its calls in progress end with cause 102. */
+  private spent(ids: string[], why: LimitRefusal): void {
+    for (const id of ids) {
+      const call = this.calls.get(id);
+      if (!call || call.isEnded) continue;
+      this.log(`call ${id} ended: limit ${why.rule} of ${why.reason}`);
+      this.options.registry?.publish({ kind: 'call', name: id, type: 'limited', call: id, source: why.source, rule: why.rule, text: `${id} ended: ${why.reason}` });
+      call.hangup(Cause.RECOVERY_ON_TIMER_EXPIRY);
+    }
+  }
+
+  private track(call: Call, source: CallSource, hold: CallHold): void {
     this.calls.set(call.id, call);
+    call.on('state', (s) => {
+      if (s === 'connected') hold.answered();
+    });
+    call.on('expired', () => {
+      const hours = hold.maxDurationMs / 3_600_000;
+      this.log(`call ${call.id} ended: limit maxDuration of ${hold.maxDurationBy} (${hours >= 1 ? `${hours} h` : `${hold.maxDurationMs / 1000} s`}) reached`);
+      this.options.registry?.publish({ kind: 'call', name: call.id, type: 'limited', call: call.id, source: sourceName(source), rule: 'maxDuration', text: `${call.id} ended: maxDuration reached` });
+    });
     const reg = this.options.registry;
     const publish = (type: string, text: string, cause?: Q850Cause): void => {
       if (!reg) return;
@@ -222,6 +273,7 @@ export class CallRouter {
     }
     call.on('state', (s) => publish(s === 'connected' ? 'answered' : s, `${call.id} ${s}`));
     call.on('ended', (cdr) => {
+      hold.ended();
       this.calls.delete(call.id);
       this.unregister.get(call.id)?.();
       this.unregister.delete(call.id);
@@ -244,6 +296,7 @@ export class CallRouter {
   }
 
   close(): void {
+    this.limits.close();
     for (const off of this.offLines) off();
   }
 }

@@ -43,6 +43,9 @@ export interface CallEvent {
   port?: string;
   trunk?: string;
   cause?: Q850Cause;
+  /** A call refused or ended by policy: the source and the rule ('class', 'concurrentCalls', ...). */
+  source?: string;
+  rule?: string;
   text: string;
 }
 

@@ -30,6 +30,8 @@ export interface CallOptions {
   now?: () => number;
   /** Record both directions into this WAV file once media flows. */
   recordTo?: string;
+  /** An answered call is released after this long with cause 102 (recovery on timer expiry). */
+  maxDurationMs?: number;
 }
 
 export interface CallEvents {
@@ -38,6 +40,8 @@ export interface CallEvents {
   ended: [cdr: Cdr];
   /** The PSTN leg of the call was created (sip-to-pstn) or is known (pstn-to-sip). */
   line: [leg: PstnLeg];
+  /** The call lasted maxDurationMs after its answer; it is released next. */
+  expired: [];
 }
 
 /** RFC 3398 §8.2.6.1 leaves retry to the gateway: a server or transport failure may succeed on another trunk. */
@@ -58,6 +62,7 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly started: number;
   private answeredAt: number | undefined;
   private noAnswer: NodeJS.Timeout | null = null;
+  private maxDuration: NodeJS.Timeout | null = null;
   private ringback: Ringback | null = null;
   private mediaJoined = false;
   private recording: CallRecording | null = null;
@@ -264,6 +269,16 @@ export class Call extends EventEmitter<CallEvents> {
     this.answeredAt = this.now();
     if (this.noAnswer) clearTimeout(this.noAnswer);
     this.noAnswer = null;
+    const max = this.options.maxDurationMs;
+    // A timer of more than 2^31-1 ms fires at once in Node: such a limit is no limit.
+    if (max !== undefined && max < 2 ** 31) {
+      this.maxDuration = setTimeout(() => {
+        this.maxDuration = null;
+        if (this.ended) return;
+        this.emit('expired');
+        this.hangup(Cause.RECOVERY_ON_TIMER_EXPIRY);
+      }, max);
+    }
     this.setState('connected');
   }
 
@@ -348,6 +363,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.setState('releasing');
     this.ended = true;
     if (this.noAnswer) clearTimeout(this.noAnswer);
+    if (this.maxDuration) clearTimeout(this.maxDuration);
     this.stopRingback();
     this.recording?.close();
     const cdr: Cdr = {

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { DENIED_TO_SIP, DESTINATION_CLASSES, homeCountry, type DestinationClass } from './destination-class.js';
 import { patternProblem } from './dial-pattern.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { gatewayConfigSchema } from './gateway-config-schema.js';
@@ -20,14 +21,16 @@ export interface ConfigError {
   /** Where in the document: `routes[2].match.called`, or '' for the whole file. */
   path: string;
   message: string;
+  /** A setting that works but is likely a mistake: `sipline check` prints it and still passes. */
+  warning?: true;
 }
 
-export type ConfigCheck = { ok: true; config: GatewayConfig } | { ok: false; errors: ConfigError[] };
+export type ConfigCheck = { ok: true; config: GatewayConfig; warnings: ConfigError[] } | { ok: false; errors: ConfigError[]; warnings: ConfigError[] };
 
 type PathKey = string | number;
 
 export function formatConfigError(e: ConfigError): string {
-  return `${e.file}:${e.line}:${e.column}: ${e.path ? e.path + ': ' : ''}${e.message}`;
+  return `${e.file}:${e.line}:${e.column}: ${e.path ? e.path + ': ' : ''}${e.warning ? 'warning: ' : ''}${e.message}`;
 }
 
 export function formatPath(path: readonly PathKey[]): string {
@@ -55,7 +58,7 @@ export function checkConfigFile(path: string, displayName: string = path, opts: 
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message: `cannot read the file: ${reason}` }] };
+    return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message: `cannot read the file: ${reason}` }], warnings: [] };
   }
   return checkConfig(text, displayName, opts);
 }
@@ -75,24 +78,28 @@ export function checkConfig(text: string, file = 'gateway.yaml', opts: CheckOpti
     for (const e of doc.errors) {
       errors.push({ file, ...at(e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` });
     }
-    if (errors.length > 0) return { ok: false, errors: sorted(errors) };
+    if (errors.length > 0) return { ok: false, errors: sorted(errors), warnings: [] };
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message: `YAML: ${(err as Error).message}` }] };
+    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message: `YAML: ${(err as Error).message}` }], warnings: [] };
   }
 
   const locate = (path: readonly PathKey[], keyOf = false) => at(offsetOf(doc, path, keyOf));
   const report = (path: readonly PathKey[], message: string, keyOf = false) =>
     errors.push({ file, ...locate(path, keyOf), path: formatPath(path), message });
+  const warnings: ConfigError[] = [];
+  const warn = (path: readonly PathKey[], message: string, keyOf = false) =>
+    warnings.push({ file, ...locate(path, keyOf), path: formatPath(path), message, warning: true });
 
   if (!validate(data)) {
     for (const e of validate.errors ?? []) schemaError(e, report);
   }
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
     semanticChecks(data as Record<string, unknown>, report, (path) => locate(path), opts);
+    securityChecks(data as Record<string, unknown>, report, warn);
   }
-  if (errors.length > 0) return { ok: false, errors: sorted(dedupe(errors)) };
-  return { ok: true, config: data as GatewayConfig };
+  if (errors.length > 0) return { ok: false, errors: sorted(dedupe(errors)), warnings: sorted(warnings) };
+  return { ok: true, config: data as GatewayConfig, warnings: sorted(warnings) };
 }
 
 function sorted(errors: ConfigError[]): ConfigError[] {
@@ -205,9 +212,15 @@ function quoteHint(data: unknown, expected: unknown): string {
 type Report = (path: readonly PathKey[], message: string, keyOf?: boolean) => void;
 
 function schemaError(e: ErrorObject, report: Report): void {
-  if (e.schemaPath.includes('/anyOf/')) return; // the anyOf error itself says it in one line
   const path = jsonPointerToPath(e.instancePath);
   const p = e.params as Record<string, unknown>;
+  const routeFrom = /^\/routes\/\d+\/from/.test(e.instancePath);
+  if (routeFrom && e.instancePath.split('/').length === 4) {
+    // A route's from: a word, or a mapping whose own errors say more than the anyOf.
+    const mapping = e.data !== null && typeof e.data === 'object' && !Array.isArray(e.data);
+    if (e.keyword === 'anyOf' && !mapping) return report(path, `expected pstn, sip, any, or a mapping of trunks, users, lineGroups, lines (the sources the route serves), got ${describe(e.data)}`);
+    if (e.keyword === 'anyOf' || e.keyword === 'enum' || e.keyword === 'type' || !mapping) return;
+  } else if (e.schemaPath.includes('/anyOf/') && !routeFrom) return; // the anyOf error itself says it in one line
   switch (e.keyword) {
     case 'required':
       return report(path, `missing required key '${String(p.missingProperty)}'`);
@@ -235,11 +248,14 @@ function schemaError(e: ErrorObject, report: Report): void {
       return report(path, `must be at most ${String(p.limit)} characters long`);
     case 'minItems':
       return report(path, `must list at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`);
+    case 'minProperties':
+      return report(path, `must name at least one of: ${Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}).join(', ')}`);
     case 'uniqueItems':
       return report(path, `items ${String(p.j)} and ${String(p.i)} are the same; list each once`);
     case 'pattern':
       return report(path, /ha1Sha256$/.test(e.instancePath) ? 'must be 64 hex digits (a SHA-256 HA1)' : /ha1$/.test(e.instancePath) ? 'must be 32 hex digits (an MD5 HA1)' : `does not match ${String(p.pattern)}`);
     case 'anyOf':
+      if (routeFrom) return;
       return report(path, `expected a pattern or a list of patterns, got ${describe(e.data)}${quoteHint(e.data, 'string')}`);
     default:
       return report(path, e.message ?? `fails ${e.keyword}`);
@@ -512,4 +528,93 @@ function isAddressOrPrefix(a: string): boolean {
   if (len === undefined) return true;
   if (!/^\d{1,3}$/.test(len)) return false;
   return Number(len) <= (v === 4 ? 32 : 128);
+}
+
+/**
+ * Who may place which calls (routes' sources, destination classes, limits,
+ * preemption), and settings that look safe but are not: a setting accepted
+ * here takes effect, or it is refused with what to write instead.
+ */
+function securityChecks(root: Record<string, unknown>, report: Report, warn: Report): void {
+  const names = (list: unknown, key: string): Set<string> => new Set(arr(list).flatMap((x) => (typeof obj(x)?.[key] === 'string' ? [obj(x)![key] as string] : [])));
+  const trunks = names(root.sipTrunks, 'name');
+  const users = names(obj(root.security)?.users, 'username');
+  const groups = names(root.lineGroups, 'name');
+  const lines = new Set(arr(root.cards).flatMap((c) => [...names(obj(c)?.spans, 'name'), ...names(obj(c)?.ports, 'name')]));
+  const country = str(root.country);
+  if (country !== undefined && country.length === 2 && !isSupportedCountry(country.toUpperCase())) report(['country'], `'${country}' is not a country code (ISO 3166 alpha-2, like US or DE)`);
+  const home = homeCountry({ ...(country !== undefined ? { country } : {}), ...(typeof root.toneZone === 'string' ? { toneZone: root.toneZone } : {}) });
+  const needCountry = (path: PathKey[], why: string) => {
+    if (home === undefined) report(path, `${why}: set 'country' (ISO 3166 alpha-2, like US) so that called numbers are classed as the lines dial them (toneZone's country is taken when toneZone is set)`, true);
+  };
+  const checkAllow = (allow: unknown, path: PathKey[]) => {
+    arr(allow).forEach((c, i) => {
+      if (typeof c === 'string' && (DESTINATION_CLASSES as readonly string[]).includes(c) && !DENIED_TO_SIP.includes(c as DestinationClass)) {
+        report([...path, i], `'${c}' is open to every source; allow names what SIP sources are denied by default: ${DENIED_TO_SIP.join(', ')}`);
+      }
+    });
+  };
+  const emergency = obj(root.emergency);
+  const preemptive = str(emergency?.lineGroup) !== undefined && emergency?.preempt !== false;
+  const checkLimits = (limits: unknown, path: PathKey[]) => {
+    if (obj(obj(limits)?.minutesPerDay)) needCountry([...path, 'minutesPerDay'], 'minutes per destination class');
+  };
+  const checkSipSource = (source: Record<string, unknown>, path: PathKey[]) => {
+    checkAllow(source.allow, [...path, 'allow']);
+    checkLimits(source.limits, [...path, 'limits']);
+    if (source.preempt === true && !preemptive) report([...path, 'preempt'], 'no call is ever preempted: emergency preemption needs emergency.lineGroup (and emergency.preempt not false)', true);
+  };
+  arr(root.sipTrunks).forEach((t, ti) => obj(t) && checkSipSource(obj(t)!, ['sipTrunks', ti]));
+  arr(obj(root.security)?.users).forEach((u, ui) => obj(u) && checkSipSource(obj(u)!, ['security', 'users', ui]));
+  arr(root.lineGroups).forEach((g, gi) => checkLimits(obj(g)?.limits, ['lineGroups', gi, 'limits']));
+  arr(root.cards).forEach((c, ci) => {
+    for (const kind of ['spans', 'ports'] as const) arr(obj(c)?.[kind]).forEach((l, li) => checkLimits(obj(l)?.limits, ['cards', ci, kind, li, 'limits']));
+  });
+
+  arr(root.routes).forEach((r, ri) => {
+    const route = obj(r);
+    if (!route) return;
+    const from = route.from;
+    if (from === undefined) {
+      report(['routes', ri], "missing 'from': a route serves only the sources it names (from: pstn, sip, any, or { trunks: [...], users: [...], lineGroups: [...], lines: [...] })");
+      return;
+    }
+    const sources = obj(from);
+    const refs: [key: string, known: Set<string>, what: string][] = [
+      ['trunks', trunks, 'SIP trunk'],
+      ['users', users, 'digest user (security.users)'],
+      ['lineGroups', groups, 'line group'],
+      ['lines', lines, 'span or port'],
+    ];
+    for (const [key, known, what] of refs) {
+      arr(sources?.[key]).forEach((n, ni) => {
+        if (typeof n === 'string' && !known.has(n)) report(['routes', ri, 'from', key, ni], `no ${what} is named '${n}'${hintFrom(n, known)}`);
+      });
+    }
+    const servesSip = from === 'sip' || from === 'any' || sources?.trunks !== undefined || sources?.users !== undefined;
+    if (route.allow !== undefined && !servesSip) report(['routes', ri, 'allow'], 'lines reach every destination class; allow is for routes that serve SIP sources', true);
+    checkAllow(route.allow, ['routes', ri, 'allow']);
+    if (servesSip && obj(route.to)?.lineGroup !== undefined) needCountry(['routes', ri], 'the route takes SIP calls to lines');
+  });
+
+  // Settings the gateway once accepted and never applied.
+  const inbound = obj(obj(root.security)?.inbound);
+  if (inbound?.default === 'allow') {
+    report(['security', 'inbound', 'default'], "'allow' was never applied: an INVITE is only taken from a trunk's allowedAddresses, a registered trunk or a digest user (security.users); remove security.inbound and admit callers there");
+  } else if (obj(root.security)?.inbound !== undefined) {
+    warn(['security', 'inbound'], 'unknown sources are always refused; security.inbound changes nothing and can go', true);
+  }
+  if (root.recording !== undefined) {
+    report(['recording'], 'a top-level recording section is not applied; record a route\'s calls with recording: { enabled: true, dir: recordings, format: wav } on the route', true);
+  }
+
+  const sip = obj(root.sip);
+  if (obj(sip?.tls)?.verify === false) {
+    warn(['sip', 'tls', 'verify'], "peers' certificates are not checked: anyone on the path can pose as a trunk and read its calls; give sip.tls.ca instead", true);
+  }
+  const listen = sip?.listen;
+  const host = typeof listen === 'string' ? (/^\[([^\]]*)\]/.exec(listen)?.[1] ?? (listen.split(':').length > 2 ? listen : listen.split(':')[0])) : undefined;
+  if ((host === '0.0.0.0' || host === '::') && sip?.advertisedHost === undefined) {
+    warn(['sip', 'listen'], `listening on ${host} without sip.advertisedHost: Contact and SDP would carry ${host}, which peers take as hold (one-way audio); set advertisedHost to the address peers reach`);
+  }
 }

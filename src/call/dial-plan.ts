@@ -3,14 +3,21 @@
 // order. Pure decisions over the state the caller passes in (trunk up/down,
 // free channels, calls in progress); the bridge carries them out.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { DENIED_TO_SIP, destinationClass, homeCountry, type DestinationClass } from './destination-class.js';
 import { dialPattern, type DialPattern } from './dial-pattern.js';
 import { DEFAULT_EMERGENCY_NUMBERS, type GatewayConfig, type NumberRewrite, type RouteConfig } from './gateway-config.js';
 import { LineHunt } from './line-hunt.js';
 import type { DialState } from './pstn-leg.js';
 import { Cause, type Q850Cause } from './q850.js';
 
-/** Where a call was offered. */
-export type CallSource = { kind: 'pstn'; line: string } | { kind: 'sip'; trunk: string };
+/** Where a call was offered: a line, or a SIP trunk ('digest' with the digest user who placed it). */
+export type CallSource = { kind: 'pstn'; line: string } | { kind: 'sip'; trunk: string; user?: string };
+
+/** How logs and metrics name a source: "line pbx", "trunk carrier", "user alice". */
+export function sourceName(source: CallSource): string {
+  if (source.kind === 'pstn') return `line ${source.line}`;
+  return source.user !== undefined ? `user ${source.user}` : `trunk ${source.trunk}`;
+}
 
 export interface CallRequest {
   source: CallSource;
@@ -52,7 +59,14 @@ export type RouteDecision =
       /** An emergency call takes this call's channel: release it with `cause` first. */
       preempt?: { callId: string; line: string; cause: Q850Cause };
     }
-  | { action: 'reject'; route?: string; cause: Q850Cause; reason: string };
+  | {
+      action: 'reject';
+      route?: string;
+      cause: Q850Cause;
+      reason: string;
+      /** The class of the called number, when the refusal is about it. */
+      class?: DestinationClass;
+    };
 
 export type { DialState };
 
@@ -87,6 +101,8 @@ export class DialPlan {
   private readonly routes: CompiledRoute[];
   private readonly hunts = new Map<string, LineHunt>();
   private readonly emergencyNumbers: Set<string>;
+  /** The country called numbers are classed in (gateway.yaml country, or toneZone's). */
+  readonly country: string | undefined;
 
   /** `config` must have passed checkConfig (patterns parse, names resolve). */
   constructor(
@@ -101,6 +117,23 @@ export class DialPlan {
     }));
     for (const g of config.lineGroups ?? []) this.hunts.set(g.name, new LineHunt(g.lines, g.hunt, random));
     this.emergencyNumbers = new Set([...DEFAULT_EMERGENCY_NUMBERS, ...(config.emergency?.numbers ?? [])]);
+    this.country = homeCountry(config);
+  }
+
+  /** The class of a called number as routed, or undefined without a country. */
+  classOf(called: string): DestinationClass | undefined {
+    return this.country === undefined ? undefined : destinationClass(called, this.country, (n) => this.isEmergency(n));
+  }
+
+  /** Line groups a line belongs to. */
+  groupsOf(line: string): string[] {
+    return (this.config.lineGroups ?? []).filter((g) => g.lines.includes(line)).map((g) => g.name);
+  }
+
+  /** The trunk or digest user settings of a SIP source (allow, limits, preempt). */
+  sipSource(source: Extract<CallSource, { kind: 'sip' }>): { allow?: DestinationClass[]; preempt?: boolean } | undefined {
+    if (source.user !== undefined) return this.config.security?.users?.find((u) => u.username === source.user);
+    return this.config.sipTrunks?.find((t) => t.name === source.trunk);
   }
 
   /** Hunting state of a line group: tell it seized() once a line took the call. */
@@ -129,9 +162,18 @@ export class DialPlan {
     return (trunk?.calledNumber === 'to' ? offered.toUser : offered.called) ?? '';
   }
 
+  /** Whether the route serves the source: a route names its sources, one without `from` serves none. */
+  private serves(r: CompiledRoute, source: CallSource): boolean {
+    const from = r.config.from;
+    if (from === undefined) return false;
+    if (typeof from === 'string') return from === 'any' || from === source.kind;
+    if (source.kind === 'pstn') return (from.lines ?? []).includes(source.line) || this.groupsOf(source.line).some((g) => (from.lineGroups ?? []).includes(g));
+    // A digest user is named by its user name; 'digest' is no trunk a route can name.
+    return source.user !== undefined ? (from.users ?? []).includes(source.user) : (from.trunks ?? []).includes(source.trunk);
+  }
+
   private applies(r: CompiledRoute, source: CallSource, calling: string): boolean {
-    const from = r.config.from ?? 'any';
-    if (from !== 'any' && from !== source.kind) return false;
+    if (!this.serves(r, source)) return false;
     return r.calling === null || r.calling.some((p) => p.test(calling));
   }
 
@@ -181,6 +223,9 @@ export class DialPlan {
     const called = rewriteNumber(req.called, r.config.rewrite?.called);
     if (called === null) return { action: 'reject', route: r.name, cause: Cause.INVALID_NUMBER_FORMAT, reason: `called number '${req.called}' cannot be normalised` };
     const calling = req.calling === '' ? '' : (rewriteNumber(req.calling, r.config.rewrite?.calling) ?? req.calling);
+    const cls = this.classOf(called);
+    const refused = this.classRefusal(req.source, r, cls);
+    if (refused !== null) return { action: 'reject', route: r.name, cause: Cause.CALL_REJECTED, reason: refused, ...(cls ? { class: cls } : {}) };
 
     const trunks = () => (to.trunks ?? []).filter((t) => state.trunkUp(t)).map((trunk): Target => ({ kind: 'trunk', trunk }));
     const lines = () => this.lineTargets(to.lineGroup, state);
@@ -193,6 +238,19 @@ export class DialPlan {
       return { action: 'reject', route: r.name, cause, reason: `route ${r.name}: every destination is down or busy` };
     }
     return { action: 'route', route: r.name, emergency: false, called, calling, targets };
+  }
+
+  /**
+   * Why a SIP source may not reach the class, or null: international and
+   * premium-rate numbers only when the route or the source allows them by
+   * name. Lines reach every class (the line's own network bars what it bars).
+   */
+  private classRefusal(source: CallSource, r: CompiledRoute, cls: DestinationClass | undefined): string | null {
+    if (source.kind !== 'sip') return null;
+    if (cls === undefined) return r.config.to.lineGroup !== undefined ? `route ${r.name}: no country to class the called number in (set country)` : null;
+    if (!DENIED_TO_SIP.includes(cls)) return null;
+    if (r.config.allow?.includes(cls) || this.sipSource(source)?.allow?.includes(cls)) return null;
+    return `destination class ${cls} is denied to ${sourceName(source)} by default (route ${r.name}); allow it with allow: [${cls}] on the route or the source`;
   }
 
   private lineTargets(group: string | undefined, state: RouteState): Target[] {
@@ -213,10 +271,14 @@ export class DialPlan {
     const base = { action: 'route' as const, route: 'emergency', emergency: true, called: req.called, calling: req.calling };
     const trunkNames = em.trunks ?? (this.config.sipTrunks ?? []).map((t) => t.name);
     const trunks = trunkNames.filter((t) => state.trunkUp(t)).map((trunk): Target => ({ kind: 'trunk', trunk }));
+    let withheld = '';
     if (em.lineGroup !== undefined) {
       const lines = this.lineTargets(em.lineGroup, state);
       if (lines.length > 0) return { ...base, targets: [...lines, ...trunks] };
-      if (em.preempt !== false) {
+      // Only a line's caller, or a SIP source allowed to, may clear someone else's call.
+      const mayPreempt = req.source.kind === 'pstn' || this.sipSource(req.source)?.preempt === true;
+      if (em.preempt !== false && !mayPreempt) withheld = ` (${sourceName(req.source)} may not preempt calls: preempt: true on it allows that)`;
+      if (em.preempt !== false && mayPreempt) {
         const members = new Set(this.hunts.get(em.lineGroup)?.lines ?? []);
         const victim = state
           .calls()
@@ -236,7 +298,7 @@ export class DialPlan {
       // Last resort: any free line of any group.
       for (const g of this.config.lineGroups ?? []) targets.push(...this.lineTargets(g.name, state));
     }
-    if (targets.length === 0) return { action: 'reject', route: 'emergency', cause: Cause.NO_CIRCUIT_AVAILABLE, reason: 'emergency call: no line free and no trunk up' };
+    if (targets.length === 0) return { action: 'reject', route: 'emergency', cause: Cause.NO_CIRCUIT_AVAILABLE, reason: `emergency call: no line free and no trunk up${withheld}` };
     return { ...base, targets };
   }
 }

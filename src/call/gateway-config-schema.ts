@@ -2,6 +2,7 @@
 // patterns, addresses and ranges are checked after it, in config-check.ts.
 
 import { toneZoneNames } from '../analog/tone-zones.js';
+import { DESTINATION_CLASSES } from './destination-class.js';
 
 const name = { type: 'string', minLength: 1 } as const;
 const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
@@ -25,6 +26,24 @@ const rewrite = {
   },
 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const classes = { type: 'array', uniqueItems: true, items: { enum: DESTINATION_CLASSES } } as const;
+const limits = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    concurrentCalls: { type: 'integer', minimum: 1 },
+    callsPerSecond: { type: 'number', exclusiveMinimum: 0 },
+    maxDuration: { type: 'integer', minimum: 1 },
+    minutesPerDay: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(DESTINATION_CLASSES.map((c) => [c, { type: 'integer', minimum: 0 }])),
+    },
+  },
+} as const;
+// What a trunk or a digest user may do (gateway-config.ts SipSourcePolicy).
+const sipSource = { allow: classes, limits, preempt: { type: 'boolean' } } as const;
+const names = { ...strings, minItems: 1 } as const;
 
 export const gatewayConfigSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -34,6 +53,7 @@ export const gatewayConfigSchema = {
   properties: {
     version: { enum: [1] },
     toneZone: { enum: toneZones },
+    country: { type: 'string', minLength: 2, maxLength: 2 },
     cards: {
       type: 'array',
       items: {
@@ -58,6 +78,7 @@ export const gatewayConfigSchema = {
                 framing: { enum: ['esf', 'd4', 'crc4', 'cas'] },
                 coding: { enum: ['b8zs', 'ami', 'hdb3'] },
                 destination: { type: 'string' },
+                limits,
               },
             },
           },
@@ -84,6 +105,7 @@ export const gatewayConfigSchema = {
                 callerName: { type: 'string', minLength: 1, maxLength: 64 },
                 whenBlocked: { enum: ['ignore-rings', 'busy-out'] },
                 answerSupervision: { enum: ['polarity-reversal', 'none'] },
+                limits,
               },
             },
           },
@@ -100,6 +122,7 @@ export const gatewayConfigSchema = {
           name,
           lines: { ...strings, minItems: 1 },
           hunt: { enum: ['first-free', 'round-robin', 'least-recently-used', 'random'] },
+          limits,
         },
       },
     },
@@ -139,6 +162,7 @@ export const gatewayConfigSchema = {
           trusted: { type: 'boolean' },
           calledNumber: { enum: ['request-uri', 'to'] },
           srtp: { enum: ['off', 'optional', 'mandatory'] },
+          ...sipSource,
         },
       },
     },
@@ -150,7 +174,18 @@ export const gatewayConfigSchema = {
         required: ['to'],
         properties: {
           name,
-          from: { enum: ['pstn', 'sip', 'any'] },
+          from: {
+            anyOf: [
+              { enum: ['pstn', 'sip', 'any'] },
+              {
+                type: 'object',
+                additionalProperties: false,
+                minProperties: 1,
+                properties: { trunks: names, users: names, lineGroups: names, lines: names },
+              },
+            ],
+          },
+          allow: classes,
           match: {
             type: 'object',
             additionalProperties: false,
@@ -269,6 +304,7 @@ export const gatewayConfigSchema = {
               password: { type: 'string', minLength: 1 },
               ha1: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
               ha1Sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+              ...sipSource,
             },
           },
         },
@@ -318,6 +354,7 @@ export const gatewayConfigSchema = {
       additionalProperties: false,
       properties: {
         noAnswerTimeout: { type: 'number', exclusiveMinimum: 0, maximum: 600 },
+        maxDuration: { type: 'integer', minimum: 1 },
       },
     },
     control: {

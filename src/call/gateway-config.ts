@@ -1,5 +1,6 @@
 // The gateway configuration (gateway.yaml): types of a checked configuration.
 // The schema is in gateway-config-schema.ts; config-check.ts reads and checks a file.
+import type { DestinationClass } from './destination-class.js';
 
 export type SwitchType = 'national' | 'dms100' | '5ess' | '4ess' | 'euroisdn' | 'qsig';
 export type HuntStrategy = 'first-free' | 'round-robin' | 'least-recently-used' | 'random';
@@ -19,6 +20,8 @@ export interface SpanConfig {
   coding?: 'b8zs' | 'ami' | 'hdb3';
   /** Called number for every incoming call, whatever the line sends (a hotline). */
   destination?: string;
+  /** Limits on the calls the span offers. */
+  limits?: SourceLimits;
 }
 
 /** An analog port: FXO towards a central office or PBX extension, FXS towards a phone. */
@@ -43,6 +46,8 @@ export interface PortConfig {
   whenBlocked?: 'ignore-rings' | 'busy-out';
   /** FXO: how the answer of a dialled call is seen: the office's line reversal, or none (assumed once dialled). */
   answerSupervision?: 'polarity-reversal' | 'none';
+  /** Limits on the calls the port offers. */
+  limits?: SourceLimits;
 }
 
 export interface CardConfig {
@@ -58,9 +63,36 @@ export interface LineGroupConfig {
   /** Span and port names, in hunting order. */
   lines: string[];
   hunt?: HuntStrategy;
+  /** Limits on the calls the group's lines offer, all together. */
+  limits?: SourceLimits;
 }
 
-export interface SipTrunkConfig {
+/**
+ * What one source (a trunk, a digest user, a line, a line group) may do.
+ * A call over a limit is refused (or ended) with cause 21, a log line and
+ * sipline_calls_limited_total.
+ */
+export interface SourceLimits {
+  /** Calls in progress at once. */
+  concurrentCalls?: number;
+  /** New calls per second, averaged over a second. */
+  callsPerSecond?: number;
+  /** Seconds an answered call may last (then cause 102); calls.maxDuration by default. */
+  maxDuration?: number;
+  /** Minutes of answered calls a day (the box's local day) per destination class. */
+  minutesPerDay?: Partial<Record<DestinationClass, number>>;
+}
+
+/** What a SIP source (trunk or digest user) may do besides what every SIP source may. */
+export interface SipSourcePolicy {
+  /** Destination classes denied to SIP sources by default (international, premium-rate) that this source may reach. */
+  allow?: DestinationClass[];
+  limits?: SourceLimits;
+  /** Its emergency calls may clear a call on the busy emergency line group (cause 8), as a line's may. */
+  preempt?: boolean;
+}
+
+export interface SipTrunkConfig extends SipSourcePolicy {
   name: string;
   host: string;
   port?: number;
@@ -91,10 +123,19 @@ export interface NumberRewrite {
   national?: string;
 }
 
+/**
+ * The sources a route serves: every line ('pstn'), every admitted SIP source
+ * ('sip': trunks and digest users), both ('any'), or sources by name (any
+ * of the lists).
+ */
+export type RouteSources = 'pstn' | 'sip' | 'any' | { trunks?: string[]; users?: string[]; lineGroups?: string[]; lines?: string[] };
+
 export interface RouteConfig {
   name?: string;
-  /** Which side a call must come from to use the route. */
-  from?: 'pstn' | 'sip' | 'any';
+  /** Who may use the route; required (a route without it serves nobody). */
+  from?: RouteSources;
+  /** Destination classes denied to SIP sources by default that the route's callers may reach. */
+  allow?: DestinationClass[];
   match?: { called?: string | string[]; calling?: string | string[] };
   rewrite?: { called?: NumberRewrite; calling?: NumberRewrite };
   to: {
@@ -131,7 +172,6 @@ export interface MediaConfig {
 }
 
 export interface SecurityConfig {
-  inbound?: { default?: 'deny' | 'allow' };
   /** Sources that are not trunks: out-of-dialog requests and new calls per second from each, and the burst. */
   rateLimit?: { requestsPerSecond?: number; callsPerSecond?: number; burst?: number };
   /** Authentication failures (within findTime s) that ban a source for banTime s. */
@@ -150,7 +190,7 @@ export interface SecurityConfig {
   users?: DigestUserConfig[];
 }
 
-export interface DigestUserConfig {
+export interface DigestUserConfig extends SipSourcePolicy {
   username: string;
   password?: string;
   /** MD5 HA1, hex. */
@@ -166,11 +206,12 @@ export interface GatewayConfig {
   sipTrunks?: SipTrunkConfig[];
   routes: RouteConfig[];
   toneZone?: string;
+  /** The country the lines are in (ISO 3166 alpha-2): called numbers are classed as dialled there; toneZone's country by default. */
+  country?: string;
   emergency?: EmergencyConfig;
   media?: MediaConfig;
   security?: SecurityConfig;
   cdr?: { database: string };
-  recording?: { enabled?: boolean; directory?: string; format?: 'wav' | 'pcap' };
   /** Where the gateway's SIP user agent listens: "host:port" or a port (on 127.0.0.1). */
   sip?: {
     listen?: string | number;
@@ -184,7 +225,8 @@ export interface GatewayConfig {
     tls?: { certificate?: string; key?: string; ca?: string; verify?: boolean };
   };
   /** Seconds a call may ring before it is released with cause 19 (480 towards SIP); 60 by default. */
-  calls?: { noAnswerTimeout?: number };
+  /** maxDuration: seconds an answered call may last before it is released with cause 102; 14400 (4 h) by default. */
+  calls?: { noAnswerTimeout?: number; maxDuration?: number };
   /** The daemon's sections (src/ops/daemon-config.ts reads them). */
   control?: { socket?: string };
   metrics?: { listen?: string | number | false };

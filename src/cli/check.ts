@@ -40,6 +40,8 @@ export function registerCheck(program: Command): void {
       const { checkConfigFile, formatConfigError } = await import('../call/config-check.js');
       const profiles = installedProfiles();
       const result = checkConfigFile(opts.config, opts.config, profiles ? { profiles } : {});
+      // Warnings: settings that work but are likely mistakes; the file still passes.
+      for (const w of result.warnings) process.stderr.write(formatConfigError(w) + '\n');
       if (result.ok) {
         process.stdout.write(`${opts.config}: OK: ${configSummary(result.config)}\n`);
         return;

@@ -159,6 +159,8 @@ export interface ConfigFile {
   daemon: DaemonConfig;
   /** null for a file with only the daemon's sections (control, metrics, log). */
   gateway: GatewayConfig | null;
+  /** The checker's warnings (file:line:column: path: warning: ...), for the start-up log. */
+  warnings?: string[];
 }
 
 /**
@@ -180,5 +182,5 @@ export async function loadConfigFile(file: string): Promise<ConfigFile> {
   }
   const checked = checkConfig(text, resolve(file), profiles ? { profiles } : {});
   if (!checked.ok) throw new ConfigError(checked.errors.map(formatConfigError).join('\n'));
-  return { daemon, gateway: checked.config };
+  return { daemon, gateway: checked.config, warnings: checked.warnings.map(formatConfigError) };
 }

@@ -52,6 +52,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
   const gateway = new Gateway({ config, configPath: options.configPath, log, version: options.version });
   await options.setup?.(gateway);
+  for (const w of file.warnings ?? []) log.warn(w);
   // The latest gateway section read (SIGHUP reads the file once; the reload hook applies it).
   let nextGateway: GatewayConfig | null = file.gateway;
   if (file.gateway) {

@@ -99,7 +99,21 @@ export class GatewayMetrics {
       labelNames: ['trunk'],
       registers: [this.prom],
     });
+    // Toll-fraud policy at work: refusals by class or limit, and calls ended by a limit.
+    const refused = new Counter({
+      name: 'sipline_calls_refused_total',
+      help: 'Calls refused by policy (destination class or a limit), by source and rule',
+      labelNames: ['source', 'rule'],
+      registers: [this.prom],
+    });
+    const limited = new Counter({
+      name: 'sipline_calls_limited_total',
+      help: 'Calls in progress ended by a limit (maxDuration, minutesPerDay), by source and rule',
+      labelNames: ['source', 'rule'],
+      registers: [this.prom],
+    });
     registry.on('event', (e) => {
+      if (e.kind === 'call' && (e.type === 'refused' || e.type === 'limited')) (e.type === 'refused' ? refused : limited).inc({ source: e.source ?? '', rule: e.rule ?? '' });
       // The router announces every call as 'incoming' right after registering it, so its direction is known.
       if (e.kind === 'call' && e.type === 'incoming') calls.inc({ direction: callDirection(registry, e.name) });
       else if (e.kind === 'call' && e.type === 'released' && e.cause !== undefined) {

@@ -145,6 +145,9 @@ export interface GatewayEvent {
   call?: string;
   /** The Q.850 cause of a release. */
   cause?: number;
+  /** A call refused or ended by policy: the source ("trunk carrier") and the rule ('class', 'concurrentCalls', ...). */
+  source?: string;
+  rule?: string;
   /** One line for a human. */
   text: string;
 }

@@ -7,7 +7,7 @@ const head = [
   'cards:', // 1
   '  - { name: card0, profile: sim-t1, spans: [{ name: pri1, span: 1, signalling: pri, side: user, switchType: national }] }', // 2
   'routes:', // 3
-  '  - { name: out, match: { called: "_NXXXXXX" }, to: { trunks: [carrier] } }', // 4
+  '  - { name: out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [carrier] } }', // 4
 ];
 
 function errors(...lines: string[]): string[] {

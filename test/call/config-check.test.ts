@@ -48,7 +48,7 @@ const base = [
   '    host: sip.example.net', // 19
   '    register: { username: u, password: p }', // 20
   'routes:', // 21
-  '  - name: out', // 22
+  '  - from: pstn', // 22 (the route's name is left out to name its sources on this line)
   '    match: { called: "_NXXXXXX" }', // 23
   '    to: { trunks: [carrier] }', // 24
 ];
@@ -72,7 +72,7 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
     text: edit(9, 1, '        swichType: national'),
     errors: [
       [5, 9, "cards[0].spans[0]: missing required key 'switchType'"],
-      [9, 9, "cards[0].spans[0].swichType: unknown key 'swichType' (did you mean 'switchType'?); expected one of: name, span, signalling, side, switchType, framing, coding, destination"],
+      [9, 9, "cards[0].spans[0].swichType: unknown key 'swichType' (did you mean 'switchType'?); expected one of: name, span, signalling, side, switchType, framing, coding, destination, limits"],
     ],
   },
   {
@@ -182,7 +182,7 @@ const broken: { name: string; text: string; errors: Expected[] }[] = [
   {
     name: 'misspelt top-level key',
     text: edit(25, 0, 'tonezone: us'),
-    errors: [[25, 1, "tonezone: unknown key 'tonezone' (did you mean 'toneZone'?); expected one of: version, toneZone, cards, lineGroups, sipTrunks, routes, emergency, media, security, cdr, recording, sip, calls, control, metrics, log, traces"]],
+    errors: [[25, 1, "tonezone: unknown key 'tonezone' (did you mean 'toneZone'?); expected one of: version, toneZone, country, cards, lineGroups, sipTrunks, routes, emergency, media, security, cdr, recording, sip, calls, control, metrics, log, traces"]],
   },
   {
     name: 'FXO setting on an FXS port',

@@ -5,6 +5,7 @@ import { DialPlan, rewriteNumber, type ActiveCall, type CallSource, type RouteSt
 import type { GatewayConfig } from '../../src/call/gateway-config.js';
 
 const yaml = `
+country: US
 cards:
   - name: c0
     profile: sim
@@ -23,6 +24,7 @@ sipTrunks:
   - { name: pbx, host: 10.0.0.5, allowedAddresses: [10.0.0.5], calledNumber: to }
 routes:
   - name: barred
+    from: any
     match: { called: "_1900X." }
     to: { reject: 21 }
   - name: out
@@ -140,7 +142,7 @@ describe('dial plan: routes, rewrite, failover, emergency', () => {
   });
 
   it('routes an emergency call even when a catch-all route refuses everything', () => {
-    const locked = config(yaml.replace('routes:\n', 'routes:\n  - { name: deny-all, to: { reject: 21 } }\n'));
+    const locked = config(yaml.replace('routes:\n', 'routes:\n  - { name: deny-all, from: any, to: { reject: 21 } }\n'));
     const plan = new DialPlan(locked);
     const s = state(['a'], allFree);
     assert.deepEqual(plan.route({ source: pstn(), called: '2125551234', calling: '' }, s), {

@@ -286,7 +286,7 @@ describe('inbound: trunks that move or go', function () {
     let answer = '127.0.0.4';
     const logged: string[] = [];
     const gw = await SipEndpoint.start({
-      transport: { protocol: 'udp', lookup: async () => [{ address: answer, family: 4 }] },
+      transport: { protocol: 'udp', lookup: () => Promise.resolve([{ address: answer, family: 4 }]) },
       trunks: [{ name: 'carrier', host: 'sbc.carrier.test', port: 5060 }],
       media,
       resolveEveryMs: 50,
