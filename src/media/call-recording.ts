@@ -6,7 +6,7 @@
 // Samples are appended as they come (every FLUSH_MS), and the RIFF and data
 // sizes are rewritten after each append, so a crash leaves a file that
 // reads as far as it got; close() writes the last samples and the sizes.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { decodeG711 } from '../hw/line-frame.js';
 import type { AudioFrame } from './frame.js';
 
@@ -41,7 +41,9 @@ export class CallRecording {
 
   /** Opens (creates or truncates) the file; throws the fs error when it cannot. */
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    // Owner-only whatever the umask: a recording is the call's content.
+    this.fd = openSync(path, 'w', 0o600);
+    fchmodSync(this.fd, 0o600);
     writeSync(this.fd, header(0), 0, HEADER, 0);
     this.timer = setInterval(() => this.flush(), FLUSH_MS);
     this.timer.unref();

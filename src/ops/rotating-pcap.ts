@@ -180,10 +180,13 @@ export class RotatingPcap {
   private async openFile(): Promise<FileHandle> {
     if (this.resume) {
       this.resume = false;
-      this.file = await open(this.path, 'a');
+      this.file = await open(this.path, 'a', 0o600);
+      // Owner-only whatever the umask or an older file's mode: traces carry numbers and addresses.
+      await this.file.chmod(0o600);
       return this.file;
     }
-    const file = await open(this.path, 'w');
+    const file = await open(this.path, 'w', 0o600);
+    await file.chmod(0o600);
     const header = Buffer.alloc(PCAP_FILE_HEADER_LENGTH);
     header.writeUInt32LE(PCAP_MAGIC, 0);
     header.writeUInt16LE(PCAP_VERSION_MAJOR, 4);

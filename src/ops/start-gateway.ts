@@ -196,7 +196,7 @@ async function openTraces(config: GatewayConfig, baseDir: string, log: (msg: str
   // A trace never stops calls: a directory or disk problem is logged once and the gateway runs on.
   let writable = true;
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     log(`traces: directory ${dir}: ${(err as Error).message}; no pcap traces are written`);
     writable = false;
@@ -440,7 +440,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         if (!rec?.enabled) return undefined;
         const dir = isAbsolute(rec.dir) ? rec.dir : resolve(baseDir, rec.dir);
         try {
-          mkdirSync(dir, { recursive: true });
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
         } catch (err) {
           log(`route ${route}: recording directory ${dir}: ${(err as Error).message}; the call is not recorded`);
           return undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CallRecording } from '../../src/media/call-recording.js';
@@ -27,6 +27,19 @@ describe('CallRecording: a stereo WAV written as the call goes', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'sipline-rec-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is readable by its owner only, whatever the umask and the mode of a file it replaces', () => {
+    const file = join(dir, 'call.wav');
+    writeFileSync(file, 'old', { mode: 0o666 });
+    const umask = process.umask(0);
+    try {
+      const rec = new CallRecording(file);
+      rec.close();
+    } finally {
+      process.umask(umask);
+    }
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
 
   it('is a readable WAV with what was recorded so far before it is closed (a crash keeps it), and complete after close', async () => {
     const file = join(dir, 'call.wav');

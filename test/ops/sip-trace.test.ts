@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LINKTYPE_RAW, redactSecrets, SipTrace } from '../../src/ops/sip-trace.js';
@@ -88,7 +88,7 @@ describe('SIP trace of the transport decoded by tshark @slow', function () {
     });
   }
 
-  it('keeps no secret: digest responses and SRTP keys are overwritten, byte for byte, and tshark still reads the message', async () => {
+  it('keeps no secret: digest responses and SRTP keys overwritten byte for byte (tshark still reads the message), the file owner-only', async () => {
     const key = 'WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
     const sdp = ['v=0', 'o=- 1 1 IN IP4 192.0.2.2', 's=-', 'c=IN IP4 192.0.2.2', 't=0 0', 'm=audio 4000 RTP/SAVP 0', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}|2^20|1:32`, ''].join('\r\n');
     const response = '6629fae49393a05397450978507c4ef1';
@@ -108,9 +108,15 @@ describe('SIP trace of the transport decoded by tshark @slow', function () {
     assert.equal(redacted.length, invite.length);
     assert.ok(!redacted.includes(response) && !redacted.includes(key), 'neither secret is left');
     const path = join(dir, 'sip.pcap');
-    const trace = new SipTrace({ path });
-    trace.packet({ direction: 'in', protocol: 'udp', local: { address: '192.0.2.1', port: 5060 }, remote: { address: '192.0.2.2', port: 5060 }, data: redacted, at: 1_700_000_000_000 });
-    await trace.close();
+    const umask = process.umask(0);
+    try {
+      const trace = new SipTrace({ path });
+      trace.packet({ direction: 'in', protocol: 'udp', local: { address: '192.0.2.1', port: 5060 }, remote: { address: '192.0.2.2', port: 5060 }, data: redacted, at: 1_700_000_000_000 });
+      await trace.close();
+    } finally {
+      process.umask(umask);
+    }
+    assert.equal(statSync(path).mode & 0o777, 0o600, 'the trace is its owner\'s only, whatever the umask');
     const out = tshark(['-r', path, '-T', 'fields', '-E', 'separator=|', '-e', 'sip.Method', '-e', 'sip.auth.username', '-e', 'sdp.media.proto', '-e', '_ws.expert.message']);
     assert.equal(out.trim(), 'INVITE|"alice"|RTP/SAVP|');
   });
