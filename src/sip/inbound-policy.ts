@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { formatChallenge, parseDigestCredentials, verifyDigest, type DigestAlgorithm } from './digest.js';
 import { SourceBan, type SourceBanOptions } from './source-ban.js';
+import { LogThrottle } from './log-throttle.js';
 import { SourceRateLimit } from './rate-limit.js';
 import type { SipSource } from './node-transport.js';
 
@@ -116,7 +117,6 @@ interface Nonce {
 }
 
 const NONCES_KEPT = 10_000;
-const LOG_EVERY_MS = 10_000;
 
 export class InboundPolicy {
   private readonly nonces = new Map<string, Nonce>();
@@ -125,10 +125,10 @@ export class InboundPolicy {
   readonly bans: SourceBan;
   private readonly allowed = new BlockList();
   readonly counts: InboundCounts = { refused: 0, rateLimited: 0, scanners: 0, authFailures: 0, bans: 0 };
-  /** Per source and event, when it was last logged and how many were not. */
-  private readonly logged = new Map<string, { at: number; suppressed: number }>();
+  private readonly lines: LogThrottle | undefined;
 
   constructor(private options: InboundPolicyOptions = {}) {
+    this.lines = options.log ? new LogThrottle(options.log) : undefined;
     for (const a of options.allowAddresses ?? []) addSource(this.allowed, a);
     this.requests = new SourceRateLimit({ perSecond: options.requestsPerSecond ?? 20, ...(options.burst ? { burst: options.burst } : {}) });
     this.calls = options.callsPerSecond ? new SourceRateLimit({ perSecond: options.callsPerSecond }) : undefined;
@@ -167,19 +167,9 @@ export class InboundPolicy {
     return onList(this.allowed, address);
   }
 
-  /** Logs an event at most once per source every 10 s, with the count of those left out. */
+  /** Logs an event at most once per source address every 10 s, with the count of those left out. */
   private log(event: string, source: SipSource, detail: Record<string, unknown>): void {
-    if (!this.options.log) return;
-    const key = `${event} ${source.address}`;
-    const now = Date.now();
-    const last = this.logged.get(key);
-    if (last && now - last.at < LOG_EVERY_MS) {
-      last.suppressed++;
-      return;
-    }
-    if (this.logged.size >= 10_000) this.logged.clear();
-    this.logged.set(key, { at: now, suppressed: 0 });
-    this.options.log(event, { source: `${source.address}:${source.port}`, ...detail, ...(last?.suppressed ? { suppressed: last.suppressed } : {}) });
+    this.lines?.line(event, source.address, { source: `${source.address}:${source.port}`, ...detail });
   }
 
   screen(req: InboundRequest, source: SipSource, lookup: DialogLookup): InboundVerdict {

@@ -11,6 +11,7 @@ import { boundFamily, HostResolutionError, resolveHost, type AddressFamily, type
 import { DEFAULT_TIMERS, ReliableTransactionTimers, UdpRetransmission, type Destination, type SipTimerValues } from './retransmission.js';
 import { SipJsTransport } from './sip-js-transport.js';
 import { headerValue, parseSipMessage, serializeSipMessage, splitHeaderList, type RawSipMessage, SipParseError } from './sip-message.js';
+import { LogThrottle } from './log-throttle.js';
 import { SipStreamFramer } from './stream-framer.js';
 import { bareHost, formatVia, hostReference, parseVia, responseTarget, stampReceived } from './via.js';
 
@@ -131,6 +132,8 @@ export class NodeTransport extends SipJsTransport {
   /** The connection each request arrived on, by branch: its responses go back over it (RFC 3261 §18.2.2). */
   private readonly responsePaths = new Map<string, TcpSocket>();
   private retransmission?: UdpRetransmission;
+  /** Lines about what peers send, at most one per event and source every 10 s. */
+  private readonly lines = new LogThrottle((event, detail) => this.options.log?.(event, detail));
   /** Connections peers opened to us, for the limits and the idle sweep. */
   private readonly inbound = new Map<TcpSocket, Inbound>();
   private idleSweep?: NodeJS.Timeout;
@@ -231,7 +234,7 @@ export class NodeTransport extends SipJsTransport {
     const fromSource = [...this.inbound.keys()].filter((s) => s.remoteAddress === socket.remoteAddress).length;
     if (this.inbound.size >= (limits.max ?? 1000) || fromSource >= (limits.perSource ?? 32)) {
       // A flood of idle connections must not use up our file descriptors (RFC 5626 §4.4 leaves limits to us).
-      this.log('connection-refused', { peer: key, reason: fromSource >= (limits.perSource ?? 32) ? 'too many connections from this source' : 'too many connections' });
+      this.lines.line('connection-refused', socket.remoteAddress ?? '', { transport: this.options.protocol, peer: key, reason: fromSource >= (limits.perSource ?? 32) ? 'too many connections from this source' : 'too many connections' });
       socket.destroy();
       return;
     }
@@ -245,7 +248,7 @@ export class NodeTransport extends SipJsTransport {
       for (const out of framer.push(chunk)) {
         if ('error' in out) {
           // RFC 3261 §18.3: without framing the stream cannot be resynchronised; close it.
-          this.log('stream-error', { from: key, error: out.error });
+          this.lines.line('stream-error', socket.remoteAddress ?? '', { transport: this.options.protocol, from: key, error: out.error });
           socket.destroy();
           return;
         }
@@ -254,7 +257,7 @@ export class NodeTransport extends SipJsTransport {
       }
     });
     socket.on('error', (err) => {
-      this.log('connection-error', { peer: key, error: err.message });
+      this.lines.line('connection-error', socket.remoteAddress ?? '', { transport: this.options.protocol, peer: key, error: err.message });
       this.reliableTimers?.connectionFailed(socket);
     });
     socket.on('close', () => {
@@ -292,13 +295,13 @@ export class NodeTransport extends SipJsTransport {
     const source = from.address.startsWith('::ffff:') && isIP(from.address.slice(7)) === 4 ? { ...from, address: from.address.slice(7) } : from;
     const msg = parseSipMessage(text);
     if (msg instanceof SipParseError) {
-      this.log('unparsable', { from: `${source.address}:${source.port}`, error: msg.message });
+      this.lines.line('unparsable', source.address, { transport: this.options.protocol, from: `${source.address}:${source.port}`, error: msg.message });
       return;
     }
     const viaIndex = msg.headers.findIndex((h) => h.name === 'via');
     const via = viaIndex < 0 ? undefined : parseVia(headerValue(msg, 'via') ?? '');
     if (!via) {
-      this.log('unparsable', { from: `${source.address}:${source.port}`, error: 'no valid Via' });
+      this.lines.line('unparsable', source.address, { transport: this.options.protocol, from: `${source.address}:${source.port}`, error: 'no valid Via' });
       return;
     }
     if (msg.kind === 'request') {
@@ -325,7 +328,7 @@ export class NodeTransport extends SipJsTransport {
       // (its port of RFC 3261 §18.1.2); our own port, rport and received were
       // for the network, so they are taken off again here.
       if (bareHost(via.host).toLowerCase() !== bareHost(this.advertisedHost).toLowerCase() || (via.port !== undefined && via.port !== this.boundPort)) {
-        this.log('stray-response', { from: `${source.address}:${source.port}`, via: formatVia(via) });
+        this.lines.line('stray-response', source.address, { transport: this.options.protocol, from: `${source.address}:${source.port}`, via: formatVia(via) });
         return;
       }
       const params = new Map(via.params);

@@ -16,6 +16,7 @@ import { addSource, InboundPolicy, onList, type DialogLookup, type InboundCounts
 import { uriDestination, type NodeTransportOptions, type SipSource, type SipTransportProtocol } from './node-transport.js';
 import { TransportSet } from './transport-set.js';
 import { headerValue, type RawSipMessage } from './sip-message.js';
+import { LogThrottle } from './log-throttle.js';
 import { deliverRequest, hasDialog, hasMandatoryHeaders, hasServerTransaction, parseRequest, setAuthenticationFactory } from './sipjs-adapter.js';
 import { offeredCodecs, SdpRejection, srtpRefusal, type AudioCodecName, type SrtpPolicy } from './sdp-negotiation.js';
 import { NodeSessionDescriptionHandler, SdpError } from './session-description-handler.js';
@@ -130,6 +131,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly peers = new Map<string, { addresses: Set<string>; trunk?: string }>();
   /** Admitted INVITEs by branch: who sent them, until sip.js's transaction ends. */
   private readonly invites = new Map<string, { address: string; trunk?: string; user?: string }>();
+  /** Lines about what peers send, at most one per event and source every 10 s. */
+  private readonly lines = new LogThrottle((event, detail) => this.log(event, detail));
   private readonly lookup: DialogLookup = {
     dialogPeer: (callId, local, remote) => {
       const peer = hasDialog(this.ua, callId, local, remote) ? this.peers.get(callId) : undefined;
@@ -593,7 +596,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (this.stopped) return;
     const m = parseRequest(this.ua, text);
     if (!m || !hasMandatoryHeaders(m)) {
-      this.log('unparsable', { from: `${source.address}:${source.port}`, method: raw.method, error: 'not a request sip.js can read (RFC 3261 §8.1.1)' });
+      this.lines.line('unparsable', source.address, { from: `${source.address}:${source.port}`, method: raw.method, error: 'not a request sip.js can read (RFC 3261 §8.1.1)' });
       return;
     }
     const verdict = this.policy.screen(
@@ -624,7 +627,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     }
     const error = deliverRequest(this.ua, m);
     if (error) {
-      this.log('sip.js-error', { from: `${source.address}:${source.port}`, method: m.method, error: error.message });
+      this.lines.line('sip.js-error', source.address, { from: `${source.address}:${source.port}`, method: m.method, error: error.message });
       if (m.method !== 'ACK') this.transport.reply(raw, 500, 'Server Internal Error', [], '', true);
     }
   }

@@ -212,6 +212,23 @@ describe('inbound: an attacker from another address', function () {
     }
   });
 
+  it('logs a flood of junk and refused requests from one source as a line per kind, not a line per packet', async () => {
+    const s = await Speaker.open('udp', ATTACKER, gw.port);
+    for (let i = 0; i < 500; i++) {
+      s.send('junk that is no SIP\r\n\r\n', gw.port);
+      s.send(message(s, 'INVITE', gw.port), gw.port);
+      s.send(message(s, 'PRACK', gw.port), gw.port);
+    }
+    // Time for the flood to arrive: what is asserted is how little was logged.
+    await quietFor(800);
+    s.close();
+    const count = (event: string): number => logged.filter(([e]) => e === event).length;
+    assert.equal(count('unparsable'), 1);
+    assert.ok(count('inbound-refused') <= 1, `${count('inbound-refused')} refusal lines`);
+    assert.ok(count('inbound-rate-limited') <= 1, `${count('inbound-rate-limited')} rate-limit lines`);
+    await stillServes();
+  });
+
   it('answers a refused INVITE once: no retransmissions of the refusal towards an unauthenticated source', async () => {
     const s = await Speaker.open('udp', ATTACKER, gw.port);
     s.send(message(s, 'INVITE', gw.port, { body: SDP }), gw.port);
