@@ -192,6 +192,19 @@ export function renderStatus(status: GatewayStatus, options: ScreenOptions): str
     out.push(...table(['TRUNK', 'STATE', 'REGS', 'LAST ERROR'], rows, c));
   }
 
+  const sec = status.security;
+  if (sec) {
+    // What is exposed, and what the screen refused: an operator sees it at a glance.
+    out.push('', c.bold.underline('SECURITY'));
+    out.push(`listening: ${sec.listening.map((l) => `${l.service} ${l.transport} ${l.port ? `${l.address}:${l.port}` : l.address}`).join(', ')}`);
+    out.push(
+      `strangers ${sec.unknownSources === 'silent' ? 'get no answer' : 'get 403'}  users ${sec.users.length}` +
+        `  refused ${sec.counts.refused}  rate-limited ${sec.counts.rateLimited}  scanners ${sec.counts.scanners}  auth failures ${sec.counts.authFailures}`,
+    );
+    if (sec.bans.length === 0) out.push(c.dim('no source banned'));
+    else out.push(c.red(`banned: ${sec.bans.map((b) => `${b.address} until ${b.until.slice(11, 19)}`).join(', ')}`));
+  }
+
   if (options.events) {
     out.push('', c.bold.underline(`EVENTS ${options.selected ?? ''}`.trim()));
     if (options.events.length === 0) out.push(c.dim('no events yet'));

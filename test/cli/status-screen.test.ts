@@ -53,6 +53,27 @@ describe('status screen', () => {
     );
   });
 
+  it('shows what the gateway listens on, what it refused and who is banned', () => {
+    const secured: GatewayStatus = {
+      ...status,
+      security: {
+        listening: [
+          { service: 'sip', transport: 'udp', address: '0.0.0.0', port: '5060' },
+          { service: 'control', transport: 'unix', address: '/run/s.sock', port: '' },
+        ],
+        unknownSources: 'silent',
+        trunks: [{ name: 'carrier', sources: ['192.0.2.1'] }],
+        users: ['alice'],
+        bans: [{ address: '198.51.100.7', until: '2026-01-01T01:00:00.000Z' }],
+        counts: { refused: 12, rateLimited: 3, scanners: 40, authFailures: 5, bans: 1 },
+      },
+    };
+    const text = renderStatus(secured, { color: false, width: 200 }).join('\n');
+    assert.match(text, /listening: sip udp 0\.0\.0\.0:5060, control unix \/run\/s\.sock/);
+    assert.match(text, /strangers get no answer {2}users 1 {2}refused 12 {2}rate-limited 3 {2}scanners 40 {2}auth failures 5/);
+    assert.match(text, /banned: 198\.51\.100\.7 until 01:00:00/);
+  });
+
   it('formats call time as m:ss and h:mm:ss', () => {
     assert.equal(formatDuration(61.9), '1:01');
     assert.equal(formatDuration(3725), '1:02:05');
