@@ -189,6 +189,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
   private lastHeardMs = performance.now();
   private timedOut = false;
   private closed = false;
+  private signallingPeer: ((address: string) => boolean) | undefined;
   private readonly counters = { packetsSent: 0, octetsSent: 0, packetsReceived: 0, octetsReceived: 0, digitsSent: 0, digitsReceived: 0, comfortNoise: 0, packetsFromStrangers: 0 };
   private sentSinceReport = false;
   private remoteReport: MediaStats['remote'];
@@ -474,15 +475,23 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Au
     this.sentSinceReport = true;
   }
 
+  /** Addresses of the call's signalling peer, whose RTP is taken before latching as well as the SDP's address. */
+  allowSources(isPeer: (address: string) => boolean): void {
+    this.signallingPeer = isPeer;
+  }
+
   /**
    * Whether a packet comes from the call's peer: the latched address (and
-   * port, for RTP), else the SDP's connection address. The first stranger's
+   * port, for RTP), else the SDP's connection address or the signalling peer's. The first stranger's
    * packet of a call is a warning; the rest are only counted.
    */
   private fromPeer(a: Active, rinfo: RtpSource, port: number | undefined): boolean {
     const plain = (address: string): string => (address.startsWith('::ffff:') ? address.slice(7) : address);
     const expected = a.latched ? a.remoteRtp.address : a.description.remoteAddress;
-    if (plain(rinfo.address) === plain(expected) && (port === undefined || rinfo.port === port)) return true;
+    const from = plain(rinfo.address);
+    if (from === plain(expected) && (port === undefined || rinfo.port === port)) return true;
+    // Before latching, the signalling peer's own address too: its SDP may name an address behind a NAT.
+    if (!a.latched && this.signallingPeer?.(from)) return true;
     if (this.counters.packetsFromStrangers++ === 0) this.emit('warning', `RTP/RTCP from ${rinfo.address}:${rinfo.port} dropped: the call's peer is ${expected}${port ? `:${port}` : ''}`);
     return false;
   }

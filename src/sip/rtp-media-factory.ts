@@ -23,6 +23,10 @@ class RtpSipMedia implements SipMediaSession {
     return this.session;
   }
 
+  allowSources(isPeer: (address: string) => boolean): void {
+    this.session.allowSources(isPeer);
+  }
+
   update(media: NegotiatedAudio): void {
     this.session.negotiate(media);
   }

@@ -168,14 +168,25 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
   }
 
   /** Puts the peer on hold (re-INVITE with sendonly, RFC 3264 §8.4) or resumes it. */
-  hold(on: boolean): Promise<void> {
+  hold(on: boolean, tries = 3): Promise<void> {
     return new Promise((resolve, reject) => {
       this.session
         .invite({
           sessionDescriptionHandlerOptions: { hold: on } as object,
           requestDelegate: {
             onAccept: () => resolve(),
-            onReject: (r) => reject(new Error(`${this.id}: re-INVITE refused with ${r.message.statusCode}`)),
+            onReject: (r) => {
+              const status = r.message.statusCode ?? 0;
+              // RFC 5407 §3.1.5: a re-INVITE that crossed the initial ACK gets 500 with
+              // Retry-After; RFC 3261 §14.1: a glare gets 491. Either is tried again.
+              const after = Number(r.message.getHeader('retry-after')?.split(/[\s;(]/)[0]);
+              const wait = status === 491 ? 2100 + Math.random() * 1900 : status === 500 && Number.isFinite(after) ? Math.min(after, 10) * 1000 : undefined;
+              if (wait !== undefined && tries > 1) {
+                setTimeout(() => this.hold(on, tries - 1).then(resolve, reject), wait);
+                return;
+              }
+              reject(new Error(`${this.id}: re-INVITE refused with ${status}`));
+            },
           },
         })
         .catch(reject);

@@ -135,11 +135,9 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly lines = new LogThrottle((event, detail) => this.log(event, detail));
   private readonly lookup: DialogLookup = {
     dialogPeer: (callId, local, remote) => {
-      const peer = hasDialog(this.ua, callId, local, remote) ? this.peers.get(callId) : undefined;
-      if (!peer) return undefined;
+      if (!hasDialog(this.ua, callId, local, remote) || !this.peers.has(callId)) return undefined;
       // The trunk as configured now: a trunk removed on reload no longer speaks for its calls' dialogs.
-      const trunk = peer.trunk === undefined ? undefined : this.trunks.get(peer.trunk);
-      return (address) => peer.addresses.has(address) || (trunk !== undefined && onList(trunk.sources, address));
+      return (address) => this.isPeer(callId, address);
     },
     inviteSource: (branch) => {
       const i = this.invites.get(branch);
@@ -256,7 +254,12 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       pre ? () => pre : this.options.media,
       trunk?.options.codecs ?? this.options.codecs ?? DEFAULT_CODECS,
       this.options.ptime,
-      (_n, media) => this.calls.get(session)?.mediaReady(media),
+      (_n, media) => {
+        const call = this.calls.get(session);
+        // RTP before latching also from where the call's SIP comes from (a peer behind NAT writes its private address in SDP).
+        if (call) media.allowSources?.((address) => this.isPeer(call.callId, address));
+        call?.mediaReady(media);
+      },
       srtp,
     );
   }
@@ -708,6 +711,14 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private trunkFrom(source: string, transport: string | undefined): TrunkRuntime | undefined {
     const candidates = [...this.trunks.values()].filter((t) => onList(t.sources, source));
     return candidates.find((t) => this.trunkProtocol(t.options) === transport?.toLowerCase()) ?? candidates[0];
+  }
+
+  /** An address the call's in-dialog requests may come from: its INVITE's source or its trunk's. */
+  private isPeer(callId: string, address: string): boolean {
+    const peer = this.peers.get(callId);
+    if (!peer) return false;
+    const trunk = peer.trunk === undefined ? undefined : this.trunks.get(peer.trunk);
+    return peer.addresses.has(address) || (trunk !== undefined && onList(trunk.sources, address));
   }
 
   private track(session: Session, call: SipCall, trunk: TrunkRuntime | undefined): void {

@@ -16,6 +16,8 @@ export interface SipMediaSession {
   sendDigits(digits: string): boolean;
   /** RTP counters (RFC 3550 §6.4.1), where the media session keeps them. */
   stats?(): { packetsReceived: number; lost: number; jitterMs: number; digitsSent: number; digitsReceived: number };
+  /** Source addresses of the call's signalling peer: its RTP may come from them too before latching (a peer behind NAT). */
+  allowSources?(isPeer: (address: string) => boolean): void;
   /** Registers the receiver of RFC 4733 digits from the peer. */
   onDigit(receiver: ((digit: DtmfDigit) => void) | null): void;
   close(): void;
