@@ -182,7 +182,7 @@ export class SipCall extends EventEmitter<SipLegEvents> implements SipLeg {
               const after = Number(r.message.getHeader('retry-after')?.split(/[\s;(]/)[0]);
               const wait = status === 491 ? 2100 + Math.random() * 1900 : status === 500 && Number.isFinite(after) ? Math.min(after, 10) * 1000 : undefined;
               if (wait !== undefined && tries > 1) {
-                setTimeout(() => this.hold(on, tries - 1).then(resolve, reject), wait);
+                setTimeout(() => void this.hold(on, tries - 1).then(resolve, reject), wait);
                 return;
               }
               reject(new Error(`${this.id}: re-INVITE refused with ${status}`));
