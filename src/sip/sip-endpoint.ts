@@ -10,7 +10,7 @@ import { Cause } from '../call/q850.js';
 import { formatReason } from '../call/reason-header.js';
 import { PortRangeExhaustedError } from '../media/rtp-port-pool.js';
 import { resolveHost } from './resolve-host.js';
-import { resolve4, resolve6 } from 'node:dns/promises';
+import { Resolver } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { addSource, InboundPolicy, onList, type DialogLookup, type InboundCounts, type InboundPolicyOptions } from './inbound-policy.js';
 import { uriDestination, type NodeTransportOptions, type SipSource, type SipTransportProtocol } from './node-transport.js';
@@ -133,6 +133,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private readonly invites = new Map<string, { address: string; trunk?: string; user?: string }>();
   /** Lines about what peers send, at most one per event and source every 10 s. */
   private readonly lines = new LogThrottle((event, detail) => this.log(event, detail));
+  /** For the TTLs of trunk host names; its queries are cancelled on stop. */
+  private readonly dns = new Resolver({ timeout: 2000, tries: 1 });
   private readonly lookup: DialogLookup = {
     dialogPeer: (callId, local, remote) => {
       if (!hasDialog(this.ua, callId, local, remote) || !this.peers.has(callId)) return undefined;
@@ -325,8 +327,8 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
     if (this.options.resolveEveryMs !== undefined) return this.options.resolveEveryMs;
     let ttl = Infinity;
     for (const name of names) {
-      for (const query of [resolve4, resolve6]) {
-        const records = await query(name, { ttl: true }).catch(() => []);
+      for (const family of [4, 6] as const) {
+        const records = await (family === 4 ? this.dns.resolve4(name, { ttl: true }) : this.dns.resolve6(name, { ttl: true })).catch(() => []);
         for (const r of records) ttl = Math.min(ttl, r.ttl);
       }
     }
@@ -483,6 +485,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   /** Runs f after ms unless the trunk is removed first; a timer that fired leaves the trunk's list. */
   private later(t: TrunkRuntime, ms: number, f: () => void): void {
+    if (this.stopped || this.trunks.get(t.options.name) !== t) return;
     const timer = setTimeout(() => {
       t.timers.splice(t.timers.indexOf(timer), 1);
       f();
@@ -763,6 +766,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.dns.cancel();
     for (const t of this.trunks.values()) {
       for (const timer of t.timers) clearTimeout(timer);
       this.dropRegistration(t);
