@@ -9,7 +9,7 @@ import type { DialState } from '../../src/call/dial-plan.js';
 import { Cause } from '../../src/call/q850.js';
 import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
 import { Phone } from '../../src/sim/phone.js';
-import { minimodemReceive, requireTool, soxPeaks } from '../hw/signals.js';
+import { minimodemReceive, requireTool, soxPeaks } from '../peers/signals.js';
 import { memoryLog, onePortCard, sleep, until } from './analog-helpers.js';
 
 interface Rig {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
-import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
+import { startBaresip, type Baresip } from '../peers/baresip.js';
 import { channelOfCall, gatewayYaml, sleep, testCertificate, toneShare, type TestGateway } from './gateway-fixture.js';
 
 type BaresipOptions = Parameters<typeof startBaresip>[0];

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { toneZone } from '../../src/analog/tone-zones.js';
 import { Phone } from '../../src/sim/phone.js';
-import { requireTool, soxTones } from '../hw/signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { requireTool, soxTones } from '../peers/signals.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { BChannelTap, blockShare, toneRuns } from './b-channel-tap.js';
 import { assertSipp, channelOfCall, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
@@ -78,7 +79,7 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     let t: TestGateway;
     let trunkPort: number;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], side }));
     });
     after(async () => t?.close());
@@ -235,7 +236,7 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     let trunkPort: number;
     let phone: Phone;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       a = await startAnalogGateway({
         profile: 'sim-fxs4',
         ports: '      - { name: phone1, port: 1, signalling: fxs, toneZone: de }',
@@ -303,7 +304,7 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     let t: TestGateway;
     let trunkPort: number;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }).replace('toneZone: us', 'toneZone: uk'));
     });
     after(async () => t?.close());

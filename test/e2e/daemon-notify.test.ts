@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayStatus } from '../../src/ops/status-model.js';
 import { NotifyReceiver } from '../ops/notify-receiver.js';
-import { freePort } from '../sip/sipp-peer.js';
+import { reservePort } from '../support/ports.js';
 import { CLI } from './demo-process.js';
 import { gatewayYaml, sleep } from './gateway-fixture.js';
 
@@ -21,7 +21,7 @@ describe('sipline start tells systemd when it is ready and stopping (sd_notify) 
   it('READY=1 once the span is up and the control socket answers; STATUS= summary; WATCHDOG=1; STOPPING=1 on SIGTERM', async () => {
     const socket = join(dir, 'control.sock');
     const config = join(dir, 'gateway.yaml');
-    writeFileSync(config, gatewayYaml({ trunkPorts: [await freePort()], extra: `control: { socket: ${socket} }\nlog: { level: info }\n` }));
+    writeFileSync(config, gatewayYaml({ trunkPorts: [await reservePort()], extra: `control: { socket: ${socket} }\nlog: { level: info }\n` }));
     const r = await NotifyReceiver.open(join(dir, 'notify.sock'));
     const child = spawn(process.execPath, ['dist/test/e2e/daemon-child.js', config], {
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,8 +4,9 @@
 // by their own bytes. (SIP -> line with SIPp's RFC 4733 pcap is in
 // gateway-calls.test.ts.)
 import assert from 'node:assert/strict';
-import { requireTool, soxDtmf } from '../hw/signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { requireTool, soxDtmf } from '../peers/signals.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
@@ -19,7 +20,7 @@ describe('DTMF end to end: in-band on the PBX B-channel -> RFC 4733 events decod
   let trunkPort: number;
   before(async () => {
     requireTool('sox');
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
   });
   after(async () => t?.close());

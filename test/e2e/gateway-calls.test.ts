@@ -6,7 +6,8 @@ import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
 import { Phone } from '../../src/sim/phone.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { dtmfSignal } from '../../src/sim/sim-signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort, unusedPort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 
@@ -35,7 +36,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     let t: TestGateway;
     let trunkPort: number;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], noAnswerS: 1.5 }));
     });
     after(async () => t?.close());
@@ -184,8 +185,8 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     let t: TestGateway;
     let up: number;
     before(async () => {
-      const dead = await freePort();
-      up = await freePort();
+      const dead = await unusedPort();
+      up = await reservePort();
       t = await startTestGateway(
         gatewayYaml({
           trunkPorts: [dead, up],
@@ -236,7 +237,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       profile: 'sim-fxs4',
       ports: '      - { name: phone1, port: 1, signalling: fxs, callerId: bell202 }',
       lineGroups: 'lineGroups:\n  - { name: phones, lines: [phone1] }',
-      trunkPort: await freePort(),
+      trunkPort: await reservePort(),
       routes: '  - { name: to-phones, from: sip, match: { called: "_4XXX" }, to: { lineGroup: phones } }',
     });
     const gw = a.gw;
@@ -262,7 +263,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
   });
 
   it('an emergency call with every line busy preempts the latest call on the group (cause 8) and takes its channel', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
     try {
       const span = t.gw.spans.get('pbx')!;
@@ -290,7 +291,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
   });
 
   it('on close every call is released with cause 16: SIPp sees BYE with Reason cause=16, the PBX sees DISCONNECT', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
     try {
       const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, keys: { called: '5551111', calling: PBX_CALLER, cause: '16' } });
@@ -312,7 +313,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
   });
 
   it('PSTN -> SIP over FXO: the central office rings with caller ID, the INVITE carries it; answer goes off hook, the office\'s disconnect is a BYE with cause 16', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const a = await startAnalogGateway({
       profile: 'sim-fxo4',
       ports: '      - { name: line1, port: 1, signalling: fxo, destination: "5552000", callerId: bell202 }',

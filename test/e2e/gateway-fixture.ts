@@ -11,8 +11,8 @@ import type { GatewayConfig } from '../../src/call/gateway-config.js';
 import { SimFramePipe } from '../../src/isdn/channel-frame-pipe.js';
 import { startGateway, type RunningGateway } from '../../src/ops/start-gateway.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
-import { LibpriPeer } from '../isdn/libpri-peer.js';
-import type { SippResult } from '../sip/sipp-peer.js';
+import { LibpriPeer } from '../peers/libpri.js';
+import type { SippResult } from '../peers/sipp.js';
 export { testCertificate } from '../sip/test-certificate.js';
 import { tonePower } from '../media/audio-tools.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
-import { freePort } from '../sip/sipp-peer.js';
+import { unusedPort } from '../support/ports.js';
 import { PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 
 async function until(what: string, ok: () => boolean, ms: number, t: TestGateway): Promise<void> {
@@ -20,7 +20,7 @@ describe('PSTN -> PSTN failover: the PBX\'s call leaves on an FXO line to the ce
   let co: CentralOffice;
   before(async () => {
     // The trunk's port has no SIP peer: one unanswered OPTIONS marks it down.
-    const dead = await freePort();
+    const dead = await unusedPort();
     t = await startTestGateway(`version: 1
 toneZone: us
 cards:

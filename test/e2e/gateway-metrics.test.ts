@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { GatewayMetrics } from '../../src/ops/gateway-metrics.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 /** The value of one sample line `name{labels} value`, or undefined. */
@@ -50,7 +51,7 @@ describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp
   };
 
   before(async () => {
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     const registrar = await startRegistrar();
     const yaml = gatewayYaml({ trunkPorts: [trunkPort, registrar.port] }).replace(
       new RegExp(`(name: carrier2, host: 127\\.0\\.0\\.1, port: ${registrar.port}), allowedAddresses: \\[127\\.0\\.0\\.1\\]`),

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { g711Encode } from '../../src/hw/g711.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
-import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
+import { scenarioDir, startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 
 function soxInfo(flag: string, file: string): string {
@@ -23,7 +24,7 @@ describe('regulatory recording per route: a stereo WAV of both directions, named
   before(async () => {
     t = await startTestGateway(
       gatewayYaml({
-        trunkPorts: [await freePort()],
+        trunkPorts: [await reservePort()],
         routes: '  - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk }, recording: { enabled: true, dir: recordings, format: wav } }',
       }),
     );

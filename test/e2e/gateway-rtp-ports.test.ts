@@ -2,26 +2,13 @@
 // configured range, and a call that finds the range used up is refused with
 // cause 47 (503 towards SIP, RFC 3398 §7.2.4.1) and a log line saying why.
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort, unusedPort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
-/** An even UDP port whose odd neighbour is free too, right now (an RTP/RTCP pair, RFC 3550 §11). */
-async function freePair(): Promise<number> {
-  const bindable = (port: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      const s = createSocket('udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (;;) {
-    const p = (await freePort()) & ~1;
-    if (p >= 1024 && (await bindable(p)) && (await bindable(p + 1))) return p;
-  }
-}
 
 /** The m=audio port of the first message in SIPp's message log (-trace_msg) that starts with `first`. */
 function loggedAudioPort(file: string, first: RegExp): number | undefined {
@@ -40,8 +27,9 @@ describe('gateway.yaml media.rtpPorts: RTP ports from the configured range, refu
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-rtp-ports-'));
-    trunkPort = await freePort();
-    rtp = await freePair();
+    trunkPort = await reservePort();
+    // An even port and its odd neighbour (RTP/RTCP, RFC 3550 §11), for the gateway to bind.
+    rtp = await unusedPort();
     // One RTP/RTCP pair: one call at a time.
     const routes = `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [carrier] } }
   - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }

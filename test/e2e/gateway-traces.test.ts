@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { decodeHep3 } from '../ops/hep-decoder.js';
 import { assertSipp, gatewayYaml, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
@@ -67,7 +68,7 @@ describe('traces of a running gateway: sip.pcap and dchannel-<span>.pcap read by
     const hep: Buffer[] = [];
     collector.on('message', (m) => hep.push(m));
     await new Promise<void>((r) => collector.bind(0, '127.0.0.1', () => r()));
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(
       gatewayYaml({ trunkPorts: [trunkPort], extra: `traces: { directory: traces, maxFileSize: 4096, maxFiles: 3, hep: { collector: "127.0.0.1:${collector.address().port}", captureId: 42 } }` }),
     );
@@ -158,7 +159,7 @@ describe('traces of a running gateway: sip.pcap and dchannel-<span>.pcap read by
   });
 
   it('a full disk costs the trace, never the call: one log line, and the call completes', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], extra: 'traces: { directory: traces, dchannel: false }' }));
     try {
       // /dev/full answers every write with ENOSPC, as a full disk does.

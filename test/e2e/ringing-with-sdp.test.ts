@@ -5,8 +5,9 @@
 // the test's RTP endpoint that SDP's media (playing or silent).
 import assert from 'node:assert/strict';
 import { toneZone } from '../../src/analog/tone-zones.js';
-import { requireTool, soxTones } from '../hw/signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { requireTool, soxTones } from '../peers/signals.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { BChannelTap, blockShare, toneRuns } from './b-channel-tap.js';
 import { assertSipp, channelOfCall, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
@@ -29,7 +30,7 @@ describe('180 Ringing with SDP: the far end\'s early media when RTP comes, our r
   let trunkPort: number;
   before(async () => {
     requireTool('sox');
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
   });
   after(async () => t?.close());

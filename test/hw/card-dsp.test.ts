@@ -6,7 +6,7 @@ import type { DspEvent } from '../../src/hw/dsp.js';
 import { CardError } from '../../src/hw/errors.js';
 import { SimCard } from '../../src/hw/sim-card.js';
 import { sleep } from './sim-helpers.js';
-import { requireTool, soxDtmf, soxNoise, soxTones } from './signals.js';
+import { requireTool, soxDtmf, soxNoise, soxTones } from '../peers/signals.js';
 
 function collect(card: Card, number: number): DspEvent[] {
   const seen: DspEvent[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Q921Link } from '../../src/isdn/q921-link.js';
-import { LibpriPeer } from './libpri-peer.js';
+import { LibpriPeer } from '../peers/libpri.js';
 
 const timers = { T200: 200, T203: 800, N200: 3 };
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { PriCall } from '../../src/isdn/pri-call.js';
 import { PriSpan, type PriSpanOptions } from '../../src/isdn/pri-span.js';
 import type { SwitchVariant } from '../../src/isdn/q931.js';
-import { LibpriPeer } from './libpri-peer.js';
+import { LibpriPeer } from '../peers/libpri.js';
 
 /** libpri's name of each switch variant we claim. */
 export const LIBPRI_SWITCH: Record<SwitchVariant, string> = {

@@ -7,7 +7,8 @@ import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import { MediaClock } from '../../src/media/media-clock.js';
 import type { MediaSession } from '../../src/media/media-session.js';
 import { l16Samples } from '../../src/media/transcoder.js';
-import { peakFrequency, rms, soxTone } from './audio-tools.js';
+import { soxTone } from '../peers/signals.js';
+import { peakFrequency, rms } from './audio-tools.js';
 import { collect, description, openPair, sleep } from './session-pair.js';
 
 type Codec = 'PCMU' | 'PCMA' | 'opus';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, description, openPair, sleep } from './session-pair.js';
-import { need, startCapture } from '../peers/tshark-capture.js';
+import { need, startCapture } from '../peers/tshark.js';
 
 describe('tshark on a capture of our RTP @slow', function () {
   this.timeout(20000);

@@ -6,7 +6,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { g711Decode } from '../../src/hw/g711.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipTrunkPeer } from '../../src/sim/sip-trunk-peer.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 
 /** An RTP receiver standing in for SIPp's media: keeps every packet. */
 async function rtpSink(): Promise<{ socket: Socket; port: number; packets: Buffer[] }> {
@@ -65,7 +66,7 @@ describe('sim: SIP trunk peer against SIPp @slow', () => {
 
   it('calls a DID with caller ID, sends DTMF 5 as RFC 4733 events and hangs up with BYE', async () => {
     sink = await rtpSink();
-    const sipPort = await freePort();
+    const sipPort = await reservePort();
     const sipp = await startSipp({ scenario: 'uas-answer-trunk-peer.xml', transport: 'udp', port: sipPort, keys: { rtp_port: String(sink.port) } });
     peer = await SipTrunkPeer.start({ gateway: { host: '127.0.0.1', port: sipPort } });
     const call = peer.call('5551000', { digits: '2125550142' });

@@ -9,8 +9,8 @@ import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import type { SipTransportProtocol } from '../../src/sip/node-transport.js';
-import { startBaresip, type Baresip } from './baresip-peer.js';
-import { freePort } from './sipp-peer.js';
+import { startBaresip, type Baresip } from '../peers/baresip.js';
+import { reservePort } from '../support/ports.js';
 import { concatSamples } from '../../src/sim/sim-signals.js';
 import { tonePower } from '../media/audio-tools.js';
 import { testCertificatePem } from './test-certificate.js';
@@ -50,7 +50,7 @@ describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow'
 
   for (const [protocol, bsCodec, ours] of cases) {
     it(`calls baresip over ${protocol.toUpperCase()} with ${ours}: it answers, its 1 kHz tone reaches our line, hold and resume by re-INVITE, our BYE ends it`, async () => {
-      const port = await freePort();
+      const port = await reservePort();
       bs = await startBaresip({ port, codec: bsCodec, tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined, ...(protocol === 'tls' ? { mediaenc: 'srtp-mand' as const } : {}) });
       gw = await SipEndpoint.start({
         transport: { protocol, tls: { ca: cert } },
@@ -89,7 +89,7 @@ describe('SIP against baresip: real calls both ways over UDP, TCP and TLS @slow'
         media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }),
       });
       const incoming = once(gw, 'incoming') as Promise<[SipCall]>;
-      const port = await freePort();
+      const port = await reservePort();
       bs = await startBaresip({ port, codec: 'PCMU', tls: protocol === 'tls' ? { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() } : undefined, ...(protocol === 'tls' ? { mediaenc: 'srtp-mand' as const } : {}), commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=${protocol}`] });
       const [call] = await incoming;
       assert.equal(call.to.digits, '2000');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
-import { runSipp, startSipp } from './sipp-peer.js';
+import { runSipp, startSipp } from '../peers/sipp.js';
 
 describe('reliable provisional responses, 100rel and PRACK (RFC 3262), against SIPp', function () {
   this.timeout(20000);

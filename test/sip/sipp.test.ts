@@ -6,7 +6,7 @@ import { SipEndpoint, type SipEndpointOptions } from '../../src/sip/sip-endpoint
 import type { TrunkOptions } from '../../src/sip/trunk-options.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
 import { LossyRelay } from './lossy-relay.js';
-import { runSipp, startSipp } from './sipp-peer.js';
+import { runSipp, startSipp } from '../peers/sipp.js';
 
 const codecs = [
   { codec_pt: '0', codec_name: 'PCMU', codec_rate: '8000', ours: 'PCMU' },

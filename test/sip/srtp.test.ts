@@ -13,9 +13,9 @@ import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { acceptAnswer, answerOffer, createOffer, SdpRejection, srtpRefusal, type LocalMedia, type SrtpPolicy } from '../../src/sip/sdp-negotiation.js';
-import { need, startCapture } from '../peers/tshark-capture.js';
-import { startBaresip, type Baresip } from './baresip-peer.js';
-import { freePort } from './sipp-peer.js';
+import { need, startCapture } from '../peers/tshark.js';
+import { startBaresip, type Baresip } from '../peers/baresip.js';
+import { reservePort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
 
 function local(srtp: SrtpPolicy, port = 40000): LocalMedia {
@@ -179,7 +179,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
   it('calls baresip (mediaenc srtp-mand) on a TLS trunk: RTP/SAVP with a=crypto, a 1 kHz tone heard both ways, and the wire carries no tone', async () => {
     need('tshark');
     need('dumpcap');
-    const port = await freePort();
+    const port = await reservePort();
     bs = await startBaresip({ port, codec: 'PCMU', tls: { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() }, mediaenc: 'srtp-mand', record: true });
     gw = await SipEndpoint.start({
       transport: { protocol: 'tls', tls: { ca: cert } },
@@ -246,7 +246,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
       media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }),
     });
     const incoming = once(gw, 'incoming') as Promise<[SipCall]>;
-    const port = await freePort();
+    const port = await reservePort();
     bs = await startBaresip({ port, codec: 'PCMU', tls: { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() }, mediaenc: 'srtp-mand', commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=tls`] });
     const [call] = await incoming;
     const frames: AudioFrame[] = [];
@@ -270,7 +270,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     });
     let announced = false;
     gw.on('incoming', () => (announced = true));
-    const port2 = await freePort();
+    const port2 = await reservePort();
     bs = await startBaresip({ port: port2, codec: 'PCMU', tls: { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() }, mediaenc: 'srtp-mand', commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=tls`] });
     await bs.waitFor(/\b488 Not Acceptable Here/, 10000); // not bare "488": a port number in the output may hold it
     assert.equal(announced, false);

@@ -17,7 +17,7 @@ import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
-import { freePort } from './sipp-peer.js';
+import { unusedPort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
 
 /** The first lines of the SIP messages a listener got on a stream; `onMessage` sees each whole. */
@@ -118,7 +118,7 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
   });
 
   it('a TCP trunk with nothing listening: connection refused ends the INVITE at once with 503', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const a = await endpoint({ transport: { protocol: 'tcp' }, trunks: [{ name: 'gone', host: '127.0.0.1', port }], media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }), log });
     const call = a.call('gone', { digits: '5551000' }, { digits: '2000' });
     call.invite();

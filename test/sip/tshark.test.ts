@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
-import { need, startCapture } from '../peers/tshark-capture.js';
+import { need, startCapture } from '../peers/tshark.js';
 
 describe('tshark on a capture of our SIP @slow', function () {
   this.timeout(20000);
