@@ -7,19 +7,12 @@ import { CardError } from '../../src/hw/errors.js';
 import { SimCard } from '../../src/hw/sim-card.js';
 import { sleep } from './sim-helpers.js';
 import { requireTool, soxDtmf, soxNoise, soxTones } from '../peers/signals.js';
+import { eventually } from '../support/waiting.js';
 
 function collect(card: Card, number: number): DspEvent[] {
   const seen: DspEvent[] = [];
   card.channel(number).on('dsp', (e) => seen.push(e));
   return seen;
-}
-
-async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
-  for (let t = 0; t < ms; t += 20) {
-    if (ok()) return;
-    await sleep(20);
-  }
-  assert.fail(`${what} within ${ms} ms`);
 }
 
 describe('card DSP: detection and generation on the I/O thread', () => {
@@ -49,7 +42,7 @@ describe('card DSP: detection and generation on the I/O thread', () => {
   it('detects DTMF sent by the far end (sox-made tones) and reports each digit once', async () => {
     const events = collect(card, 1);
     sim.sendAudio(1, soxDtmf('4711#', { onMs: 80, offMs: 80, lowDbm0: -15 }));
-    await until('five digits', () => events.filter((e) => e.kind === 'dtmf').length >= 5);
+    await eventually('five digits', () => events.filter((e) => e.kind === 'dtmf').length >= 5);
     assert.equal(events.flatMap((e) => (e.kind === 'dtmf' ? [e.digit] : [])).join(''), '4711#');
     assert.ok(events.some((e) => e.kind === 'dtmf-begin' && e.digit === '4'));
   });
@@ -68,7 +61,7 @@ describe('card DSP: detection and generation on the I/O thread', () => {
     await sleep(900);
     // The far end patches what the FXS port sent into the FXO port.
     sim.sendAudio(1, sim.receiveAudio(2, 80000));
-    await until('three digits', () => events.filter((e) => e.kind === 'dtmf').length >= 3);
+    await eventually('three digits', () => events.filter((e) => e.kind === 'dtmf').length >= 3);
     assert.equal(events.flatMap((e) => (e.kind === 'dtmf' ? [e.digit] : [])).join(''), '59*');
   });
 
@@ -77,7 +70,7 @@ describe('card DSP: detection and generation on the I/O thread', () => {
     card.channel(2).sendCallerId({ number: '5551234567', name: 'SIPLINE TEST', dateTime: '11290915' });
     await sleep(1200);
     sim.sendAudio(1, sim.receiveAudio(2, 80000));
-    await until('caller ID', () => events.some((e) => e.kind === 'caller-id'));
+    await eventually('caller ID', () => events.some((e) => e.kind === 'caller-id'));
     const cid = events.find((e) => e.kind === 'caller-id');
     assert.ok(cid?.kind === 'caller-id');
     assert.equal(cid.callerId.number, '5551234567');

@@ -23,8 +23,6 @@ async function collector(): Promise<{ socket: Socket; port: number; received: Bu
   return { socket, port: socket.address().port, received };
 }
 
-const until = (what: string, ok: () => boolean, timeoutMs = 3000): Promise<true> => eventually(what, ok, { timeoutMs });
-
 describe('HEP v3 export', () => {
   it('round-trips any message, addresses, ports, time, agent, key and Call-ID through the encoder (property)', () => {
     const endpoint = (v6: boolean) => fc.record({ address: v6 ? fc.ipV6() : fc.ipV4(), port: fc.integer({ min: 0, max: 65535 }) });
@@ -97,7 +95,7 @@ describe('HEP v3 export', () => {
       const at = Date.UTC(2026, 10, 29, 12, 0, 0) + 0.25;
       exporter.send({ transport: 'udp', src: { address: '198.51.100.7', port: 5060 }, dst: { address: '192.0.2.10', port: 5080 }, at, payload: Buffer.from(sipInvite('call-1@gw')), correlationId: 'call-1@gw' });
       exporter.send({ transport: 'tcp', src: { address: '2001:db8::7', port: 40000 }, dst: { address: '2001:db8::10', port: 5061 }, at, payload: Buffer.from(sipInvite('call-2@gw')), correlationId: 'call-2@gw' });
-      await until('two HEP datagrams', () => c.received.length === 2);
+      await eventually('two HEP datagrams', () => c.received.length === 2);
       const [a, b] = c.received.map(decodeHep3);
       assert.equal(Buffer.from(a!.payload!).toString(), sipInvite('call-1@gw'));
       assert.deepEqual([a!.family, a!.protocol, a!.srcPort, a!.dstPort, a!.agentId, a!.authKey, a!.correlationId], [2, 17, 5060, 5080, 2001, 'homer-secret', 'call-1@gw']);
@@ -123,7 +121,7 @@ describe('HEP v3 export', () => {
         send(`lost-${i}`);
         await new Promise((r) => setTimeout(r, 20));
       }
-      await until('the failure line', () => lines.length > 0);
+      await eventually('the failure line', () => lines.length > 0);
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(lines.length, 1, lines.join('\n'));
       assert.match(lines[0]!, new RegExp(`^HEP export to 127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED.*calls go on`));
@@ -135,11 +133,11 @@ describe('HEP v3 export', () => {
       await new Promise<void>((r) => back.bind(port, '127.0.0.1', () => r()));
       try {
         send('back');
-        await until('a datagram at the collector', () => received.length > 0);
+        await eventually('a datagram at the collector', () => received.length > 0);
         // Keep sending, as calls would: no more bounces, so after a second the collector counts as back.
         const more = setInterval(() => send('more'), 100);
         try {
-          await until('the recovery line', () => lines.length === 2, 5000);
+          await eventually('the recovery line', () => lines.length === 2, { timeoutMs: 5000 });
         } finally {
           clearInterval(more);
         }
