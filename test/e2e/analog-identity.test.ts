@@ -7,7 +7,7 @@ import { CentralOffice } from '../../src/sim/central-office.js';
 import { Phone } from '../../src/sim/phone.js';
 import { startSipp } from '../peers/sipp.js';
 import { reservePort } from '../support/ports.js';
-import { assertSipp, sleep, startAnalogGateway } from './gateway-fixture.js';
+import { assertSipp, portInState, startAnalogGateway } from './gateway-fixture.js';
 
 describe('analog port identity: FXS number and caller name to SIP, FXO line number (issue #7) @slow', function () {
   this.timeout(30000);
@@ -29,7 +29,7 @@ describe('analog port identity: FXS number and caller name to SIP, FXO line numb
       assert.equal(row?.number, '5550201', 'status shows the extension\'s number');
       const uas = await startSipp({ scenario: 'gw-uas-fxs-identity.xml', transport: 'udp', port: trunkPort, timeoutS: 20 });
       phone.offhook();
-      await sleep(300);
+      await portInState(a.registry, 'phone1', 'collecting');
       phone.dial('2125550142', 100, 100);
       assertSipp(await uas.done, 'From and P-Asserted-Identity "Front Desk" <sip:5550201@...>');
       const rows = await a.rows(1);

@@ -10,7 +10,8 @@ import { Phone } from '../../src/sim/phone.js';
 import { minimodemReceive, requireTool } from '../peers/signals.js';
 import { startSipp } from '../peers/sipp.js';
 import { reservePort } from '../support/ports.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { eventually } from '../support/waiting.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 /** Parameters of the first MDMF message (type 0x80, GR-30-CORE §5.3) in what minimodem decoded: type -> value. */
 function mdmfParams(bytes: Buffer): Map<number, string> | null {
@@ -110,9 +111,7 @@ describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Priv
       const t0 = Date.now();
       const uac = await startSipp({ scenario: 'gw-uac-privacy.xml', transport: 'udp', remote: `127.0.0.1:${a.gw.sipPort}`, service: '4001', keys: { calling: '3125550199', rtp: String(await reservePort()) }, timeoutS: 20 });
       // Bell 202 caller ID goes between the first and the second ring (GR-30-CORE §3.1).
-      const deadline = Date.now() + 12000;
-      while (phone.rings.filter((r) => r.on).length < 2 && Date.now() < deadline) await sleep(50);
-      assert.ok(phone.rings.filter((r) => r.on).length >= 2, `the phone rang twice (${JSON.stringify(phone.rings)})`);
+      await eventually('the phone to ring twice', () => phone.rings.filter((r) => r.on).length >= 2, { timeoutMs: 12000 });
       const decoded = minimodemReceive(phone.heard(t0), 'bell202');
       phone.offhook();
       assertSipp(await uac.done, '180 while ringing, 200 off hook');

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { requireTool, soxDtmf } from '../peers/signals.js';
 import { startSipp } from '../peers/sipp.js';
 import { reservePort } from '../support/ports.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { eventually } from '../support/waiting.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 /** RFC 4733 §3.2: events 0-9 are the digits, 10 is *, 11 is #, 12-15 are A-D. */
@@ -38,8 +39,7 @@ describe('DTMF end to end: in-band on the PBX B-channel -> RFC 4733 events decod
       const keyed = '159#*';
       const from = Date.now();
       access.sim.sendAudio(access.bChannel(Number(port.split(':')[1])), soxDtmf(keyed, { onMs: 100, offMs: 150, lowDbm0: -8 }));
-      const deadline = Date.now() + 5000;
-      while (rtp.events(101).filter((e) => e.endPackets > 0).length < keyed.length && Date.now() < deadline) await sleep(50);
+      await eventually(`${keyed.length} events ended at the SIP side`, () => rtp.events(101).filter((e) => e.endPackets > 0).length >= keyed.length);
       const events = rtp.events(101);
       const audio = rtp.audio(from);
       t.pbx.command('hangup k1 16');

@@ -11,7 +11,7 @@ import type { Baresip } from '../peers/baresip.js';
 import { readSippMessageLog, startSipp } from '../peers/sipp.js';
 import { reservePort, unusedPort } from '../support/ports.js';
 import { assertTonesCrossed, exchangeTones, tlsBaresip } from './baresip-call.js';
-import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, callInState, gatewayYaml, parseConfig, PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 /** sip.transport udp (the default); the carrier trunk says tls, one PBX trunk nothing, one tcp (on the port sip.ports.tcp gives). */
 function yaml(o: { tlsPort: number; udpPort: number; tcpListen: number; pem: { cert: string; key: string } }): string {
@@ -134,7 +134,7 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
       throw new Error(`${err.message}\ngateway log:\n${t!.logs.slice(-20).join('\n')}\nSIPp:\n${(await uac.done).output.slice(0, 2000)}\n${readFileSync(log, 'utf8').slice(0, 4000)}`);
     });
     t!.pbx.command(`alert ${ring.fields.id}`);
-    await sleep(100);
+    await callInState(t!.registry, 'alerting');
     t!.pbx.command(`answer ${ring.fields.id}`);
     assert.equal(t!.registry.snapshot().calls[0]!.trunk, 'ippbx-tcp', 'among trunks on one address, the one of the transport used');
     assertSipp(await uac.done, 'the call over TCP');

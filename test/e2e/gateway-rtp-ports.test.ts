@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSipp } from '../peers/sipp.js';
 import { reservePort, unusedPort } from '../support/ports.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { eventually } from '../support/waiting.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 
 /** The m=audio port of the first message in SIPp's message log (-trace_msg) that starts with `first`. */
@@ -65,13 +66,13 @@ describe('gateway.yaml media.rtpPorts: RTP ports from the configured range, refu
   });
 
   it('an INVITE the dial plan refuses (486) gives back the port it was holding at once', async () => {
-    await sleep(200);
+    await eventually('the earlier calls gone', () => t.registry.snapshot().calls.length === 0);
     const busy = await startSipp({ scenario: 'gw-uac-busy.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '9000', keys: { calling: '3125550199' } });
     assertSipp(await busy.done, '486 with cause 17, not 503');
   });
 
   it('once the earlier calls are gone the port is free again: a SIP -> PSTN call answers with it', async () => {
-    await sleep(200);
+    await eventually('the earlier calls gone', () => t.registry.snapshot().calls.length === 0);
     const trace = join(dir, 'uac.log');
     const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', keys: { calling: '3125550199' }, extra: ['-trace_msg', '-message_file', trace] });
     const ring = await t.pbx.waitFor('ring', { called: '4321' });

@@ -1,5 +1,6 @@
 // tshark and dumpcap: a live loopback capture, and its decoding afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { watchOutput } from '../support/output.js';
 import { requirePeer } from './installed.js';
 
@@ -14,6 +15,23 @@ export async function startCapture(filter: string, file: string): Promise<ChildP
   const cap = spawn('dumpcap', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
   await watchOutput('dumpcap', cap, [cap.stderr]).waitFor(/Capturing on/, { what: 'that it captures on lo' });
   return cap;
+}
+
+/**
+ * Stops a capture once what was sent has reached its file. dumpcap takes
+ * packets from the kernel's ring a block at a time (when a block fills or
+ * times out) and says nothing per packet, so there is no event to wait for:
+ * this waits out the block timeout, then stops it and waits for its exit.
+ * Call it after the last packet the test looks for has left (its sender's
+ * own event: a response, a closed socket).
+ */
+export async function stopCapture(cap: ChildProcess): Promise<void> {
+  const DRAIN_MS = 300;
+  await new Promise((r) => setTimeout(r, DRAIN_MS));
+  if (cap.exitCode !== null || cap.signalCode !== null) return;
+  const exited = once(cap, 'close');
+  cap.kill('SIGINT');
+  await exited;
 }
 
 /** tshark's full decoding (-V) of a capture file. */

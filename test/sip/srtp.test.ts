@@ -13,7 +13,7 @@ import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { acceptAnswer, answerOffer, createOffer, SdpRejection, srtpRefusal, type LocalMedia, type SrtpPolicy } from '../../src/sip/sdp-negotiation.js';
-import { need, startCapture } from '../peers/tshark.js';
+import { need, startCapture, stopCapture } from '../peers/tshark.js';
 import { startBaresip, type Baresip } from '../peers/baresip.js';
 import { reservePort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
@@ -220,8 +220,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     const last = played.subarray(played.length - RATE / 2);
     assert.ok(toneShare(last, 1000) > 0.2, `1 kHz share of what baresip played: ${toneShare(last, 1000)}`);
 
-    cap.kill('SIGINT');
-    await new Promise((r) => cap!.once('exit', r));
+    await stopCapture(cap);
     cap = undefined;
     // Decoded as RTP, the packets toward baresip's port carry PCMU-sized payloads that are not the tone.
     const fields = execFileSync('tshark', ['-r', file, '-d', `udp.port==${n.remoteRtpPort},rtp`, '-Y', `rtp && udp.dstport==${n.remoteRtpPort}`, '-T', 'fields', '-e', 'rtp.p_type', '-e', 'rtp.payload'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
