@@ -5,7 +5,6 @@ import { Card } from '../../src/hw/card.js';
 import type { DspEvent } from '../../src/hw/dsp.js';
 import { CardError } from '../../src/hw/errors.js';
 import { SimCard } from '../../src/hw/sim-card.js';
-import { sleep } from './sim-helpers.js';
 import { requireTool, soxDtmf, soxNoise, soxTones } from '../peers/signals.js';
 import { eventually } from '../support/waiting.js';
 
@@ -13,6 +12,15 @@ function collect(card: Card, number: number): DspEvent[] {
   const seen: DspEvent[] = [];
   card.channel(number).on('dsp', (e) => seen.push(e));
   return seen;
+}
+
+/** What channel `n` sent to the line, once there is `ms` of it (the far end keeps it until read). */
+function lineAudio(sim: SimCard, n: number, ms: number): Promise<Int16Array> {
+  const got: number[] = [];
+  return eventually(`${ms} ms of audio from channel ${n}`, () => {
+    got.push(...sim.receiveAudio(n, 80000));
+    return got.length >= ms * 8 && Int16Array.from(got);
+  }, { timeoutMs: ms + 5000 });
 }
 
 describe('card DSP: detection and generation on the I/O thread', () => {
@@ -49,18 +57,20 @@ describe('card DSP: detection and generation on the I/O thread', () => {
 
   it('meters the received level in dBm0', async () => {
     sim.sendAudio(1, soxTones([{ hz: 1004, dbm0: -10 }], 1000), { loop: true });
-    await sleep(300);
-    const { rxDbm0 } = card.channel(1).levels();
-    assert.ok(Math.abs(rxDbm0 - -10) < 1, `rx level ${rxDbm0} dBm0 for a -10 dBm0 tone`);
+    // The meter integrates over a few frames.
+    await eventually('the rx level of a -10 dBm0 tone', () => {
+      const { rxDbm0 } = card.channel(1).levels();
+      assert.ok(Math.abs(rxDbm0 - -10) < 1, `rx level ${rxDbm0} dBm0`);
+      return true;
+    });
     sim.sendAudio(1, new Int16Array(0), { loop: true });
   });
 
   it('sends DTMF digits that a second DSP channel on the card detects', async () => {
     const events = collect(card, 1);
     card.channel(2).sendDigits('59*');
-    await sleep(900);
-    // The far end patches what the FXS port sent into the FXO port.
-    sim.sendAudio(1, sim.receiveAudio(2, 80000));
+    // The far end patches what the FXS port sent (900 ms of it) into the FXO port.
+    sim.sendAudio(1, await lineAudio(sim, 2, 900));
     await eventually('three digits', () => events.filter((e) => e.kind === 'dtmf').length >= 3);
     assert.equal(events.flatMap((e) => (e.kind === 'dtmf' ? [e.digit] : [])).join(''), '59*');
   });
@@ -68,8 +78,7 @@ describe('card DSP: detection and generation on the I/O thread', () => {
   it('sends Bell 202 caller ID on an FXS port that the FXO port decodes', async () => {
     const events = collect(card, 1);
     card.channel(2).sendCallerId({ number: '5551234567', name: 'SIPLINE TEST', dateTime: '11290915' });
-    await sleep(1200);
-    sim.sendAudio(1, sim.receiveAudio(2, 80000));
+    sim.sendAudio(1, await lineAudio(sim, 2, 1200));
     await eventually('caller ID', () => events.some((e) => e.kind === 'caller-id'));
     const cid = events.find((e) => e.kind === 'caller-id');
     assert.ok(cid?.kind === 'caller-id');
@@ -80,9 +89,8 @@ describe('card DSP: detection and generation on the I/O thread', () => {
   it('plays a zone tone into the line, and refuses a tone the zone lacks', async () => {
     sim.receiveAudio(2, 80000);
     card.channel(2).playTone('dial');
-    await sleep(300);
+    const out = await lineAudio(sim, 2, 300);
     card.channel(2).stopTone();
-    const out = sim.receiveAudio(2, 80000);
     assert.ok(out.some((s) => Math.abs(s) > 1000), 'no dial tone reached the line');
     assert.throws(() => card.channel(2).playTone('howler'), (e: unknown) => e instanceof CardError && /howler/.test(e.message));
   });
@@ -99,13 +107,19 @@ describe('card DSP: detection and generation on the I/O thread', () => {
         // closed at the end of the test
       }
     }, 80);
-    await sleep(3000);
-    clearInterval(writer);
-    const { erleDb, txDbm0, rxDbm0 } = ch.levels();
-    assert.ok(txDbm0 > -20, `nothing was sent (tx ${txDbm0} dBm0)`);
-    assert.ok(erleDb > 10, `ERLE only ${erleDb} dB`);
-    // The echo comes back 12 dB down; what the channel hears after the canceller must be far below that.
-    assert.ok(rxDbm0 < txDbm0 - 22, `heard ${rxDbm0} dBm0 while sending ${txDbm0} dBm0`);
+    try {
+      // The canceller converges while speech goes out.
+      await eventually('the canceller to converge', () => {
+        const { erleDb, txDbm0, rxDbm0 } = ch.levels();
+        assert.ok(txDbm0 > -20, `nothing was sent (tx ${txDbm0} dBm0)`);
+        assert.ok(erleDb > 10, `ERLE only ${erleDb} dB`);
+        // The echo comes back 12 dB down; what the channel hears after the canceller must be far below that.
+        assert.ok(rxDbm0 < txDbm0 - 22, `heard ${rxDbm0} dBm0 while sending ${txDbm0} dBm0`);
+        return true;
+      }, { timeoutMs: 8000, intervalMs: 100 });
+    } finally {
+      clearInterval(writer);
+    }
   });
 
   it('refuses DSP requests on a channel without a DSP, and bad digits, with typed errors', () => {
