@@ -61,14 +61,7 @@ export async function exchangeTones(t: TestGateway, b: Baresip, id: string): Pro
   clearInterval(poll);
   t.pbx.command(`hangup ${id} 16`);
   await b.waitFor(/terminated|session closed/);
-  // baresip writes its recording as it goes: read it once it has stopped growing.
-  let last = -1;
-  const played = await eventually('baresip\'s recording to be complete', () => {
-    const r = b.recording();
-    const done = r.length >= 12000 && r.length === last;
-    last = r.length;
-    return done && r;
-  }, { intervalMs: 100 });
+  const played = await b.finalRecording(12000);
   return { out: b.output(), atPbx: concatSamples(heard).subarray(-4000), atBaresip: played.subarray(Math.max(0, played.length - 12000), played.length - 4000) };
 }
 

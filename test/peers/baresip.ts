@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchOutput } from '../support/output.js';
 import { handOverPort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
 import { requirePeer } from './installed.js';
 
 export function requireBaresip(): void {
@@ -52,6 +53,8 @@ export interface Baresip {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** What baresip decoded from us (the sndfile module's *-dec.wav; start with record), as 16-bit samples. */
   recording(): Int16Array;
+  /** The recording once it holds `minSamples` and has stopped growing (after the call ended). */
+  finalRecording(minSamples: number): Promise<Int16Array>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +114,15 @@ export async function startBaresip(opts: { port: number; codec: string; /** Addr
       if (at < 0) return new Int16Array(0);
       const data = wav.subarray(at + 8, at + 8 + ((wav.length - at - 8) & ~1));
       return new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+    },
+    finalRecording: (minSamples) => {
+      let last = -1;
+      return eventually('baresip\'s recording to be complete', () => {
+        const r = b.recording();
+        const done = r.length >= minSamples && r.length === last;
+        last = r.length;
+        return done && r;
+      }, { intervalMs: 100 });
     },
     stop: async () => {
       if (child.exitCode === null) {

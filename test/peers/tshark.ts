@@ -14,6 +14,9 @@ export async function startCapture(filter: string, file: string): Promise<ChildP
   requirePeer('dumpcap');
   const cap = spawn('dumpcap', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
   await watchOutput('dumpcap', cap, [cap.stderr]).waitFor(/Capturing on/, { what: 'that it captures on lo' });
+  // dumpcap says "Capturing" a little before its filter is live, and reports nothing when it is.
+  const FILTER_LIVE_MS = 500;
+  await new Promise((r) => setTimeout(r, FILTER_LIVE_MS));
   return cap;
 }
 

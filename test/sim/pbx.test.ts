@@ -56,10 +56,12 @@ describe('sim: PBX on the user side of the emulated PRI span', () => {
     assert.equal(call.stateName, 'U10');
 
     // The PBX talks at -18 dBm0 (a 440 Hz tone); the card's power meter on the gateway's channel agrees.
-    await new Promise((r) => setTimeout(r, 1000));
-    const levels = opened.card.channel(call.channel).levels();
-    assert.ok(Math.abs(levels.rxDbm0 - -18) < 2, `rx level ${levels.rxDbm0} dBm0, expected about -18`);
-    assert.ok(Math.abs(levels.txDbm0 - -16) < 2, `tx level ${levels.txDbm0} dBm0 (the 1004 Hz test tone), expected about -16`);
+    await eventually('the card\'s meter at the PBX\'s level', () => {
+      const levels = opened.card.channel(call.channel).levels();
+      assert.ok(Math.abs(levels.rxDbm0 - -18) < 2, `rx level ${levels.rxDbm0} dBm0, expected about -18`);
+      assert.ok(Math.abs(levels.txDbm0 - -16) < 2, `tx level ${levels.txDbm0} dBm0 (the 1004 Hz test tone), expected about -16`);
+      return true;
+    });
 
     const digits: string[] = [];
     terminator.on('digit', (_c, d) => digits.push(d));

@@ -9,6 +9,7 @@ import { startBaresip, type Baresip } from '../peers/baresip.js';
 import { reservePort } from '../support/ports.js';
 import { concatSamples } from '../../src/sim/sim-signals.js';
 import { tonePower } from '../media/audio-tools.js';
+import { eventually } from '../support/waiting.js';
 
 function pcmOf(frames: AudioFrame[]): Int16Array {
   const pcm = frames.map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples)));
@@ -53,7 +54,7 @@ describe('SIP and RTP over IPv6 (::1) against baresip @slow', function () {
       await bs.waitFor(/Call established/);
       const next = toneFrames();
       const feed = setInterval(() => call.audio.write(next()), 20);
-      await new Promise((r) => setTimeout(r, 1500));
+      await eventually('1.5 s of audio both ways', () => frames.length >= 75 && bs!.recording().length >= 12000);
       clearInterval(feed);
       assert.equal(call.negotiation?.remoteAddress, '::1', 'the answer gave an IPv6 media address');
       assert.ok(frames.length >= 40, `${frames.length} frames from baresip`);

@@ -17,6 +17,7 @@ import { need, startCapture, stopCapture } from '../peers/tshark.js';
 import { startBaresip, type Baresip } from '../peers/baresip.js';
 import { reservePort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
+import { eventually } from '../support/waiting.js';
 
 function local(srtp: SrtpPolicy, port = 40000): LocalMedia {
   return { address: '127.0.0.1', port, codecs: ['PCMU', 'PCMA'], direction: 'sendrecv', sessionId: 1, sessionVersion: 1, srtp, crypto: generateSdesCrypto() };
@@ -189,7 +190,6 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     const file = join(dir, `rtp-${port}.pcapng`);
     // Signalling is TLS (TCP): the UDP between the two is the media.
     cap = await startCapture('udp and host 127.0.0.1', file);
-    await new Promise((r) => setTimeout(r, 500));
     const call = gw.call('bs', { digits: '5551000' }, { digits: 'baresip' });
     const frames: AudioFrame[] = [];
     call.audio.onFrame((f) => frames.push(f));
@@ -203,7 +203,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     const tone = toneFrames();
     let i = 0;
     const feed = setInterval(() => call.audio.write({ encoding: 'PCMU', samples: 160, data: tone[i++ % tone.length]! }), 20);
-    await new Promise((r) => setTimeout(r, 2000));
+    await eventually('2 s of baresip\'s audio at our end', () => frames.length >= 100);
     clearInterval(feed);
     // baresip -> us: decrypted by our SRTP context.
     assert.ok(frames.length >= 50, `${frames.length} frames from baresip`);
@@ -213,9 +213,8 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     call.release(16);
     await gone;
     await bs.waitFor(/terminated|session closed/);
-    await new Promise((r) => setTimeout(r, 300));
     // us -> baresip: decrypted by baresip's srtp module, decoded and recorded by its sndfile module.
-    const played = bs.recording();
+    const played = await bs.finalRecording(RATE);
     assert.ok(played.length >= RATE, `baresip played ${played.length} samples`);
     const last = played.subarray(played.length - RATE / 2);
     assert.ok(toneShare(last, 1000) > 0.2, `1 kHz share of what baresip played: ${toneShare(last, 1000)}`);
@@ -252,7 +251,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     call.audio.onFrame((f) => frames.push(f));
     call.answer();
     await bs.waitFor(/Call established/);
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually('1.5 s of baresip\'s audio', () => frames.length >= 75);
     assert.ok(call.negotiation?.crypto, 'SRTP keys negotiated');
     const heard = join16(frames.slice(-25).map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples))));
     assert.ok(toneShare(heard, 1000) > 0.2, `1 kHz share of what we heard: ${toneShare(heard, 1000)}`);

@@ -19,6 +19,7 @@ import { parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
 import { unusedPort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
+import { quietFor } from '../support/waiting.js';
 
 /** The first lines of the SIP messages a listener got on a stream; `onMessage` sees each whole. */
 function requestLines(onLine: (line: string) => void, onMessage?: (text: string) => void): (chunk: Buffer) => void {
@@ -150,7 +151,8 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
       const [r] = (await once(call, 'released')) as [SipRelease];
       const ended = performance.now();
       assert.equal(r.status, 408, JSON.stringify(r));
-      await new Promise((res) => setTimeout(res, 4 * T1));
+      // Nothing more may be sent: no retransmission, no ACK.
+      await quietFor(4 * T1);
       // RFC 3261 §17.1.1.2: Timer A runs on unreliable transports only; Timer B ends the transaction without an ACK.
       assert.deepEqual(
         got.map((g) => g.line.split(' ')[0]),
@@ -183,7 +185,8 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
     let released: SipRelease | undefined;
     call.once('released', (r) => (released = r));
     call.invite();
-    await new Promise((r) => setTimeout(r, 64 * T1 + 1000));
+    // No Timer B in Proceeding: the call must not end past 64*T1.
+    await quietFor(64 * T1 + 1000);
     assert.equal(released, undefined, `released during Proceeding: ${JSON.stringify(released)}`);
     assert.deepEqual(got.map((g) => g.line.split(' ')[0]), ['INVITE']);
     call.release(16);

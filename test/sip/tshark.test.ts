@@ -25,8 +25,6 @@ describe('tshark on a capture of our SIP @slow', function () {
       let cap: ChildProcess | undefined;
       try {
         cap = await startCapture(`${protocol} port ${a.port} or ${protocol} port ${b.port}`, file);
-        // dumpcap says "Capturing" a little before the filter is live.
-        await new Promise((r) => setTimeout(r, 500));
         let n = 0;
         b.on('incoming', (call: SipCall) => {
           if (n++ === 0) {
