@@ -19,6 +19,7 @@ import { headerValue, parseSipMessage, SipParseError, type RawSipMessage } from 
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
 import { reservePort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
+import { eventually } from '../support/waiting.js';
 
 const sdp = (port: number): string => ['v=0', 'o=- 1 1 IN IP6 ::1', 's=-', 'c=IN IP6 ::1', 't=0 0', `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 
@@ -53,12 +54,11 @@ async function tlsPeer(pem: { key: Buffer; cert: Buffer }, on: (msg: RawSipMessa
 }
 
 /** Resolves once `done()` holds; fails after 5 s with `why()`. */
-async function until(done: () => boolean, why: () => string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(why());
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function until(done: () => boolean, why: () => string): Promise<true> {
+  return eventually('the exchange', () => {
+    assert.ok(done(), why());
+    return true;
+  });
 }
 
 describe('SIP over TLS on [::1] with a Record-Route: the route set is used both ways', function () {
