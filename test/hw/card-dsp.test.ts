@@ -14,12 +14,17 @@ function collect(card: Card, number: number): DspEvent[] {
   return seen;
 }
 
-/** What channel `n` sent to the line, once there is `ms` of it (the far end keeps it until read). */
-function lineAudio(sim: SimCard, n: number, ms: number): Promise<Int16Array> {
+/**
+ * What channel `n` sent to the line (the far end keeps it until read), once
+ * there is `ms` of it and what it sent has ended: sound, then 200 ms of silence.
+ */
+function lineAudio(sim: SimCard, n: number, ms: number, ended = true): Promise<Int16Array> {
   const got: number[] = [];
-  return eventually(`${ms} ms of audio from channel ${n}`, () => {
+  return eventually(`${ms} ms of audio from channel ${n}${ended ? ', ending in silence' : ''}`, () => {
     got.push(...sim.receiveAudio(n, 80000));
-    return got.length >= ms * 8 && Int16Array.from(got);
+    const sound = got.some((v) => Math.abs(v) > 100);
+    const quietTail = got.length >= 1600 && got.slice(-1600).every((v) => Math.abs(v) <= 100);
+    return got.length >= ms * 8 && (!ended || (sound && quietTail)) && Int16Array.from(got);
   }, { timeoutMs: ms + 5000 });
 }
 
@@ -89,7 +94,8 @@ describe('card DSP: detection and generation on the I/O thread', () => {
   it('plays a zone tone into the line, and refuses a tone the zone lacks', async () => {
     sim.receiveAudio(2, 80000);
     card.channel(2).playTone('dial');
-    const out = await lineAudio(sim, 2, 300);
+    // The tone goes on until stopped: 300 ms of it.
+    const out = await lineAudio(sim, 2, 300, false);
     card.channel(2).stopTone();
     assert.ok(out.some((s) => Math.abs(s) > 1000), 'no dial tone reached the line');
     assert.throws(() => card.channel(2).playTone('howler'), (e: unknown) => e instanceof CardError && /howler/.test(e.message));

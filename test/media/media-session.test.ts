@@ -57,7 +57,11 @@ describe('media session over loopback', () => {
       // Frames of a call, in order; concealment (0xff silence or PLC) may sit between them.
       const ofCall = (call: number): AudioFrame[] => got[call]!.filter((f) => f.data[0] === call && f.data.subarray(1).every((x) => x === f.data[1]));
       // Played out behind the 100 ms jitter buffer.
-      await eventually('every call\'s 10 frames played out', () => pairs.every((_, call) => ofCall(call).length >= 10));
+      await eventually('every call\'s 10 frames played out', () => {
+        const short = pairs.findIndex((_, call) => ofCall(call).length < 10);
+        if (short >= 0) assert.fail(`call ${short} played ${JSON.stringify(ofCall(short).map((f) => f.data[1]))} so far`);
+        return true;
+      }, { timeoutMs: 10000 });
       pairs.forEach(([, b], call) => {
         const ours = ofCall(call);
         assert.deepEqual(ours.map((f) => f.data[1]), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], `call ${call}`);
