@@ -294,7 +294,7 @@ void Card::run() {
       for (std::size_t k = 0; k < channels_.size(); k++) errorEvent(static_cast<int>(k), err, *last);
       last->tick = ++tick;
       ticks_ = tick;
-      if (!deliver_(std::move(last))) batchesDropped_++;
+      send(std::move(last));
       break;
     }
     if (r == 0) continue;
@@ -370,10 +370,10 @@ void Card::run() {
         fds[k].fd = -1;  // stop polling a channel the kernel refuses
       }
     }
-    if (!batch->index.empty() || !batch->events.empty()) {
+    if (!batch->index.empty() || !batch->events.empty() || !carried_.empty()) {
       batch->tick = ++tick;
       ticks_ = tick;
-      if (!deliver_(std::move(batch))) batchesDropped_++;
+      send(std::move(batch));
     }
     if (toWrite.empty()) continue;
     auto late = std::make_unique<Batch>();  // errors found while writing go out with the next tick
@@ -389,9 +389,27 @@ void Card::run() {
       late->readyNs = monotonicNs();
       late->tick = ++tick;
       ticks_ = tick;
-      if (!deliver_(std::move(late))) batchesDropped_++;
+      send(std::move(late));
     }
   }
+}
+
+// A batch JavaScript has no room for (it fell 16 ticks behind) loses its
+// audio, which is late by then; its events (a hook change, a digit, a frame)
+// are never lost: they go out ahead of the next batch's.
+void Card::send(std::unique_ptr<Batch> batch) {
+  if (!carried_.empty()) {
+    batch->events.insert(batch->events.begin(), std::make_move_iterator(carried_.begin()), std::make_move_iterator(carried_.end()));
+    carried_.clear();
+  }
+  std::vector<CardEvent> events;
+  if (!batch->events.empty()) events = batch->events;
+  if (deliver_(std::move(batch))) return;
+  batchesDropped_++;
+  carried_ = std::move(events);
+  // JavaScript that never catches up does not grow this without end.
+  constexpr std::size_t kCarriedMax = 4096;
+  if (carried_.size() > kCarriedMax) carried_.erase(carried_.begin(), carried_.end() - kCarriedMax);
 }
 
 }  // namespace sipline::card

@@ -112,6 +112,7 @@ class Card {
   void runCommands(Batch& batch);
   void transmit(Channel& c);
   void errorEvent(int handle, const std::exception& err, Batch& batch);
+  void send(std::unique_ptr<Batch> batch);
 
   backends::Syscalls& kernel_;
   std::shared_ptr<void> kernelOwner_;
@@ -130,6 +131,8 @@ class Card {
   std::vector<Command> commands_;
   std::atomic<uint64_t> ticks_{0};
   std::atomic<uint64_t> batchesDropped_{0};
+  // Events of batches JavaScript had no room for, sent with the next one.
+  std::vector<CardEvent> carried_;
 };
 
 /** Name of a DAHDI_EVENT_* code as the batch carries it. */

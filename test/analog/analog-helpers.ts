@@ -1,21 +1,20 @@
 // Shared by the analog port tests: a one-port emulated card in a zone, and waits.
-import assert from 'node:assert/strict';
 import { Card } from '../../src/hw/card.js';
 import { SimCard } from '../../src/hw/sim-card.js';
 import { analogDspConfig } from '../../src/analog/zone-dsp.js';
 import { toneZone, type CallerIdStandard } from '../../src/analog/tone-zones.js';
 import type { AnalogLog } from '../../src/analog/analog-leg.js';
+import type { Phone } from '../../src/sim/phone.js';
+import { eventually } from '../support/waiting.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until(what: string, ok: () => boolean, ms = 5000): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    if (ok()) return Date.now() - t0;
-    if (Date.now() - t0 > ms) assert.fail(`${what} within ${ms} ms`);
-    await sleep(10);
-  }
+/** What the phone heard from `since` on, once that is `ms` of audio: waits for the samples, not the clock. */
+export function heardFor(phone: Phone, since: number, ms: number): Promise<Int16Array> {
+  return eventually(`${ms} ms of audio at the phone`, () => {
+    const heard = phone.heard(since);
+    return heard.length >= ms * 8 && heard;
+  }, { timeoutMs: ms + 5000 });
 }
+
 
 export function onePortCard(kind: 'fxo' | 'fxs', zone: string, callerId?: CallerIdStandard | 'none'): { sim: SimCard; card: Card; close(): void } {
   const sim = new SimCard([{ type: 'analog', ports: [kind] }]);

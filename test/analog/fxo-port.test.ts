@@ -6,7 +6,8 @@ import { FxoPort, type FxoLeg, type FxoPortOptions } from '../../src/analog/fxo-
 import { Cause } from '../../src/call/q850.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
-import { memoryLog, onePortCard, sleep, until } from './analog-helpers.js';
+import { memoryLog, onePortCard } from './analog-helpers.js';
+import { eventually, quietFor, waitForEvent } from '../support/waiting.js';
 
 interface Rig {
   port: FxoPort;
@@ -53,10 +54,14 @@ async function answeredCall(r: Rig, digits: string): Promise<FxoLeg> {
   let answered = false;
   leg.on('answered', () => (answered = true));
   leg.setup();
-  await until(`the office receives ${digits}`, () => r.co.digits === digits, 8000);
+  await eventually(`the office receives ${digits}`, () => {
+    assert.equal(r.co.digits, digits, `office off hook ${r.co.offhook}, port ${r.port.signallingState}/${r.port.hookState}; port log:\n${r.log.lines.join('\n')}`);
+    return true;
+  }, { timeoutMs: 8000 });
   r.co.answer({ polarity: true });
-  await until('answered', () => answered, 3000);
-  await sleep(300); // the line goes quiet for a moment: the office's tones have stopped
+  await eventually('answered', () => answered, { timeoutMs: 3000 });
+  // Holds the line quiet for a moment: no tone of the office's is left when the test goes on.
+  await quietFor(300);
   return leg;
 }
 
@@ -77,7 +82,7 @@ describe('FXO port against the central office @slow', () => {
         let answered = false;
         leg.on('answered', () => (answered = true));
         leg.answer();
-        await until('the office sees the answer', () => r.co.offhook, 8000);
+        await eventually('the office sees the answer', () => r.co.offhook, { timeoutMs: 8000 });
         assert.ok(answered);
       });
 
@@ -87,14 +92,15 @@ describe('FXO port against the central office @slow', () => {
         const seen: string[] = [];
         for (const ev of ['proceeding', 'progress', 'answered'] as const) leg.on(ev, () => seen.push(ev));
         leg.setup();
-        await until('the office receives all digits', () => r.co.digits.length >= 10, 8000);
+        await eventually('the office receives all digits', () => r.co.digits.length >= 10, { timeoutMs: 8000 });
         assert.equal(r.co.digits, '4930123456');
-        await sleep(300);
+        // No answer may come before the line reverses.
+        await quietFor(300);
         assert.deepEqual(seen, ['proceeding', 'progress'], 'no answer before the line reverses');
         r.co.answer({ polarity: true });
-        await until('answered on polarity reversal', () => seen.includes('answered'), 2000);
+        await eventually('answered on polarity reversal', () => seen.includes('answered'), { timeoutMs: 2000 });
         leg.release(Cause.NORMAL_CLEARING);
-        await until('the office sees the clear', () => !r.co.offhook, 2000);
+        await eventually('the office sees the clear', () => !r.co.offhook, { timeoutMs: 2000 });
       });
 
       for (const kind of ['loopCurrent', 'polarity', 'busy'] as const) {
@@ -108,7 +114,7 @@ describe('FXO port against the central office @slow', () => {
           const ms = Date.now() - t0;
           // A tone is known by its cadence: one on/off cycle has to be heard first (us 1000 ms, de 960 ms).
           assert.ok(ms < 1000, `released after ${ms} ms`);
-          await until('the port goes on hook', () => !r.co.offhook, 1000);
+          await eventually('the port goes on hook', () => !r.co.offhook, { timeoutMs: 1000 });
           assert.ok(r.log.lines.some((l) => l.startsWith('released:') && l.includes(kind === 'busy' ? 'tone' : kind === 'loopCurrent' ? 'loop current' : 'polarity')));
         });
       }
@@ -124,9 +130,10 @@ describe('FXO port against the central office @slow', () => {
       let calls = 0;
       r.port.on('incoming', () => calls++);
       r.co.ringBurst(200);
-      await sleep(1500);
+      await eventually('the port to dismiss the burst', () => r.log.lines.some((l) => l.includes('ring burst too short')), { timeoutMs: 3000 });
+      // And no call after it.
+      await quietFor(300);
       assert.equal(calls, 0);
-      assert.ok(r.log.lines.some((l) => l.includes('ring burst too short')));
     });
 
     it('blocked: offers no line and lets the office ring without a call; unblocked it takes the next ring', async () => {
@@ -137,7 +144,8 @@ describe('FXO port against the central office @slow', () => {
       assert.equal(r.port.freeChannels(), 0);
       assert.equal(r.port.originate({ digits: '' }, { digits: '1' }), null, 'never hunted for an outgoing call');
       r.co.ringBurst(1500); // over the zone's shortest ring (half of 2 s)
-      await sleep(2000);
+      // Past the end of the burst, no call may come.
+      await quietFor(2000);
       assert.equal(calls, 0, 'no call from a ring on a blocked line');
       assert.equal(r.co.offhook, false, 'the line stays on hook');
       assert.equal(r.port.hookState, 'on-hook');
@@ -151,21 +159,26 @@ describe('FXO port against the central office @slow', () => {
     it('blocked with whenBlocked busy-out: holds the loop while idle, after a call in progress ends, and lets go on unblock', async () => {
       r = rig('us', { whenBlocked: 'busy-out', answerSupervision: 'polarity' });
       r.port.block();
-      await until('seized', () => r.co.offhook, 1000);
+      await eventually('seized', () => r.co.offhook, { timeoutMs: 1000 });
       assert.equal(r.port.hookState, 'off-hook');
       assert.equal(r.port.signallingState, 'busy-out');
       assert.equal(r.port.freeChannels(), 0);
+      const cleared = waitForEvent(r.co, 'cleared', { what: 'the office to take the on-hook for a clear' });
       r.port.unblock();
-      await until('back on hook', () => !r.co.offhook, 1000);
+      await eventually('back on hook', () => !r.co.offhook, { timeoutMs: 1000 });
       assert.equal(r.port.signallingState, 'idle');
-      await sleep(400); // the office takes the on-hook for a clear
+      await cleared;
+      // Known race, not yet understood (#15): a seize in the first ~100 ms after the office's clear
+      // gets no dial tone ("no dial tone within 3000 ms of seizing"), about one run in two under load.
+      await new Promise((r) => setTimeout(r, 100));
       const leg = await answeredCall(r, '42');
       r.port.block();
-      await sleep(300);
+      // The call must not be released by the block.
+      await quietFor(300);
       assert.equal(leg.released, false, 'blocking leaves the call in progress alone');
       r.co.hangup('loopCurrent');
-      await until('released', () => leg.released, 2000);
-      await until('busied out once the call has left the line', () => r.port.signallingState === 'busy-out' && r.co.offhook, 3000);
+      await eventually('released', () => leg.released, { timeoutMs: 2000 });
+      await eventually('busied out once the call has left the line', () => r.port.signallingState === 'busy-out' && r.co.offhook, { timeoutMs: 3000 });
     });
 
     it('answers only once the configured ring count is reached (gb double ring: two bursts are one ring)', async () => {
@@ -174,9 +187,10 @@ describe('FXO port against the central office @slow', () => {
       r.co.ring({ number: '5551234' });
       const leg = await got;
       leg.answer();
-      await sleep(300);
+      // It must not go off hook within the first ring.
+      await quietFor(300);
       assert.equal(r.co.offhook, false, 'still on hook after one ring');
-      await until('off hook after the second ring', () => r.co.offhook, 8000);
+      await eventually('off hook after the second ring', () => r.co.offhook, { timeoutMs: 8000 });
       assert.equal(r.co.burstsSent, 3, 'answered in the first burst of the second ring');
     });
 
@@ -195,7 +209,7 @@ describe('FXO port against the central office @slow', () => {
       const leg = r.port.originate({ digits: '' }, { digits: '49' })!;
       leg.setup();
       leg.sendDigits('30');
-      await until('four digits', () => r.co.digits.length >= 4, 6000);
+      await eventually('four digits', () => r.co.digits.length >= 4, { timeoutMs: 6000 });
       assert.equal(r.co.digits, '4930');
       assert.equal(leg.called.digits, '4930');
     });
@@ -204,7 +218,7 @@ describe('FXO port against the central office @slow', () => {
       r = rig('us', { dialing: 'pulse' });
       const leg = r.port.originate({ digits: '' }, { digits: '303' })!;
       leg.setup();
-      await until('three pulse digits', () => r.co.digits.length >= 3, 8000);
+      await eventually('three pulse digits', () => r.co.digits.length >= 3, { timeoutMs: 8000 });
       assert.equal(r.co.digits, '303');
     });
 
@@ -214,7 +228,7 @@ describe('FXO port against the central office @slow', () => {
       const flashes: number[] = [];
       r.co.sim.on('far', (e) => e.kind === 'flash' && flashes.push(1));
       leg.flash();
-      await until('the office sees the flash', () => flashes.length === 1, 1000);
+      await eventually('the office sees the flash', () => flashes.length === 1, { timeoutMs: 1000 });
     });
 
     it('releases a call with no supervision at all after the inactivity limit, saying why', async () => {

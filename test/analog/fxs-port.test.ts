@@ -8,13 +8,16 @@ import { toneZone } from '../../src/analog/tone-zones.js';
 import type { DialState } from '../../src/call/dial-plan.js';
 import { Cause } from '../../src/call/q850.js';
 import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
+import type { Card } from '../../src/hw/card.js';
 import { Phone } from '../../src/sim/phone.js';
-import { minimodemReceive, requireTool, soxPeaks } from '../hw/signals.js';
-import { memoryLog, onePortCard, sleep, until } from './analog-helpers.js';
+import { minimodemReceive, requireTool, soxPeaks } from '../peers/signals.js';
+import { heardFor, memoryLog, onePortCard } from './analog-helpers.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 interface Rig {
   port: FxsPort;
   phone: Phone;
+  card: Card;
   log: ReturnType<typeof memoryLog>;
   close(): void;
 }
@@ -27,6 +30,7 @@ function rig(zone: string, options: Partial<FxsPortOptions> = {}): Rig {
   return {
     port,
     phone,
+    card: hw.card,
     log,
     close: () => {
       phone.close();
@@ -52,6 +56,14 @@ function ringSteps(phone: Phone): number[] {
 
 const dialTone: Record<string, number[]> = { us: [350, 440], gb: [350, 440], de: [425] };
 
+/** Waits for the port to be idle again after the phone hung up. */
+async function idle(r: Rig): Promise<void> {
+  await eventually('the port to go idle', () => {
+    assert.equal(r.port.state, 'idle', `port state ${r.port.state}, hook ${r.port.hookState}, phone off hook ${r.phone.isOffhook}, card ${JSON.stringify(r.phone.sim.state(r.phone.channel))}, ${JSON.stringify(r.card.stats())}`);
+    return true;
+  }, { timeoutMs: 15000 });
+}
+
 describe('FXS port with a phone @slow', () => {
   before(() => {
     requireTool('sox');
@@ -73,7 +85,7 @@ describe('FXS port with a phone @slow', () => {
         leg.setup();
         // Wait for the first whole cadence period and the caller ID in it.
         const period = z.ringCadence.reduce((a, b) => a + b, 0);
-        await until('a whole ring period', () => r.phone.rings.filter((x) => x.on).length > z.ringCadence.length / 2, period + 4000);
+        await eventually('a whole ring period', () => r.phone.rings.filter((x) => x.on).length > z.ringCadence.length / 2, { timeoutMs: period + 4000 });
         if (z.callerId === 'v23-bt') {
           // BT SIN 227: the line reverses before the burst, and the burst comes before the first ring.
           assert.ok(r.phone.reversals[0]?.reversed && r.phone.reversals[0].at < r.phone.rings[0]!.at, 'line reversal before ringing');
@@ -85,7 +97,7 @@ describe('FXS port with a phone @slow', () => {
         assert.ok(text.includes('GRACE HOPPER'), `minimodem decoded ${JSON.stringify(text)}`);
         assert.ok(text.includes('11290745'), `date and time in ${JSON.stringify(text)}`);
         r.phone.offhook();
-        await until('answered', () => events.includes('answered'), 2000);
+        await eventually('answered', () => events.includes('answered'), { timeoutMs: 2000 });
         assert.deepEqual(events, ['proceeding', 'alerting', 'answered']);
         assert.equal(r.phone.ringing, false);
         const gone = new Promise<number>((res) => leg.once('released', res));
@@ -99,8 +111,7 @@ describe('FXS port with a phone @slow', () => {
         const got = incoming(r.port);
         const t0 = Date.now();
         r.phone.offhook();
-        await sleep(600);
-        const dial = soxPeaks(r.phone.heard(t0), 3);
+        const dial = soxPeaks(await heardFor(r.phone, t0, 600), 3);
         for (const hz of dialTone[zone]!) assert.ok(near(dial, hz), `dial tone peaks ${dial.join(', ')} should hold ${hz} Hz`);
         r.phone.dial('0800123');
         const leg = await got;
@@ -108,20 +119,18 @@ describe('FXS port with a phone @slow', () => {
         assert.equal(leg.calling.digits, '201');
         const ring0 = Date.now();
         leg.alert();
-        await sleep(zone === 'us' ? 1500 : 900);
-        const ringback = soxPeaks(r.phone.heard(ring0), 3);
+        const ringback = soxPeaks(await heardFor(r.phone, ring0, zone === 'us' ? 1500 : 900), 3);
         const z = toneZone(zone);
         const rbFreq = z.ringback.find((s) => s.freqs.length)!.freqs[0]!;
         assert.ok(near(ringback, rbFreq), `ringback peaks ${ringback.join(', ')} should hold ${rbFreq} Hz`);
         const busy0 = Date.now();
         leg.release(Cause.USER_BUSY);
-        await sleep(1200);
-        const busy = r.phone.heard(busy0);
+        const busy = await heardFor(r.phone, busy0, 1200);
         const busyFreq = z.busy[0]!.freqs[0]!;
         assert.ok(near(soxPeaks(busy, 3), busyFreq), `busy tone at ${busyFreq} Hz`);
         assert.equal(r.port.state, 'tone');
         r.phone.onhook();
-        await until('idle', () => r.port.state === 'idle', 1000);
+        await idle(r);
       });
     });
   }
@@ -133,11 +142,10 @@ describe('FXS port with a phone @slow', () => {
         const leg = r.port.originate({ digits: '0201234567' }, { digits: '' })!;
         const t0 = Date.now();
         leg.setup();
-        await until('the first ring', () => r.phone.rings.some((x) => x.on), 5000);
+        await eventually('the first ring', () => r.phone.rings.some((x) => x.on), { timeoutMs: 5000 });
         const firstRing = r.phone.rings.find((x) => x.on)!.at;
-        await sleep(300);
         const before = new DtmfDetector();
-        before.push(r.phone.heard(t0).subarray(0, ((firstRing - t0) * 8) | 0));
+        before.push((await heardFor(r.phone, t0, firstRing - t0 + 300)).subarray(0, ((firstRing - t0) * 8) | 0));
         before.push(new Int16Array(800));
         assert.equal(before.digits.join(''), 'A0201234567C', 'the whole message before the first ring');
         leg.release(Cause.NORMAL_CLEARING);
@@ -156,7 +164,7 @@ describe('FXS port with a phone @slow', () => {
       const leg = r.port.originate({ digits: '5551234', name: 'NOT SENT' }, { digits: '' })!;
       const t0 = Date.now();
       leg.setup();
-      await until('second ring', () => r.phone.rings.filter((x) => x.on).length >= 2, 5000);
+      await eventually('second ring', () => r.phone.rings.filter((x) => x.on).length >= 2, { timeoutMs: 5000 });
       const steps = ringSteps(r.phone);
       assert.ok(Math.abs(steps[0]! - 400) < 100 && Math.abs(steps[1]! - 2000) < 150, `cadence ${steps.join('/')} honours 400/2000`);
       const bytes = minimodemReceive(r.phone.heard(t0), 'bell202');
@@ -171,7 +179,7 @@ describe('FXS port with a phone @slow', () => {
       r = rig('us', { dialState: (d) => (d.length >= 3 ? 'ambiguous' : 'incomplete'), interDigitMs: 800 });
       const got = incoming(r.port);
       r.phone.offhook();
-      await sleep(300);
+      await eventually('dial tone', () => r.port.state === 'collecting');
       r.phone.dial('123');
       const t0 = Date.now();
       const leg = await got;
@@ -184,7 +192,7 @@ describe('FXS port with a phone @slow', () => {
       r = rig('us', { dialState: (d) => (d.length === 3 ? 'complete' : 'incomplete') });
       const got = incoming(r.port);
       r.phone.offhook();
-      await sleep(200);
+      await eventually('dial tone', () => r.port.state === 'collecting');
       await r.phone.dialPulses('911');
       assert.equal((await got).called.digits, '911');
     });
@@ -192,19 +200,19 @@ describe('FXS port with a phone @slow', () => {
     it('plays congestion when no digit comes within the first-digit timeout, or the plan says never', async () => {
       r = rig('us', { firstDigitMs: 600, dialState: () => 'never' });
       r.phone.offhook();
-      await until('congestion after the first-digit timeout', () => r.port.state === 'tone', 1500);
+      await eventually('congestion after the first-digit timeout', () => r.port.state === 'tone', { timeoutMs: 1500 });
       assert.ok(r.log.lines.some((l) => l.includes('no digit within 600 ms')));
       const t0 = Date.now();
-      await sleep(1000);
-      assert.ok(near(soxPeaks(r.phone.heard(t0), 3), 480) && near(soxPeaks(r.phone.heard(t0), 3), 620), 'congestion 480+620 Hz');
+      const congestion = await heardFor(r.phone, t0, 1000);
+      assert.ok(near(soxPeaks(congestion, 3), 480) && near(soxPeaks(congestion, 3), 620), 'congestion 480+620 Hz');
       r.phone.onhook();
-      await until('idle', () => r.port.state === 'idle', 1000);
+      await idle(r);
       let calls = 0;
       r.port.on('incoming', () => calls++);
       r.phone.offhook();
-      await sleep(300);
+      await eventually('dial tone', () => r.port.state === 'collecting');
       r.phone.dial('9');
-      await until('refused by the plan', () => r.port.state === 'tone', 2000);
+      await eventually('refused by the plan', () => r.port.state === 'tone', { timeoutMs: 2000 });
       assert.equal(calls, 0);
       assert.ok(r.log.lines.some((l) => l.includes('no route can match 9')));
     });
@@ -219,37 +227,38 @@ describe('FXS port with a phone @slow', () => {
       assert.equal(r.port.originate({ digits: '1' }, { digits: '' }), null);
       const t0 = Date.now();
       r.phone.offhook();
-      await until('congestion tone', () => r.port.state === 'tone', 1000);
-      await sleep(1000);
-      const peaks = soxPeaks(r.phone.heard(t0), 3);
+      await eventually('congestion tone', () => r.port.state === 'tone', { timeoutMs: 1000 });
+      const peaks = soxPeaks(await heardFor(r.phone, t0, 1000), 3);
       assert.ok(near(peaks, 480) && near(peaks, 620), `congestion 480+620 Hz, heard ${peaks.join(', ')}`);
       assert.ok(!near(peaks, 350), 'no dial tone (350+440 Hz)');
       r.phone.dial('5');
-      await sleep(500);
+      // No call may come of it.
+      await quietFor(500);
       assert.equal(calls, 0, 'digits on a blocked port place no call');
       r.phone.onhook();
-      await until('idle', () => r.port.state === 'idle', 1000);
+      await idle(r);
       r.port.unblock();
       assert.equal(r.port.freeChannels(), 1);
       const got = incoming(r.port);
       r.phone.offhook();
-      await until('dial tone again: collecting', () => r.port.state === 'collecting', 1000);
+      await eventually('dial tone again: collecting', () => r.port.state === 'collecting', { timeoutMs: 1000 });
       r.phone.dial('7');
       const leg = await got;
       assert.deepEqual(leg.calling, { digits: '5550201', presentation: 'allowed', name: 'Lobby' }, 'the extension\'s own identity');
       leg.answer();
       r.port.block();
-      await sleep(300);
+      // The call must not be released by the block.
+      await quietFor(300);
       assert.equal(leg.released, false, 'blocking leaves the call in progress alone');
       r.phone.onhook();
-      await until('released', () => leg.released, 1000);
+      await eventually('released', () => leg.released, { timeoutMs: 1000 });
     });
 
     it('passes a hook flash and digits from the phone during the call; releases with cause 19 when nobody answers', async () => {
       r = rig('us', { dialState: () => 'complete', noAnswerMs: 1500 });
       const got = incoming(r.port);
       r.phone.offhook();
-      await sleep(300);
+      await eventually('dial tone', () => r.port.state === 'collecting');
       r.phone.dial('1');
       const leg = await got;
       leg.answer();
@@ -259,15 +268,14 @@ describe('FXS port with a phone @slow', () => {
       leg.on('digit', (d) => digits.push(d));
       r.phone.flash();
       r.phone.dial('42');
-      await until('flash and digits', () => flashes === 1 && digits.join('') === '42', 3000);
+      await eventually('flash and digits', () => flashes === 1 && digits.join('') === '42', { timeoutMs: 3000 });
       r.phone.onhook();
-      await until('idle', () => r.port.state === 'idle', 1000);
+      await idle(r);
       const out = r.port.originate({ digits: '1' }, { digits: '' })!;
       const cause = new Promise<number>((res) => out.once('released', res));
       out.setup();
       assert.equal(await cause, Cause.NO_ANSWER);
-      await sleep(100);
-      assert.equal(r.phone.ringing, false, 'the ringer stops');
+      await eventually('the ringer to stop', () => !r.phone.ringing);
     });
   });
 });

@@ -10,8 +10,8 @@ import { Call } from '../../src/call/call.js';
 import type { PstnLegEvents } from '../../src/call/pstn-leg.js';
 import type { SipLegEvents } from '../../src/call/sip-leg.js';
 import type { AudioFrame } from '../../src/media/frame.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const frame = (fill: number): AudioFrame => ({ encoding: 'PCMU', samples: 160, data: new Uint8Array(160).fill(fill) });
 
 class Line extends EventEmitter<PstnLegEvents> {
@@ -79,14 +79,14 @@ describe('early media policy of a call (RFC 3960 §3.2)', () => {
     try {
       sip.emit('progress', 180, true);
       assert.deepEqual(line.told, ['alert true'], 'ALERTING with in-band information');
-      await sleep(100);
-      assert.ok(ringbackFrames(line) >= 3, `${ringbackFrames(line)} ringback frames in 100 ms`);
+      await eventually('three ringback frames', () => ringbackFrames(line) >= 3);
       sip.receiver!(frame(0xff));
       assert.equal(line.written.filter((f) => f.encoding === 'PCMU').length, 0, 'the playout\'s silence before any RTP did not reach the line');
       sip.packets = 1;
       sip.receiver!(frame(0x55));
       const stoppedAt = ringbackFrames(line);
-      await sleep(100);
+      // No ringback frame may follow.
+      await quietFor(100);
       assert.equal(ringbackFrames(line), stoppedAt, 'no ringback once RTP came');
       assert.deepEqual(line.written.filter((f) => f.encoding === 'PCMU').map((f) => f.data[0]), [0x55], 'the far end\'s frame reached the line');
     } finally {
@@ -99,7 +99,8 @@ describe('early media policy of a call (RFC 3960 §3.2)', () => {
     try {
       sip.emit('progress', 183, true);
       assert.deepEqual(line.told, ['progress true']);
-      await sleep(100);
+      // No ringback of ours over the far end's early media.
+      await quietFor(100);
       assert.equal(ringbackFrames(line), 0);
       sip.receiver!(frame(0xff));
       assert.equal(line.written.length, 1, 'the SIP side\'s frames go to the line');

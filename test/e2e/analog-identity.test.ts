@@ -5,14 +5,15 @@
 import assert from 'node:assert/strict';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { Phone } from '../../src/sim/phone.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, sleep, startAnalogGateway } from './gateway-fixture.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
+import { assertSipp, portInState, startAnalogGateway } from './gateway-fixture.js';
 
 describe('analog port identity: FXS number and caller name to SIP, FXO line number (issue #7) @slow', function () {
   this.timeout(30000);
 
   it('a phone on an FXS port dials; the INVITE carries the port\'s number and caller name in From and P-Asserted-Identity', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const a = await startAnalogGateway({
       profile: 'sim-fxs4',
       ports: '      - { name: phone1, port: 1, signalling: fxs, callerId: bell202, number: "5550201", callerName: "Front Desk" }',
@@ -28,7 +29,7 @@ describe('analog port identity: FXS number and caller name to SIP, FXO line numb
       assert.equal(row?.number, '5550201', 'status shows the extension\'s number');
       const uas = await startSipp({ scenario: 'gw-uas-fxs-identity.xml', transport: 'udp', port: trunkPort, timeoutS: 20 });
       phone.offhook();
-      await sleep(300);
+      await portInState(a.registry, 'phone1', 'collecting');
       phone.dial('2125550142', 100, 100);
       assertSipp(await uas.done, 'From and P-Asserted-Identity "Front Desk" <sip:5550201@...>');
       const rows = await a.rows(1);
@@ -42,7 +43,7 @@ describe('analog port identity: FXS number and caller name to SIP, FXO line numb
   });
 
   it('an FXO line with its own number and no destination: a ring without caller ID is a call to the line\'s number, still anonymous', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const a = await startAnalogGateway({
       profile: 'sim-fxo4',
       ports: '      - { name: line1, port: 1, signalling: fxo, number: "5550301", callerId: bell202 }',

@@ -3,6 +3,7 @@
 // made, so that a tone that starts before a test knows the channel is kept.
 import type { SimSpanAccess } from '../../src/ops/start-gateway.js';
 import { concatSamples } from '../../src/sim/sim-signals.js';
+import { eventually } from '../support/waiting.js';
 
 export class BChannelTap {
   private readonly heard = new Map<number, { at: number; samples: Int16Array }[]>();
@@ -32,6 +33,14 @@ export class BChannelTap {
   audio(n: number, since = 0, until = Infinity): Int16Array {
     this.poll();
     return concatSamples((this.heard.get(n) ?? []).filter((p) => p.at >= since && p.at < until).map((p) => p.samples));
+  }
+
+  /** Audio on B-channel `n` from `since` on, once the tap holds `ms` of it: waits for the samples, not the clock. */
+  listen(n: number, since: number, ms: number): Promise<Int16Array> {
+    return eventually(`${ms} ms of audio on B-channel ${n}`, () => {
+      const a = this.audio(n, since);
+      return a.length >= ms * 8 && a;
+    }, { timeoutMs: ms + 5000 });
   }
 
   stop(): void {

@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
-import { startBaresip, type Baresip } from '../sip/baresip-peer.js';
-import { channelOfCall, gatewayYaml, sleep, testCertificate, toneShare, type TestGateway } from './gateway-fixture.js';
+import { startBaresip, type Baresip } from '../peers/baresip.js';
+import { channelOfCall, gatewayYaml, testCertificate, toneShare, type TestGateway } from './gateway-fixture.js';
+import { eventually } from '../support/waiting.js';
 
 type BaresipOptions = Parameters<typeof startBaresip>[0];
 
@@ -56,12 +57,11 @@ export async function exchangeTones(t: TestGateway, b: Baresip, id: string): Pro
   const heard: Int16Array[] = [];
   const poll = setInterval(() => heard.push(access.sim.receiveAudio(channel)), 20);
   access.sim.sendAudio(channel, sineSignal(600, 2000));
-  await sleep(2000);
+  await eventually('2 s of audio at the PBX', () => concatSamples(heard).length >= 16000);
   clearInterval(poll);
   t.pbx.command(`hangup ${id} 16`);
   await b.waitFor(/terminated|session closed/);
-  await sleep(300);
-  const played = b.recording();
+  const played = await b.finalRecording(12000);
   return { out: b.output(), atPbx: concatSamples(heard).subarray(-4000), atBaresip: played.subarray(Math.max(0, played.length - 12000), played.length - 4000) };
 }
 

@@ -5,10 +5,13 @@
 import assert from 'node:assert/strict';
 import { toneZone } from '../../src/analog/tone-zones.js';
 import { Phone } from '../../src/sim/phone.js';
-import { requireTool, soxTones } from '../hw/signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { requireTool, soxTones } from '../peers/signals.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { BChannelTap, blockShare, toneRuns } from './b-channel-tap.js';
-import { assertSipp, channelOfCall, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { heardFor } from '../analog/analog-helpers.js';
+import { eventually, quietFor } from '../support/waiting.js';
+import { assertSipp, callInState, channelOfCall, gatewayYaml, PBX_CALLER, portInState, startAnalogGateway, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 const B_CHANNELS = Array.from({ length: 23 }, (_, i) => i + 1);
@@ -30,8 +33,9 @@ async function ringbackHeard(t: TestGateway, trunkPort: number, zone: string, ca
   try {
     t.pbx.command(`call ${call.id} any ${call.called} ${PBX_CALLER}`);
     const ringing = await t.pbx.waitFor('ringing', { id: call.id });
+    const ringingAt = Date.now();
     const channel = await channelOfCall(t);
-    await sleep(listenMs);
+    await tap.listen(channel, ringingAt, listenMs);
     const audio = tap.audio(channel);
     t.pbx.command(`hangup ${call.id} 16`);
     assertSipp(await uas.done, '180 without SDP, then CANCEL when the PBX gives up');
@@ -56,7 +60,7 @@ async function earlyMediaFromPbx(t: TestGateway, service: string, signal: (id: s
     for (const command of signal(id)) t.pbx.command(command);
     access.sim.sendAudio(access.bChannel(Number(ring.fields.channel)), soxTones(tones, 1500));
     await rtp.heard();
-    await sleep(1500);
+    await eventually('1.5 s of early media at the SIP side', () => rtp.audio().length >= 8000 * 1.5);
     const beforeAnswer = Date.now();
     t.pbx.command(`answer ${id}`);
     assertSipp(await uac.done, '183 with SDP before 200');
@@ -78,7 +82,7 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     let t: TestGateway;
     let trunkPort: number;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], side }));
     });
     after(async () => t?.close());
@@ -109,7 +113,8 @@ describe('call progress end to end: early media both ways, ringback of the zone 
         t.pbx.command(`alert ${id}`);
         // Whatever the PBX plays before it answers stays on the PSTN side.
         access.sim.sendAudio(access.bChannel(Number(ring.fields.channel)), soxTones([{ hz: ANNOUNCEMENT_HZ, dbm0: -10 }], 1000));
-        await sleep(1200);
+        // No RTP may reach the SIP side while the PBX plays.
+        await quietFor(1200);
         const answeredAt = Date.now();
         t.pbx.command(`answer ${id}`);
         assertSipp(await uac.done, '180 without SDP, no 183, then 200');
@@ -133,8 +138,7 @@ describe('call progress end to end: early media both ways, ringback of the zone 
         await rtp.heard();
         const playedAt = Date.now();
         await rtp.play(soxTones([{ hz: SIP_EARLY_HZ, dbm0: -10 }], 1200));
-        await sleep(100);
-        const heard = tap.audio(channel, playedAt);
+        const heard = await tap.listen(channel, playedAt, 1500);
         assert.equal(t.pbx.events.some((e) => e.name === 'answer' && e.fields.id === 'e1'), false, 'the early media was measured before the 200 answered the PBX');
         await t.pbx.waitFor('answer', { id: 'e1' });
         t.pbx.command('hangup e1 16');
@@ -216,8 +220,9 @@ describe('call progress end to end: early media both ways, ringback of the zone 
       try {
         t.pbx.command(`call n1 any 5553333 ${PBX_CALLER}`);
         const told = await t.pbx.waitFor(['ringing', 'progress'], { id: 'n1' });
+        const toldAt = Date.now();
         const channel = await channelOfCall(t);
-        await sleep(1500);
+        await tap.listen(channel, toldAt, 1500);
         const heard = tap.audio(channel);
         t.pbx.command('hangup n1 16');
         assertSipp(await uas.done, '183 without SDP, then CANCEL');
@@ -235,7 +240,7 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     let trunkPort: number;
     let phone: Phone;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       a = await startAnalogGateway({
         profile: 'sim-fxs4',
         ports: '      - { name: phone1, port: 1, signalling: fxs, toneZone: de }',
@@ -255,14 +260,15 @@ describe('call progress end to end: early media both ways, ringback of the zone 
       try {
         const uas = await startSipp({ scenario: 'gw-uas-early-media.xml', transport: 'udp', port: trunkPort, keys: { rtp: String(rtp.port) } });
         phone.offhook();
-        await sleep(300);
+        await portInState(a.registry, 'phone1', 'collecting');
         phone.dial('5551234');
         await rtp.heard(8000);
         const playedAt = Date.now();
         await rtp.play(soxTones([{ hz: SIP_EARLY_HZ, dbm0: -10 }], 1200));
-        const heard = phone.heard(playedAt);
+        const heard = await heardFor(phone, playedAt, 1200);
         const answered = a.registry.snapshot().calls[0]?.state === 'connected';
-        await sleep(2000);
+        // The 200 comes 3 s after the 183: hang up after it, so that the call ends with BYE.
+        await callInState(a.registry, 'connected');
         phone.onhook();
         assertSipp(await uas.done, '183 with SDP, 200, BYE with cause 16');
         assert.equal(answered, false, 'measured before the 200');
@@ -277,13 +283,12 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     it('PSTN -> SIP: a 180 without SDP gives the phone de ringback (425 Hz, 1 s on, 4 s off)', async () => {
       const uas = await startSipp({ scenario: 'gw-uas-ringing.xml', transport: 'udp', port: trunkPort, timeoutS: 20 });
       phone.offhook();
-      await sleep(300);
+      await portInState(a.registry, 'phone1', 'collecting');
       phone.dial('5552345');
-      // de dial tone is 425 Hz too: listen from after it stopped at the first digit.
-      await sleep(300);
+      // de dial tone is 425 Hz too: listen from the call on, long after it stopped at the first digit.
+      await eventually('the call', () => a.registry.snapshot().calls.length === 1);
       const from = Date.now();
-      await sleep(6800);
-      const heard = phone.heard(from);
+      const heard = await heardFor(phone, from, 6800);
       phone.onhook();
       assertSipp(await uas.done, '180 without SDP, then CANCEL when the phone hangs up');
       const runs = toneRuns(heard, (b) => toneShare(b, 425));
@@ -303,7 +308,7 @@ describe('call progress end to end: early media both ways, ringback of the zone 
     let t: TestGateway;
     let trunkPort: number;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }).replace('toneZone: us', 'toneZone: uk'));
     });
     after(async () => t?.close());

@@ -7,9 +7,11 @@
 import assert from 'node:assert/strict';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { Phone } from '../../src/sim/phone.js';
-import { minimodemReceive, requireTool } from '../hw/signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { minimodemReceive, requireTool } from '../peers/signals.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 /** Parameters of the first MDMF message (type 0x80, GR-30-CORE §5.3) in what minimodem decoded: type -> value. */
 function mdmfParams(bytes: Buffer): Map<number, string> | null {
@@ -43,8 +45,8 @@ describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Priv
     let trusted: number;
     let untrusted: number;
     before(async () => {
-      trusted = await freePort();
-      untrusted = await freePort();
+      trusted = await reservePort();
+      untrusted = await reservePort();
       t = await startTestGateway(
         gatewayYaml({
           trunkPorts: [trusted, untrusted],
@@ -72,7 +74,7 @@ describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Priv
     });
 
     it('trusted SIP -> PSTN: Privacy: id with P-Asserted-Identity is a SETUP with the asserted number, presentation restricted', async () => {
-      const uac = await startSipp({ scenario: 'gw-uac-privacy.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4501', keys: { calling: '3125550199', rtp: String(await freePort()) } });
+      const uac = await startSipp({ scenario: 'gw-uac-privacy.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4501', keys: { calling: '3125550199', rtp: String(await reservePort()) } });
       const ring = await t.pbx.waitFor('ring', { called: '4501' }).catch(async (err: Error) => {
         throw new Error(`${err.message}\nSIPp:\n${(await uac.done).output}`);
       });
@@ -100,18 +102,16 @@ describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Priv
       profile: 'sim-fxs4',
       ports: '      - { name: phone1, port: 1, signalling: fxs, callerId: bell202 }',
       lineGroups: 'lineGroups:\n  - { name: phones, lines: [phone1] }',
-      trunkPort: await freePort(),
+      trunkPort: await reservePort(),
       routes: '  - { name: to-phones, from: sip, match: { called: "_4XXX" }, to: { lineGroup: phones } }',
     });
     const port = a.gw.simPort('phone1')!;
     const phone = new Phone(port.sim, port.channel);
     try {
       const t0 = Date.now();
-      const uac = await startSipp({ scenario: 'gw-uac-privacy.xml', transport: 'udp', remote: `127.0.0.1:${a.gw.sipPort}`, service: '4001', keys: { calling: '3125550199', rtp: String(await freePort()) }, timeoutS: 20 });
+      const uac = await startSipp({ scenario: 'gw-uac-privacy.xml', transport: 'udp', remote: `127.0.0.1:${a.gw.sipPort}`, service: '4001', keys: { calling: '3125550199', rtp: String(await reservePort()) }, timeoutS: 20 });
       // Bell 202 caller ID goes between the first and the second ring (GR-30-CORE §3.1).
-      const deadline = Date.now() + 12000;
-      while (phone.rings.filter((r) => r.on).length < 2 && Date.now() < deadline) await sleep(50);
-      assert.ok(phone.rings.filter((r) => r.on).length >= 2, `the phone rang twice (${JSON.stringify(phone.rings)})`);
+      await eventually('the phone to ring twice', () => phone.rings.filter((r) => r.on).length >= 2, { timeoutMs: 12000 });
       const decoded = minimodemReceive(phone.heard(t0), 'bell202');
       phone.offhook();
       assertSipp(await uac.done, '180 while ringing, 200 off hook');
@@ -127,7 +127,7 @@ describe('caller-ID privacy end to end: PRI presentation restricted <-> SIP Priv
   });
 
   it('FXO -> SIP: the office\'s caller ID "P" (private) leaves as From anonymous with Privacy: id, so the far side can tell it from unavailable', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const a = await startAnalogGateway({
       profile: 'sim-fxo4',
       ports: '      - { name: line1, port: 1, signalling: fxo, destination: "5552000", callerId: bell202 }',

@@ -9,6 +9,7 @@ import { ControlClient } from '../../src/ops/control-client.js';
 import type { GatewayEvent, GatewayStatus, PortStatus } from '../../src/ops/status-model.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { encodeWav } from '../../src/sim/wav-file.js';
+import { eventually } from '../support/waiting.js';
 
 export const CLI = resolve('dist/src/cli/main.js');
 
@@ -29,14 +30,13 @@ export class DemoProcess {
   }
 
   /** Waits until the output matches. */
-  async waitFor(what: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  waitFor(what: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return eventually(`the demo to print ${what}`, () => {
       const m = what.exec(this.output);
       if (m) return m;
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`the demo never printed ${what}; it printed:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      if (this.child.exitCode !== null) throw new Error(`the demo exited (${this.child.exitCode}); it printed:\n${this.output}`);
+      assert.fail(`it printed:\n${this.output}`);
+    }, { timeoutMs, intervalMs: 50 });
   }
 
   /** Runs `sipline ARGS` against the demo's socket (or the one given). */
@@ -77,14 +77,11 @@ export class DemoProcess {
 
   /** Polls status until the test passes. */
   async until(what: string, test: (s: GatewayStatus) => boolean, timeoutMs = 15_000, socket = this.socket): Promise<GatewayStatus> {
-    const deadline = Date.now() + timeoutMs;
-    let s: GatewayStatus | undefined;
-    for (;;) {
-      s = this.status(socket);
+    return eventually(`status to show ${what}`, () => {
+      const s = this.status(socket);
       if (test(s)) return s;
-      if (Date.now() > deadline) throw new Error(`status never showed ${what}; last:\n${JSON.stringify({ ports: s.ports.filter((p) => p.callState !== 'idle'), calls: s.calls, spans: s.spans }, null, 1)}\ndemo output:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      assert.fail(`last:\n${JSON.stringify({ ports: s.ports.filter((p) => p.callState !== 'idle'), calls: s.calls, spans: s.spans }, null, 1)}\ndemo output:\n${this.output}`);
+    }, { timeoutMs, intervalMs: 200 });
   }
 
   /** Ctrl-C, then the exit code. */

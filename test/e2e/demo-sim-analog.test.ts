@@ -75,7 +75,8 @@ describe('sipline sim on the FXO and FXS ports of a running demo @slow', functio
       const rx = portRow(x, 'fxo1').levelRxDbm0;
       return rx !== null && Math.abs(rx - -10) < 2;
     }, 4000);
-    await new Promise((r) => setTimeout(r, 4200)); // the WAV ends, or its tone would mask the digits
+    // The WAV ends first, or its tone would mask the digits.
+    await demo.until('fxo1 rx level down at the end of the WAV', (x) => (portRow(x, 'fxo1').levelRxDbm0 ?? -99) < -40, 8000);
     ok(['dial', 'fxo1', '73#']);
     await demo.waitFor(/DTMF # arrived as RFC 4733 on the call from 5551234/, 8000);
     const got = [...demo.output.matchAll(/SIP trunk: DTMF (\S) arrived as RFC 4733 on the call from 5551234/g)].map((m) => m[1]).join('');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { sineSignal } from '../../src/sim/sim-signals.js';
 import { encodeWav } from '../../src/sim/wav-file.js';
 import { DemoProcess } from './demo-process.js';
+import { quietFor } from '../support/waiting.js';
 
 describe('sipline sim against a running demo @slow', () => {
   let demo: DemoProcess;
@@ -22,7 +23,8 @@ describe('sipline sim against a running demo @slow', () => {
 
 
   it('places no call by itself with --no-calls', async () => {
-    await new Promise((r) => setTimeout(r, 1500));
+    // No call may start by itself.
+    await quietFor(1500);
     const s = demo.status();
     assert.equal(s.calls.length, 0);
     assert.equal(s.spans[0]?.dchannel, 'up');

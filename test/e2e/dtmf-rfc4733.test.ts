@@ -4,9 +4,11 @@
 // by their own bytes. (SIP -> line with SIPp's RFC 4733 pcap is in
 // gateway-calls.test.ts.)
 import assert from 'node:assert/strict';
-import { requireTool, soxDtmf } from '../hw/signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { requireTool, soxDtmf } from '../peers/signals.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 /** RFC 4733 §3.2: events 0-9 are the digits, 10 is *, 11 is #, 12-15 are A-D. */
@@ -19,7 +21,7 @@ describe('DTMF end to end: in-band on the PBX B-channel -> RFC 4733 events decod
   let trunkPort: number;
   before(async () => {
     requireTool('sox');
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
   });
   after(async () => t?.close());
@@ -37,8 +39,7 @@ describe('DTMF end to end: in-band on the PBX B-channel -> RFC 4733 events decod
       const keyed = '159#*';
       const from = Date.now();
       access.sim.sendAudio(access.bChannel(Number(port.split(':')[1])), soxDtmf(keyed, { onMs: 100, offMs: 150, lowDbm0: -8 }));
-      const deadline = Date.now() + 5000;
-      while (rtp.events(101).filter((e) => e.endPackets > 0).length < keyed.length && Date.now() < deadline) await sleep(50);
+      await eventually(`${keyed.length} events ended at the SIP side`, () => rtp.events(101).filter((e) => e.endPackets > 0).length >= keyed.length);
       const events = rtp.events(101);
       const audio = rtp.audio(from);
       t.pbx.command('hangup k1 16');

@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayMetrics } from '../../src/ops/gateway-metrics.js';
-import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
+import { scenarioDir, startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sipline-policy-'));
@@ -63,7 +64,7 @@ describe('toll-fraud policy end to end: destination classes, limits, preemption 
 
     before(async () => {
       const yaml = gatewayYaml({
-        trunkPorts: [await freePort()],
+        trunkPorts: [await reservePort()],
         routes: `  - { name: intl, from: { trunks: [carrier] }, match: { called: "_01144X." }, allow: [international], to: { lineGroup: pbx-trunk } }
   - { name: out, from: { trunks: [carrier], users: [dave] }, to: { lineGroup: pbx-trunk } }`,
         extra: `security:
@@ -133,7 +134,7 @@ describe('toll-fraud policy end to end: destination classes, limits, preemption 
   });
 
   it('a plain SIP source calling 911 with every emergency line busy clears nobody: it gets 503 with cause 34 and the PBX call goes on', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
     try {
       const span = t.gw.spans.get('pbx')!;

@@ -6,8 +6,10 @@ import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
 import { Phone } from '../../src/sim/phone.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { dtmfSignal } from '../../src/sim/sim-signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort, unusedPort } from '../support/ports.js';
+import { eventually, quietFor } from '../support/waiting.js';
+import { assertSipp, callInState, cdrRows, gatewayYaml, PBX_CALLER, startAnalogGateway, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 
 /** The PBX's next ring for a number; on failure the gateway's log says why. */
@@ -17,15 +19,8 @@ function ringFor(t: TestGateway, called: string): ReturnType<TestGateway['pbx'][
   });
 }
 
-async function cdrs(t: TestGateway, count: number): Promise<Cdr[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const db = new CdrStore(join(t.dir, 'cdr.sqlite'), { readonly: true });
-    const rows = db.query();
-    db.close();
-    if (rows.length >= count || Date.now() > deadline) return rows;
-    await sleep(50);
-  }
+function cdrs(t: TestGateway, count: number): Promise<Cdr[]> {
+  return cdrRows(t.dir, count);
 }
 
 describe('gateway end to end on the emulated card: libpri as the PBX on a PRI span, the central office on an FXO port, SIPp as the trunk @slow', function () {
@@ -35,7 +30,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     let t: TestGateway;
     let trunkPort: number;
     before(async () => {
-      trunkPort = await freePort();
+      trunkPort = await reservePort();
       t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], noAnswerS: 1.5 }));
     });
     after(async () => t?.close());
@@ -84,15 +79,13 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       const poll = setInterval(() => heard.push(...detector.push(access.sim.receiveAudio(channel))), 20);
       try {
         access.sim.sendAudio(channel, dtmfSignal('5', 120, 120));
-        const deadline = Date.now() + 3000;
-        while (heard.length === 0 && Date.now() < deadline) await sleep(20);
+        await eventually('the digit back on the B-channel', () => heard.length > 0);
       } finally {
         clearInterval(poll);
       }
       const sip = t.gw.router.activeCalls[0]!.sip as SipCall;
       // The event counts once its end packets are in (RFC 4733 §2.5.1.4).
-      const until = Date.now() + 2000;
-      while ((sip.mediaStats()?.digitsReceived ?? 0) < 1 && Date.now() < until) await sleep(20);
+      await eventually('the echoed event counted', () => (sip.mediaStats()?.digitsReceived ?? 0) >= 1);
       const rtp = sip.mediaStats();
       t.pbx.command('hangup d1 16');
       assertSipp(await uas.done, 'the call');
@@ -105,7 +98,8 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, keys: { called: '5559876', calling: PBX_CALLER, cause: '16' } });
       t.pbx.command(`call c2 any 555 ${PBX_CALLER} overlap`);
       await t.pbx.waitFor('setup-ack', { id: 'c2' });
-      await sleep(200);
+      // No call may start before the number is complete.
+      await quietFor(200);
       assert.equal(t.registry.snapshot().calls.length, 0, 'no call before the number is complete');
       t.pbx.command('digits c2 9876');
       await t.pbx.waitFor('answer', { id: 'c2' });
@@ -120,7 +114,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       assert.ok(Number(ring.fields.channel) >= 1 && Number(ring.fields.channel) <= 23, `B-channel ${ring.fields.channel}`);
       const id = ring.fields.id!;
       t.pbx.command(`alert ${id}`);
-      await sleep(100);
+      await callInState(t.registry, 'alerting');
       t.pbx.command(`answer ${id}`);
       const cleared = await t.pbx.waitFor(['disconnect', 'hangup'], { id });
       assert.equal(cleared.fields.cause, '16', 'BYE -> DISCONNECT cause 16 (RFC 3398 §8.2.6.1)');
@@ -184,8 +178,8 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     let t: TestGateway;
     let up: number;
     before(async () => {
-      const dead = await freePort();
-      up = await freePort();
+      const dead = await unusedPort();
+      up = await reservePort();
       t = await startTestGateway(
         gatewayYaml({
           trunkPorts: [dead, up],
@@ -200,13 +194,13 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     it('a call to a route whose first trunk is down goes to the next trunk', async () => {
       const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: up, keys: { called: '5550001', calling: PBX_CALLER, cause: '16' } });
       // One unanswered OPTIONS (1 s) marks the first trunk down.
-      const deadline = Date.now() + 5000;
-      while (t.gw.sip.trunkUp('carrier') && Date.now() < deadline) await sleep(50);
-      assert.equal(t.gw.sip.trunkUp('carrier'), false, 'the dead trunk is found down');
+      await eventually('the dead trunk found down', () => !t.gw.sip.trunkUp('carrier'));
       assert.equal(t.gw.sip.trunkUp('carrier2'), true, 'the second trunk (no keepalive) counts as up');
+      let sippOutput: string | undefined;
+      void uas.done.then((r) => (sippOutput = r.output));
       t.pbx.command(`call f1 any 5550001 ${PBX_CALLER}`);
-      await t.pbx.waitFor('answer', { id: 'f1' }).catch(async (err: Error) => {
-        const sipp = await Promise.race([uas.done.then((r) => r.output), sleep(100).then(() => 'SIPp still running')]);
+      await t.pbx.waitFor('answer', { id: 'f1' }).catch((err: Error) => {
+        const sipp = sippOutput ?? 'SIPp still running';
         throw new Error(`${err.message}\ngateway log:\n${t.logs.join('\n')}\nSIPp:\n${sipp}`);
       });
       assert.equal(t.registry.snapshot().calls[0]?.trunk, 'carrier2');
@@ -217,8 +211,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     });
 
     it('a route whose every trunk is down fails over to its PSTN line group', async () => {
-      const deadline = Date.now() + 5000;
-      while (t.gw.sip.trunkUp('carrier') && Date.now() < deadline) await sleep(50);
+      await eventually('the dead trunk found down', () => !t.gw.sip.trunkUp('carrier'));
       const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '5123', keys: { calling: '3125550199' } });
       const ring = await ringFor(t, '5123');
       t.pbx.command(`alert ${ring.fields.id}`);
@@ -236,7 +229,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       profile: 'sim-fxs4',
       ports: '      - { name: phone1, port: 1, signalling: fxs, callerId: bell202 }',
       lineGroups: 'lineGroups:\n  - { name: phones, lines: [phone1] }',
-      trunkPort: await freePort(),
+      trunkPort: await reservePort(),
       routes: '  - { name: to-phones, from: sip, match: { called: "_4XXX" }, to: { lineGroup: phones } }',
     });
     const gw = a.gw;
@@ -244,10 +237,9 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
     const phone = new Phone(port.sim, port.channel);
     try {
       const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${gw.sipPort}`, service: '4001', keys: { calling: '3125550199' } });
-      const deadline = Date.now() + 8000;
-      while (!phone.ringing && Date.now() < deadline) await sleep(20);
-      assert.ok(phone.ringing, 'the phone rings');
-      await sleep(300);
+      await eventually('the phone to ring', () => phone.ringing, { timeoutMs: 8000 });
+      // 180 while ringing: the SIP side is told before the handset is lifted.
+      await callInState(a.registry, 'alerting');
       phone.offhook();
       assertSipp(await uac.done, '180 while ringing, 200 when the handset is lifted');
       const rows = await a.rows(1);
@@ -262,7 +254,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
   });
 
   it('an emergency call with every line busy preempts the latest call on the group (cause 8) and takes its channel', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     // The trunk may preempt (issue 14: a plain SIP source may not).
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }).replace('codecs: [pcmu, telephone-event] }', 'codecs: [pcmu, telephone-event], preempt: true }'));
     try {
@@ -291,7 +283,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
   });
 
   it('on close every call is released with cause 16: SIPp sees BYE with Reason cause=16, the PBX sees DISCONNECT', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
     try {
       const uas = await startSipp({ scenario: 'gw-uas-answer.xml', transport: 'udp', port: trunkPort, keys: { called: '5551111', calling: PBX_CALLER, cause: '16' } });
@@ -313,7 +305,7 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
   });
 
   it('PSTN -> SIP over FXO: the central office rings with caller ID, the INVITE carries it; answer goes off hook, the office\'s disconnect is a BYE with cause 16', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const a = await startAnalogGateway({
       profile: 'sim-fxo4',
       ports: '      - { name: line1, port: 1, signalling: fxo, destination: "5552000", callerId: bell202 }',
@@ -329,7 +321,6 @@ describe('gateway end to end on the emulated card: libpri as the PBX on a PRI sp
       co.ring({ number: PBX_CALLER, name: 'ALICE', dateTime: '11291200' });
       await answered;
       assert.equal(registry.snapshot().calls[0]?.state, 'connected');
-      await sleep(200);
       co.hangup('loopCurrent');
       assertSipp(await uas.done, 'INVITE from the caller ID to the destination, BYE with cause 16');
       const rows = await a.rows(1);

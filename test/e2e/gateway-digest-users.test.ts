@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import type { SipRelease } from '../../src/call/sip-leg.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
-import { startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
 import { assertSipp, gatewayYaml, parseConfig, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 const ha1 = (algorithm: 'md5' | 'sha256', text: string): string => createHash(algorithm).update(text).digest('hex');

@@ -11,10 +11,11 @@ import type { GatewayConfig } from '../../src/call/gateway-config.js';
 import { SimFramePipe } from '../../src/isdn/channel-frame-pipe.js';
 import { startGateway, type RunningGateway } from '../../src/ops/start-gateway.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
-import { LibpriPeer } from '../isdn/libpri-peer.js';
-import type { SippResult } from '../sip/sipp-peer.js';
+import { LibpriPeer } from '../peers/libpri.js';
+import type { SippResult } from '../peers/sipp.js';
 export { testCertificate } from '../sip/test-certificate.js';
 import { tonePower } from '../media/audio-tools.js';
+import { eventually } from '../support/waiting.js';
 
 export const PBX_CALLER = '2125550100';
 
@@ -54,7 +55,16 @@ cdr: { database: cdr.sqlite }
 ${o.extra ?? ''}`;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The CDR rows in `dir`'s cdr.sqlite once there are `count` of them (the writer batches its rows). */
+export function cdrRows(dir: string, count: number): Promise<Cdr[]> {
+  return eventually(`${count} CDR row(s)`, () => {
+    const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
+    const rows = db.query();
+    db.close();
+    assert.ok(rows.length >= count, `${rows.length} so far`);
+    return rows;
+  });
+}
 
 export function assertSipp(r: SippResult, what: string): void {
   assert.equal(r.code, 0, `SIPp (${what}) failed:\n${r.output}`);
@@ -70,7 +80,7 @@ export function parseConfig(yaml: string): GatewayConfig {
 export async function startAnalogGateway(o: { profile: string; ports: string; trunkPort: number; lineGroups?: string; routes: string; trustedTrunk?: boolean }): Promise<{
   gw: RunningGateway;
   registry: StatusRegistry;
-  /** CDR rows once there are `count` of them (or after 3 s). */
+  /** CDR rows once there are `count` of them. */
   rows(count: number): Promise<Cdr[]>;
   close(): Promise<void>;
 }> {
@@ -97,16 +107,7 @@ cdr: { database: cdr.sqlite }
   return {
     gw,
     registry,
-    async rows(count) {
-      const deadline = Date.now() + 3000;
-      for (;;) {
-        const db = new CdrStore(join(dir, 'cdr.sqlite'), { readonly: true });
-        const rows = db.query();
-        db.close();
-        if (rows.length >= count || Date.now() > deadline) return rows;
-        await sleep(50);
-      }
-    },
+    rows: (count) => cdrRows(dir, count),
     async close() {
       await gw.close();
       rmSync(dir, { recursive: true, force: true });
@@ -139,11 +140,10 @@ export async function startTestGateway(yaml: string, registry = new StatusRegist
   pbx.pipe.on('frame', (f) => far.send(f));
   far.on('frame', (f) => pbx.pipe.send(f));
   const span = gw.spans.get('pbx')!;
-  const deadline = Date.now() + 15000;
-  while (span.freeChannels() === 0) {
-    if (Date.now() > deadline) throw new Error(`span pbx did not come up; libpri said:\n${pbx.output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually('span pbx to come up with free channels', () => {
+    assert.ok(span.freeChannels() > 0, `libpri said:\n${pbx.output}`);
+    return true;
+  }, { timeoutMs: 15000 });
   return {
     gw,
     registry,
@@ -160,13 +160,28 @@ export async function startTestGateway(yaml: string, registry = new StatusRegist
 
 /** The B-channel of the (only) call in progress, from the status the gateway keeps. */
 export async function channelOfCall(t: TestGateway): Promise<number> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
+  const port = await eventually('a call with a B-channel in status', () => {
     const port = t.registry.snapshot().calls[0]?.port;
-    if (port) return Number(port.split(':')[1]);
-    if (Date.now() > deadline) throw new Error(`no call with a B-channel in status; gateway log:\n${t.logs.join('\n')}`);
-    await sleep(20);
-  }
+    assert.ok(port, `gateway log:\n${t.logs.join('\n')}`);
+    return port;
+  });
+  return Number(port.split(':')[1]);
+}
+
+/** Waits until port `name` (an analog port) is in signalling state `state` (collecting: dial tone, digits wanted). */
+export async function portInState(registry: StatusRegistry, name: string, state: string): Promise<void> {
+  await eventually(`port ${name} to be ${state}`, () => {
+    assert.equal(registry.snapshot().ports.find((p) => p.name === name)?.signallingState, state);
+    return true;
+  });
+}
+
+/** Waits until the (only) call in status is in `state`. */
+export async function callInState(registry: StatusRegistry, state: string): Promise<void> {
+  await eventually(`the call to be ${state}`, () => {
+    assert.equal(registry.snapshot().calls[0]?.state, state);
+    return true;
+  });
 }
 
 /** Power of one frequency in the samples, relative to the total (Goertzel). */

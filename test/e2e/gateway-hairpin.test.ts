@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { concatSamples, sineSignal } from '../../src/sim/sim-signals.js';
-import { freePort } from '../sip/sipp-peer.js';
-import { PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { unusedPort } from '../support/ports.js';
+import { eventually, quietFor } from '../support/waiting.js';
+import { cdrRows, PBX_CALLER, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 
-async function until(what: string, ok: () => boolean, ms: number, t: TestGateway): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms\ngateway log:\n${t.logs.join('\n')}`);
-    await sleep(20);
-  }
+function until(what: string, ok: () => boolean, timeoutMs: number, t: TestGateway): Promise<true> {
+  return eventually(what, () => {
+    assert.ok(ok(), `gateway log:\n${t.logs.join('\n')}`);
+    return true;
+  }, { timeoutMs });
 }
 
 describe('PSTN -> PSTN failover: the PBX\'s call leaves on an FXO line to the central office when the route\'s trunk is down @slow', function () {
@@ -20,7 +18,7 @@ describe('PSTN -> PSTN failover: the PBX\'s call leaves on an FXO line to the ce
   let co: CentralOffice;
   before(async () => {
     // The trunk's port has no SIP peer: one unanswered OPTIONS marks it down.
-    const dead = await freePort();
+    const dead = await unusedPort();
     t = await startTestGateway(`version: 1
 toneZone: us
 cards:
@@ -66,7 +64,8 @@ cdr: { database: cdr.sqlite }
     assert.equal(calls[0]!.port, 'co1:1', 'the call holds the office line');
     assert.equal(calls[0]!.trunk, null);
     assert.equal(calls[0]!.direction, 'pstn-to-pstn');
-    await sleep(300); // the office's tones are over
+    // The office's tones (dial tone, digits) drain from the line before the audio is measured.
+    await quietFor(300);
 
     // Audio: 1000 Hz from the PBX's B-channel reaches the office; 600 Hz from the office reaches the PBX.
     const access = t.gw.simSpan('pbx')!;
@@ -80,7 +79,7 @@ cdr: { database: cdr.sqlite }
     try {
       access.sim.sendAudio(channel, sineSignal(1000, 1000));
       co.play(sineSignal(600, 1000));
-      await sleep(1300);
+      await eventually('1.3 s of audio at both ends', () => concatSamples(heard).length >= 8000 * 1.3 && co.capturedAudio().length >= 8000 * 1.3);
     } finally {
       clearInterval(poll);
     }
@@ -94,15 +93,7 @@ cdr: { database: cdr.sqlite }
     const cleared = await t.pbx.waitFor(['disconnect', 'hangup'], { id: 'h1' });
     assert.equal(cleared.fields.cause, '16');
 
-    let rows: Cdr[] = [];
-    const deadline = Date.now() + 5000;
-    while (rows.length === 0 && Date.now() < deadline) {
-      const db = new CdrStore(join(t.dir, 'cdr.sqlite'), { readonly: true });
-      rows = db.query();
-      db.close();
-      if (rows.length === 0) await sleep(50);
-    }
-    const [row] = rows;
+    const [row] = await cdrRows(t.dir, 1);
     assert.ok(row, 'a CDR row');
     assert.equal(row.direction, 'pstn-to-pstn');
     assert.equal(row.route, 'pbx-out');

@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { GatewayMetrics } from '../../src/ops/gateway-metrics.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 /** The value of one sample line `name{labels} value`, or undefined. */
 function sample(text: string, series: string): number | undefined {
@@ -24,16 +26,9 @@ function samples(text: string, name: string): Map<string, number> {
   return out;
 }
 
-/** SIPp as a digest registrar, started again should it exit at once (a port it picked was taken meanwhile). */
-async function startRegistrar(): ReturnType<typeof startSipp> {
-  let last = '';
-  for (let i = 0; i < 3; i++) {
-    const r = await startSipp({ scenario: 'registrar-digest.xml', transport: 'udp', keys: { algorithm: 'MD5' }, extra: ['-d', '300'] });
-    const early = await Promise.race([r.done, sleep(200).then(() => null)]);
-    if (early === null) return r;
-    last = early.output;
-  }
-  throw new Error(`SIPp as registrar would not start:\n${last}`);
+/** SIPp as a digest registrar, on a port it picks (and binds before this resolves). */
+function startRegistrar(): ReturnType<typeof startSipp> {
+  return startSipp({ scenario: 'registrar-digest.xml', transport: 'udp', keys: { algorithm: 'MD5' }, extra: ['-d', '300'] });
 }
 
 describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp trunk and registrar) @slow', function () {
@@ -50,7 +45,7 @@ describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp
   };
 
   before(async () => {
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     const registrar = await startRegistrar();
     const yaml = gatewayYaml({ trunkPorts: [trunkPort, registrar.port] }).replace(
       new RegExp(`(name: carrier2, host: 127\\.0\\.0\\.1, port: ${registrar.port}), allowedAddresses: \\[127\\.0\\.0\\.1\\]`),
@@ -70,13 +65,11 @@ describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp
   });
 
   it('counts the registration of the trunk at the registrar and shows it up', async () => {
-    const deadline = Date.now() + 5000;
-    let text = await scrape();
-    while (sample(text, 'sipline_trunk_registrations_total{trunk="carrier2"}') !== 1 && Date.now() < deadline) {
-      await sleep(100);
-      text = await scrape();
-    }
-    assert.equal(sample(text, 'sipline_trunk_registrations_total{trunk="carrier2"}'), 1);
+    const text = await eventually('the registration counted', async () => {
+      const text = await scrape();
+      assert.equal(sample(text, 'sipline_trunk_registrations_total{trunk="carrier2"}'), 1);
+      return text;
+    });
     assert.equal(sample(text, 'sipline_trunk_up{trunk="carrier2"}'), 1);
     assert.equal(sample(text, 'sipline_span_up{span="pbx",type="T1"}'), 1);
     assert.equal(sample(text, 'sipline_span_dchannel_up{span="pbx"}'), 1);
@@ -89,8 +82,13 @@ describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp
     t.pbx.command(`call m1 any 5551234 ${PBX_CALLER}`);
     await t.pbx.waitFor('answer', { id: 'm1' });
     const port = t.registry.snapshot().calls[0]!.port!;
-    await sleep(1500); // RTP flows: the receiver's statistics fill in
-    const text = await scrape();
+    // RTP flows: the receiver's statistics and the power meter fill in.
+    const text = await eventually('receiver statistics and levels of the call', async () => {
+      const text = await scrape();
+      assert.notEqual(sample(text, `sipline_port_jitter_ms{port="${port}"}`), undefined, 'jitter');
+      for (const direction of ['rx', 'tx']) assert.notEqual(sample(text, `sipline_port_level_dbm0{port="${port}",direction="${direction}"}`), undefined, `${direction} level`);
+      return text;
+    });
     assert.equal(sample(text, `sipline_port_busy{port="${port}",span="pbx"}`), 1);
     assert.equal(sample(text, 'sipline_calls_active{state="connected"}'), 1);
     const jitter = sample(text, `sipline_port_jitter_ms{port="${port}"}`);
@@ -117,12 +115,11 @@ describe('metrics scraped over HTTP after real calls both ways (libpri PBX, SIPp
     t.pbx.command(`hangup ${ring2.fields.id} 17`);
     assertSipp(await busy.done, '486 with cause 17');
 
-    const deadline = Date.now() + 5000;
-    let text = await scrape();
-    while (sample(text, 'sipline_calls_ended_total{cause="17",cause_name="USER_BUSY"}') !== 1 && Date.now() < deadline) {
-      await sleep(100);
-      text = await scrape();
-    }
+    const text = await eventually('the busy call counted as ended', async () => {
+      const text = await scrape();
+      assert.equal(sample(text, 'sipline_calls_ended_total{cause="17",cause_name="USER_BUSY"}'), 1);
+      return text;
+    });
     assert.equal(sample(text, 'sipline_calls_total{direction="pstn-to-sip"}'), 1);
     assert.equal(sample(text, 'sipline_calls_total{direction="sip-to-pstn"}'), 2);
     assert.equal(sample(text, 'sipline_calls_ended_total{cause="17",cause_name="USER_BUSY"}'), 1);

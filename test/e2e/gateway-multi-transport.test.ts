@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Baresip } from '../sip/baresip-peer.js';
-import { freePort, readSippMessageLog, startSipp } from '../sip/sipp-peer.js';
+import type { Baresip } from '../peers/baresip.js';
+import { readSippMessageLog, startSipp } from '../peers/sipp.js';
+import { reservePort, unusedPort } from '../support/ports.js';
 import { assertTonesCrossed, exchangeTones, tlsBaresip } from './baresip-call.js';
-import { assertSipp, gatewayYaml, parseConfig, PBX_CALLER, sleep, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, callInState, gatewayYaml, parseConfig, PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
 /** sip.transport udp (the default); the carrier trunk says tls, one PBX trunk nothing, one tcp (on the port sip.ports.tcp gives). */
 function yaml(o: { tlsPort: number; udpPort: number; tcpListen: number; pem: { cert: string; key: string } }): string {
@@ -52,9 +53,10 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-multi-e2e-'));
     pem = testCertificate(dir);
-    bsPort = await freePort();
-    udpPort = await freePort();
-    tcpListen = await freePort();
+    bsPort = await reservePort();
+    udpPort = await reservePort();
+    // The gateway binds it.
+    tcpListen = await unusedPort();
     bs = await tlsBaresip(pem, { port: bsPort, mediaenc: 'srtp-mand', record: true, user: '7771234' });
     // baresip listens for TLS on its SIP port + 1.
     t = await startTestGateway(yaml({ tlsPort: bsPort + 1, udpPort, tcpListen, pem }));
@@ -108,7 +110,7 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
 
   it('an INVITE from the carrier to the TLS port is answered over TLS and rings the line', async () => {
     const tlsPort = t!.gw.sip.listening.find((l) => l.protocol === 'tls')!.port;
-    const caller = await tlsBaresip(pem, { port: await freePort(), mediaenc: 'srtp-mand', commands: [`/dial sip:4321@127.0.0.1:${tlsPort};transport=tls`] });
+    const caller = await tlsBaresip(pem, { port: await reservePort(), mediaenc: 'srtp-mand', commands: [`/dial sip:4321@127.0.0.1:${tlsPort};transport=tls`] });
     try {
       const ring = await t!.pbx.waitFor('ring', { called: '4321' }, 8000);
       t!.pbx.command(`alert ${ring.fields.id}`);
@@ -132,7 +134,7 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
       throw new Error(`${err.message}\ngateway log:\n${t!.logs.slice(-20).join('\n')}\nSIPp:\n${(await uac.done).output.slice(0, 2000)}\n${readFileSync(log, 'utf8').slice(0, 4000)}`);
     });
     t!.pbx.command(`alert ${ring.fields.id}`);
-    await sleep(100);
+    await callInState(t!.registry, 'alerting');
     t!.pbx.command(`answer ${ring.fields.id}`);
     assert.equal(t!.registry.snapshot().calls[0]!.trunk, 'ippbx-tcp', 'among trunks on one address, the one of the transport used');
     assertSipp(await uac.done, 'the call over TCP');
@@ -142,8 +144,8 @@ describe('gateway.yaml with a TLS trunk and a UDP trunk at once, baresip and SIP
   });
 
   it('a TCP trunk added by a reload opens a TCP listener, and its calls leave over TCP', async () => {
-    const tcpPeer = await freePort();
-    const before = gatewayYaml({ trunkPorts: [await freePort()] });
+    const tcpPeer = await reservePort();
+    const before = gatewayYaml({ trunkPorts: [await reservePort()] });
     const g = await startTestGateway(before);
     try {
       assert.deepEqual(g.gw.sip.listening.map((l) => l.protocol), ['udp']);

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CdrStore, type Cdr } from '../../src/call/cdr-store.js';
 import { g711Encode } from '../../src/hw/g711.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
-import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { scenarioDir, startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
+import { assertSipp, callInState, cdrRows, gatewayYaml, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 
 function soxInfo(flag: string, file: string): string {
   try {
@@ -23,7 +23,7 @@ describe('regulatory recording per route: a stereo WAV of both directions, named
   before(async () => {
     t = await startTestGateway(
       gatewayYaml({
-        trunkPorts: [await freePort()],
+        trunkPorts: [await reservePort()],
         routes: '  - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk }, recording: { enabled: true, dir: recordings, format: wav } }',
       }),
     );
@@ -48,19 +48,11 @@ describe('regulatory recording per route: a stereo WAV of both directions, named
     t.pbx.command(`alert ${ring.fields.id}`);
     t.pbx.command(`answer ${ring.fields.id}`);
     const access = t.gw.simSpan('pbx')!;
-    const deadline = Date.now() + 5000;
-    while (t.registry.snapshot().calls[0]?.state !== 'connected' && Date.now() < deadline) await sleep(20);
+    await callInState(t.registry, 'connected');
     access.sim.sendAudio(access.bChannel(Number(ring.fields.channel)), sineSignal(1000, 2000));
     assertSipp(await uac.done, 'the recorded call');
 
-    let rows: Cdr[] = [];
-    const until = Date.now() + 5000;
-    while (rows.length === 0 && Date.now() < until) {
-      const db = new CdrStore(join(t.dir, 'cdr.sqlite'), { readonly: true });
-      rows = db.query();
-      db.close();
-      if (rows.length === 0) await sleep(50);
-    }
+    const rows = await cdrRows(t.dir, 1);
     const file = rows[0]?.recording;
     assert.ok(file, `the CDR names the recording (${JSON.stringify(rows[0])})`);
     assert.ok(file.startsWith(join(t.dir, 'recordings')), `in the route's directory: ${file}`);

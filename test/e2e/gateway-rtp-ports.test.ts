@@ -2,26 +2,14 @@
 // configured range, and a call that finds the range used up is refused with
 // cause 47 (503 towards SIP, RFC 3398 §7.2.4.1) and a log line saying why.
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
-import { assertSipp, gatewayYaml, PBX_CALLER, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort, unusedPort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
+import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
-/** An even UDP port whose odd neighbour is free too, right now (an RTP/RTCP pair, RFC 3550 §11). */
-async function freePair(): Promise<number> {
-  const bindable = (port: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      const s = createSocket('udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (;;) {
-    const p = (await freePort()) & ~1;
-    if (p >= 1024 && (await bindable(p)) && (await bindable(p + 1))) return p;
-  }
-}
 
 /** The m=audio port of the first message in SIPp's message log (-trace_msg) that starts with `first`. */
 function loggedAudioPort(file: string, first: RegExp): number | undefined {
@@ -40,8 +28,9 @@ describe('gateway.yaml media.rtpPorts: RTP ports from the configured range, refu
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-rtp-ports-'));
-    trunkPort = await freePort();
-    rtp = await freePair();
+    trunkPort = await reservePort();
+    // An even port and its odd neighbour (RTP/RTCP, RFC 3550 §11), for the gateway to bind.
+    rtp = await unusedPort();
     // One RTP/RTCP pair: one call at a time.
     const routes = `  - { name: pbx-out, from: pstn, match: { called: "_NXXXXXX" }, to: { trunks: [carrier] } }
   - { name: did, from: sip, match: { called: "_4XXX" }, to: { lineGroup: pbx-trunk } }
@@ -77,13 +66,13 @@ describe('gateway.yaml media.rtpPorts: RTP ports from the configured range, refu
   });
 
   it('an INVITE the dial plan refuses (486) gives back the port it was holding at once', async () => {
-    await sleep(200);
+    await eventually('the earlier calls gone', () => t.registry.snapshot().calls.length === 0);
     const busy = await startSipp({ scenario: 'gw-uac-busy.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '9000', keys: { calling: '3125550199' } });
     assertSipp(await busy.done, '486 with cause 17, not 503');
   });
 
   it('once the earlier calls are gone the port is free again: a SIP -> PSTN call answers with it', async () => {
-    await sleep(200);
+    await eventually('the earlier calls gone', () => t.registry.snapshot().calls.length === 0);
     const trace = join(dir, 'uac.log');
     const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', keys: { calling: '3125550199' }, extra: ['-trace_msg', '-message_file', trace] });
     const ring = await t.pbx.waitFor('ring', { called: '4321' });

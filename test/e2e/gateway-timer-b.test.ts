@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 const T1 = 50;
@@ -48,7 +49,7 @@ describe('gateway: an unanswered INVITE fails over after 64*T1 (Timer B) over UD
       if (m.toString('utf8').startsWith('INVITE ')) invites.push(performance.now());
     });
     await new Promise<void>((r) => dead!.bind(0, '127.0.0.1', r));
-    const livePort = await freePort();
+    const livePort = await reservePort();
     const yaml = gatewayYaml({ trunkPorts: [dead.address().port, livePort] }).replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", timers: { t1: ${T1} } }`);
     const ringing = await callFailingOver(yaml, 'udp', livePort);
 
@@ -78,7 +79,7 @@ describe('gateway: an unanswered INVITE fails over after 64*T1 (Timer B) over UD
     });
     await new Promise<void>((r) => deadTcp!.listen(0, '127.0.0.1', r));
     const deadPort = (deadTcp.address() as { port: number }).port;
-    const livePort = await freePort();
+    const livePort = await reservePort();
     const yaml = gatewayYaml({ trunkPorts: [deadPort, livePort] })
       .replaceAll('codecs: [pcmu, telephone-event] }', 'codecs: [pcmu, telephone-event], transport: tcp }')
       .replace('sip: { listen: "127.0.0.1:0" }', `sip: { listen: "127.0.0.1:0", timers: { t1: ${T1} } }`);

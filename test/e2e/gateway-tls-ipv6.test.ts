@@ -4,8 +4,8 @@
 // address, Via and Contact carry bracketed addresses, and SRTP audio crosses
 // both ways.
 import assert from 'node:assert/strict';
-import type { Baresip } from '../sip/baresip-peer.js';
-import { freePort } from '../sip/sipp-peer.js';
+import type { Baresip } from '../peers/baresip.js';
+import { reservePort } from '../support/ports.js';
 import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml, tlsSuiteCertificate } from './baresip-call.js';
 import { PBX_CALLER, startTestGateway, testCertificate, type TestGateway } from './gateway-fixture.js';
 
@@ -31,10 +31,10 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
   });
 
   const baresip = async (o: { commands?: string[]; record?: boolean; port?: number }, cert = tls.pem): Promise<Baresip> =>
-    tlsBaresip(cert, { ...o, host: '::1', mediaenc: 'srtp-mand', port: o.port ?? (await freePort('::1')), user: '5551234' });
+    tlsBaresip(cert, { ...o, host: '::1', mediaenc: 'srtp-mand', port: o.port ?? (await reservePort('::1')), user: '5551234' });
 
   it('a PBX call leaves over TLS to the [::1] trunk: bracketed Via and Contact with transport=tls, IPv6 SRTP both ways', async () => {
-    const port = await freePort('::1');
+    const port = await reservePort('::1');
     bs = await baresip({ port, record: true });
     // baresip listens for TLS on its SIP port + 1.
     t = await startTestGateway(ipv6Yaml(port + 1, tls.pem));
@@ -57,7 +57,7 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
   });
 
   it('baresip calls the gateway at [::1] over TLS: received/rport in our answer, the PBX rings and audio crosses both ways', async () => {
-    t = await startTestGateway(ipv6Yaml(await freePort('::1'), tls.pem));
+    t = await startTestGateway(ipv6Yaml(await reservePort('::1'), tls.pem));
     bs = await baresip({ record: true, commands: [`/dial sip:4321@[::1]:${t.gw.sipPort};transport=tls`] });
     const ring = await t.pbx.waitFor('ring', { called: '4321' }, 8000).catch((err: Error) => {
       throw new Error(`${err.message}\ngateway log:\n${t!.logs.join('\n')}\nbaresip:\n${bs!.output().slice(-3000)}`);
@@ -76,7 +76,7 @@ describe('gateway SIP over TLS on IPv6 ([::1]) with baresip as the far end @slow
   it('the trunk certificate is checked against the [::1] of the trunk: the same call to a peer whose certificate names only 127.0.0.1 is refused and the line cleared at once (503, cause 41)', async () => {
     // Both ends present and trust this one certificate: only its name differs from the first test's.
     const v4only = testCertificate(tls.dir, 'IP:127.0.0.1');
-    const port = await freePort('::1');
+    const port = await reservePort('::1');
     bs = await baresip({ port }, v4only);
     t = await startTestGateway(ipv6Yaml(port + 1, v4only));
     t.pbx.command(`call v1 any 5551234 ${PBX_CALLER}`);

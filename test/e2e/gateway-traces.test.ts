@@ -3,9 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { decodeHep3 } from '../ops/hep-decoder.js';
-import { assertSipp, gatewayYaml, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { eventually, quietFor } from '../support/waiting.js';
+import { assertSipp, callInState, gatewayYaml, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 function tshark(args: string[]): string {
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -47,12 +49,13 @@ function flow(rows: SipRow[], callId: string): string[] {
 
 /** A SIP -> PSTN call: SIPp's INVITE to a DID, the PBX alerts and answers, SIPp hangs up. */
 async function didCall(t: TestGateway): Promise<number> {
-  const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', keys: { calling: '3125550199' } });
+  // A port of its own for each call: the test tells the calls apart by it.
+  const uac = await startSipp({ scenario: 'gw-uac-call.xml', transport: 'udp', remote: `127.0.0.1:${t.gw.sipPort}`, service: '4321', keys: { calling: '3125550199' }, port: await reservePort() });
   // SIPp's start and the INVITE's way to a SETUP can take a while on a loaded CI machine.
   const ring = await t.pbx.waitFor('ring', { called: '4321' }, 15_000);
   const id = ring.fields.id!;
   t.pbx.command(`alert ${id}`);
-  await sleep(100);
+  await callInState(t.registry, 'alerting');
   t.pbx.command(`answer ${id}`);
   await t.pbx.waitFor(['disconnect', 'hangup'], { id });
   assertSipp(await uac.done, 'SIPp calls the DID');
@@ -67,7 +70,7 @@ describe('traces of a running gateway: sip.pcap and dchannel-<span>.pcap read by
     const hep: Buffer[] = [];
     collector.on('message', (m) => hep.push(m));
     await new Promise<void>((r) => collector.bind(0, '127.0.0.1', () => r()));
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(
       gatewayYaml({ trunkPorts: [trunkPort], extra: `traces: { directory: traces, maxFileSize: 4096, maxFiles: 3, hep: { collector: "127.0.0.1:${collector.address().port}", captureId: 42 } }` }),
     );
@@ -138,9 +141,11 @@ describe('traces of a running gateway: sip.pcap and dchannel-<span>.pcap read by
       for (const f of dFiles) assert.equal(tshark(['-r', join(dir, f), '-Y', '_ws.malformed || _ws.expert.severity >= 8388608']).trim(), '', `${f} has malformed frames`);
 
       // HEP: the last call's messages went to the collector too, with Call-ID and agent id.
-      await sleep(200);
-      const lastHep = hep.map(decodeHep3).filter((d) => d.correlationId === last.callId);
       const traced = rows.filter((r) => r.callId === last.callId);
+      const lastHep = await eventually('a HEP packet of each traced message of the last call', () => {
+        const got = hep.map(decodeHep3).filter((d) => d.correlationId === last.callId);
+        return got.length >= traced.length && got;
+      });
       assert.equal(lastHep.length, traced.length, 'one HEP packet per traced message');
       lastHep.forEach((d, i) => {
         assert.equal(d.agentId, 42);
@@ -158,7 +163,7 @@ describe('traces of a running gateway: sip.pcap and dchannel-<span>.pcap read by
   });
 
   it('a full disk costs the trace, never the call: one log line, and the call completes', async () => {
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], extra: 'traces: { directory: traces, dchannel: false }' }));
     try {
       // /dev/full answers every write with ENOSPC, as a full disk does.
@@ -167,7 +172,9 @@ describe('traces of a running gateway: sip.pcap and dchannel-<span>.pcap read by
       symlinkSync('/dev/full', join(dir, 'sip.pcap'));
       await didCall(t);
       await didCall(t);
-      await sleep(400);
+      await eventually('the trace failure in the log', () => t.logs.some((l) => /trace/i.test(l)));
+      // And no second line for the other messages.
+      await quietFor(300);
       const errors = t.logs.filter((l) => /trace/i.test(l));
       assert.equal(errors.length, 1, errors.join('\n'));
       assert.match(errors[0]!, /^traces: SIP trace .*sip\.pcap: ENOSPC: no space left on device.*calls go on$/);

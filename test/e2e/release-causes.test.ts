@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, scenarioDir, startSipp } from '../sip/sipp-peer.js';
+import { scenarioDir, startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 // With the gateway as the network side (facing a PBX) and as the user side (facing a carrier).
@@ -18,7 +19,7 @@ for (const side of ['network', 'user'] as const) describe(`release causes both w
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipline-causes-'));
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort], side }));
   });
   after(async () => {

@@ -5,10 +5,11 @@
 // the test's RTP endpoint that SDP's media (playing or silent).
 import assert from 'node:assert/strict';
 import { toneZone } from '../../src/analog/tone-zones.js';
-import { requireTool, soxTones } from '../hw/signals.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { requireTool, soxTones } from '../peers/signals.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { BChannelTap, blockShare, toneRuns } from './b-channel-tap.js';
-import { assertSipp, channelOfCall, gatewayYaml, PBX_CALLER, sleep, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, channelOfCall, gatewayYaml, PBX_CALLER, startTestGateway, toneShare, type TestGateway } from './gateway-fixture.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 const B_CHANNELS = Array.from({ length: 23 }, (_, i) => i + 1);
@@ -29,7 +30,7 @@ describe('180 Ringing with SDP: the far end\'s early media when RTP comes, our r
   let trunkPort: number;
   before(async () => {
     requireTool('sox');
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     t = await startTestGateway(gatewayYaml({ trunkPorts: [trunkPort] }));
   });
   after(async () => t?.close());
@@ -44,12 +45,15 @@ describe('180 Ringing with SDP: the far end\'s early media when RTP comes, our r
       const channel = await channelOfCall(t);
       // The gateway sends the line's audio to the 180's SDP: early media is set up.
       await rtp.heard(5000);
-      await sleep(1000);
+      await tap.listen(channel, Date.now(), 1000);
       const playedAt = Date.now();
       await rtp.play(soxTones([{ hz: SIP_EARLY_HZ, dbm0: -10 }], 1200));
-      await sleep(100);
       const before = tap.audio(channel, 0, playedAt);
-      const after = tap.audio(channel, playedAt + 100);
+      // From the first 20 ms block of the far end's tone on the line (when its RTP reached the gateway) on.
+      const since = await tap.listen(channel, playedAt, 1500);
+      const first = Array.from({ length: Math.floor(since.length / 160) }, (_, i) => i).find((i) => toneShare(since.subarray(i * 160, i * 160 + 160), SIP_EARLY_HZ) > 0.5);
+      assert.ok(first !== undefined, 'the far end\'s early media reached the PBX');
+      const after = since.subarray(first * 160);
       t.pbx.command('hangup a1 16');
       assertSipp(await uas.done, '180 with SDP, then CANCEL');
       assert.equal(Number(ringing.fields.mask) & 8, 8, `${ringing.line}: ALERTING with in-band information`);
@@ -70,8 +74,9 @@ describe('180 Ringing with SDP: the far end\'s early media when RTP comes, our r
       const uas = await startSipp({ scenario: 'gw-uas-ringing-sdp.xml', transport: 'udp', port: trunkPort, timeoutS: 20, keys: { rtp: String(rtp.port) } });
       t.pbx.command(`call a2 any 5552345 ${PBX_CALLER}`);
       const ringing = await t.pbx.waitFor('ringing', { id: 'a2' });
+      const ringingAt = Date.now();
       const channel = await channelOfCall(t);
-      await sleep(2500);
+      await tap.listen(channel, ringingAt, 2500);
       const heard = tap.audio(channel);
       t.pbx.command('hangup a2 16');
       assertSipp(await uas.done, '180 with SDP, then CANCEL');

@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import { concatSamples } from '../../src/sim/sim-signals.js';
+import { eventually } from '../support/waiting.js';
 
 export interface RtpArrival {
   at: number;
@@ -85,11 +86,7 @@ export class RtpEndpoint {
 
   /** Waits until the gateway has sent something, so that we know where its RTP comes from. */
   async heard(timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.from) {
-      if (Date.now() > deadline) throw new Error(`no RTP from the gateway at 127.0.0.1:${this.port} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(`RTP from the gateway at 127.0.0.1:${this.port}`, () => this.from !== null, { timeoutMs });
   }
 
   /** Sends the samples as PCMU, 20 ms a packet in real time, to where the gateway's RTP comes from. */

@@ -4,8 +4,8 @@
 // the key and the call runs encrypted; baresip without SRTP answers without
 // a key and the call runs in clear. Audio is checked both ways in both.
 import assert from 'node:assert/strict';
-import type { Baresip } from '../sip/baresip-peer.js';
-import { freePort } from '../sip/sipp-peer.js';
+import type { Baresip } from '../peers/baresip.js';
+import { reservePort } from '../support/ports.js';
 import { assertTonesCrossed, exchangeTones, tlsBaresip, tlsGatewayYaml, tlsSuiteCertificate, type TonesHeard } from './baresip-call.js';
 import { PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
@@ -34,7 +34,7 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
 
   /** The PBX calls baresip through the gateway. */
   async function call(id: string, mediaenc?: 'srtp'): Promise<TonesHeard> {
-    const port = await freePort();
+    const port = await reservePort();
     const b = await baresip(port, mediaenc);
     const gw = await gateway(port);
     gw.pbx.command(`call ${id} any 5551234 ${PBX_CALLER}`);
@@ -73,7 +73,7 @@ describe('a trunk with srtp: optional over TLS: encrypted with a peer that keys,
   });
 
   it('baresip with best-effort SRTP calls in: our answer keeps RTP/AVP and adds our key; SRTP both ways and the audio crosses', async () => {
-    const port = await freePort();
+    const port = await reservePort();
     const gw = await gateway(port);
     const b = await baresip(port, 'srtp', [`/dial sip:4321@127.0.0.1:${gw.gw.sipPort};transport=tls`]);
     const ring = await gw.pbx.waitFor('ring', { called: '4321' }, 8000);

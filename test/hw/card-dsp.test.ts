@@ -5,8 +5,8 @@ import { Card } from '../../src/hw/card.js';
 import type { DspEvent } from '../../src/hw/dsp.js';
 import { CardError } from '../../src/hw/errors.js';
 import { SimCard } from '../../src/hw/sim-card.js';
-import { sleep } from './sim-helpers.js';
-import { requireTool, soxDtmf, soxNoise, soxTones } from './signals.js';
+import { requireTool, soxDtmf, soxNoise, soxTones } from '../peers/signals.js';
+import { eventually } from '../support/waiting.js';
 
 function collect(card: Card, number: number): DspEvent[] {
   const seen: DspEvent[] = [];
@@ -14,12 +14,18 @@ function collect(card: Card, number: number): DspEvent[] {
   return seen;
 }
 
-async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
-  for (let t = 0; t < ms; t += 20) {
-    if (ok()) return;
-    await sleep(20);
-  }
-  assert.fail(`${what} within ${ms} ms`);
+/**
+ * What channel `n` sent to the line (the far end keeps it until read), once
+ * there is `ms` of it and what it sent has ended: sound, then 200 ms of silence.
+ */
+function lineAudio(sim: SimCard, n: number, ms: number, ended = true): Promise<Int16Array> {
+  const got: number[] = [];
+  return eventually(`${ms} ms of audio from channel ${n}${ended ? ', ending in silence' : ''}`, () => {
+    got.push(...sim.receiveAudio(n, 80000));
+    const sound = got.some((v) => Math.abs(v) > 100);
+    const quietTail = got.length >= 1600 && got.slice(-1600).every((v) => Math.abs(v) <= 100);
+    return got.length >= ms * 8 && (!ended || (sound && quietTail)) && Int16Array.from(got);
+  }, { timeoutMs: ms + 5000 });
 }
 
 describe('card DSP: detection and generation on the I/O thread', () => {
@@ -49,35 +55,36 @@ describe('card DSP: detection and generation on the I/O thread', () => {
   it('detects DTMF sent by the far end (sox-made tones) and reports each digit once', async () => {
     const events = collect(card, 1);
     sim.sendAudio(1, soxDtmf('4711#', { onMs: 80, offMs: 80, lowDbm0: -15 }));
-    await until('five digits', () => events.filter((e) => e.kind === 'dtmf').length >= 5);
+    await eventually('five digits', () => events.filter((e) => e.kind === 'dtmf').length >= 5);
     assert.equal(events.flatMap((e) => (e.kind === 'dtmf' ? [e.digit] : [])).join(''), '4711#');
     assert.ok(events.some((e) => e.kind === 'dtmf-begin' && e.digit === '4'));
   });
 
   it('meters the received level in dBm0', async () => {
     sim.sendAudio(1, soxTones([{ hz: 1004, dbm0: -10 }], 1000), { loop: true });
-    await sleep(300);
-    const { rxDbm0 } = card.channel(1).levels();
-    assert.ok(Math.abs(rxDbm0 - -10) < 1, `rx level ${rxDbm0} dBm0 for a -10 dBm0 tone`);
+    // The meter integrates over a few frames.
+    await eventually('the rx level of a -10 dBm0 tone', () => {
+      const { rxDbm0 } = card.channel(1).levels();
+      assert.ok(Math.abs(rxDbm0 - -10) < 1, `rx level ${rxDbm0} dBm0`);
+      return true;
+    });
     sim.sendAudio(1, new Int16Array(0), { loop: true });
   });
 
   it('sends DTMF digits that a second DSP channel on the card detects', async () => {
     const events = collect(card, 1);
     card.channel(2).sendDigits('59*');
-    await sleep(900);
-    // The far end patches what the FXS port sent into the FXO port.
-    sim.sendAudio(1, sim.receiveAudio(2, 80000));
-    await until('three digits', () => events.filter((e) => e.kind === 'dtmf').length >= 3);
+    // The far end patches what the FXS port sent (900 ms of it) into the FXO port.
+    sim.sendAudio(1, await lineAudio(sim, 2, 900));
+    await eventually('three digits', () => events.filter((e) => e.kind === 'dtmf').length >= 3);
     assert.equal(events.flatMap((e) => (e.kind === 'dtmf' ? [e.digit] : [])).join(''), '59*');
   });
 
   it('sends Bell 202 caller ID on an FXS port that the FXO port decodes', async () => {
     const events = collect(card, 1);
     card.channel(2).sendCallerId({ number: '5551234567', name: 'SIPLINE TEST', dateTime: '11290915' });
-    await sleep(1200);
-    sim.sendAudio(1, sim.receiveAudio(2, 80000));
-    await until('caller ID', () => events.some((e) => e.kind === 'caller-id'));
+    sim.sendAudio(1, await lineAudio(sim, 2, 1200));
+    await eventually('caller ID', () => events.some((e) => e.kind === 'caller-id'));
     const cid = events.find((e) => e.kind === 'caller-id');
     assert.ok(cid?.kind === 'caller-id');
     assert.equal(cid.callerId.number, '5551234567');
@@ -87,9 +94,9 @@ describe('card DSP: detection and generation on the I/O thread', () => {
   it('plays a zone tone into the line, and refuses a tone the zone lacks', async () => {
     sim.receiveAudio(2, 80000);
     card.channel(2).playTone('dial');
-    await sleep(300);
+    // The tone goes on until stopped: 300 ms of it.
+    const out = await lineAudio(sim, 2, 300, false);
     card.channel(2).stopTone();
-    const out = sim.receiveAudio(2, 80000);
     assert.ok(out.some((s) => Math.abs(s) > 1000), 'no dial tone reached the line');
     assert.throws(() => card.channel(2).playTone('howler'), (e: unknown) => e instanceof CardError && /howler/.test(e.message));
   });
@@ -106,13 +113,19 @@ describe('card DSP: detection and generation on the I/O thread', () => {
         // closed at the end of the test
       }
     }, 80);
-    await sleep(3000);
-    clearInterval(writer);
-    const { erleDb, txDbm0, rxDbm0 } = ch.levels();
-    assert.ok(txDbm0 > -20, `nothing was sent (tx ${txDbm0} dBm0)`);
-    assert.ok(erleDb > 10, `ERLE only ${erleDb} dB`);
-    // The echo comes back 12 dB down; what the channel hears after the canceller must be far below that.
-    assert.ok(rxDbm0 < txDbm0 - 22, `heard ${rxDbm0} dBm0 while sending ${txDbm0} dBm0`);
+    try {
+      // The canceller converges while speech goes out.
+      await eventually('the canceller to converge', () => {
+        const { erleDb, txDbm0, rxDbm0 } = ch.levels();
+        assert.ok(txDbm0 > -20, `nothing was sent (tx ${txDbm0} dBm0)`);
+        assert.ok(erleDb > 10, `ERLE only ${erleDb} dB`);
+        // The echo comes back 12 dB down; what the channel hears after the canceller must be far below that.
+        assert.ok(rxDbm0 < txDbm0 - 22, `heard ${rxDbm0} dBm0 while sending ${txDbm0} dBm0`);
+        return true;
+      }, { timeoutMs: 8000, intervalMs: 100 });
+    } finally {
+      clearInterval(writer);
+    }
   });
 
   it('refuses DSP requests on a channel without a DSP, and bad digits, with typed errors', () => {

@@ -14,7 +14,7 @@ import {
   withChecksum,
   withNoise,
   type FskMode,
-} from './signals.js';
+} from '../peers/signals.js';
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Dsp, type DspEvent } from '../../src/hw/dsp.js';
-import { DTMF_KEYS, bursts, concat, requireTool, silence, soxDtmf, soxLevelDbm0, soxPeaks, soxTones, withNoise } from './signals.js';
+import { DTMF_KEYS, bursts, concat, requireTool, silence, soxDtmf, soxLevelDbm0, soxPeaks, soxTones, withNoise } from '../peers/signals.js';
 
 const ALL = '123A456B789C*0#D';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Dsp, SAMPLE_RATE_HZ, sinePeakForDbm0 } from '../../src/hw/dsp.js';
-import { concat, requireTool, silence, soxEcho, soxLevelDbm0, soxMix, soxNoise, soxTones } from './signals.js';
+import { concat, requireTool, silence, soxEcho, soxLevelDbm0, soxMix, soxNoise, soxTones } from '../peers/signals.js';
 
 const FRAME = 160; // 20 ms, as the card I/O thread hands frames over
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Dsp, type DspEvent, type ToneDefinition } from '../../src/hw/dsp.js';
-import { bursts, concat, requireTool, silence, soxLevelDbm0, soxMix, soxNoise, soxPeaks, soxTones } from './signals.js';
+import { bursts, concat, requireTool, silence, soxLevelDbm0, soxMix, soxNoise, soxPeaks, soxTones } from '../peers/signals.js';
 
 /** The United States tone zone (ANSI T1.401 / GR-506-CORE call progress tones). */
 const US: ToneDefinition[] = [

@@ -1,6 +1,7 @@
 // Waiting helpers for the emulated-card tests.
 import type { Channel, ChannelEvent, ChannelEventKind } from '../../src/hw/channel.js';
 import type { FarEvent, SimCard } from '../../src/hw/sim-card.js';
+import { quietFor } from '../support/waiting.js';
 
 export function channelEvent(ch: Channel, kind: ChannelEventKind, timeoutMs = 2000): Promise<ChannelEvent> {
   return new Promise((resolve, reject) => {
@@ -34,14 +35,12 @@ export function farEvent(sim: SimCard, match: (e: FarEvent) => boolean, what: st
   });
 }
 
-/** Collects a channel's events for a while. */
+/** Collects a channel's events for `ms`: only for proving that none (or none of a kind) come. */
 export async function eventsFor(ch: Channel, ms: number): Promise<ChannelEvent[]> {
   const seen: ChannelEvent[] = [];
   const on = (e: ChannelEvent): void => void seen.push(e);
   ch.on('event', on);
-  await new Promise((r) => setTimeout(r, ms));
+  await quietFor(ms);
   ch.off('event', on);
   return seen;
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

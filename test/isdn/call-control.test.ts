@@ -7,9 +7,9 @@ import { PriSpan } from '../../src/isdn/pri-span.js';
 import { Q921Link } from '../../src/isdn/q921-link.js';
 import { Q931SignalCodec } from '../../src/isdn/q931-signal-codec.js';
 import type { Signal } from '../../src/isdn/q931-signal.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 const link = { T200: 100, T203: 1000, N200: 3 };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A far end we script message by message: a Q.921 link and the codec, no call control. */
 class ScriptedPeer {
@@ -57,7 +57,6 @@ async function spanWithScriptedPeer(side: 'user' | 'network', timers = {}): Prom
   const up = once(span.signalling, 'up');
   span.start();
   await up;
-  await sleep(20);
   return { span, peer, close: () => { span.close(); peer.link.close(); } };
 }
 
@@ -100,7 +99,6 @@ async function twoSpans(timers = {}): Promise<{ wire: FramePipePair; user: PriSp
   network.start();
   await Promise.all([once(user.signalling, 'up'), once(network.signalling, 'up')]);
   await restarted;
-  await sleep(20);
   return { wire, user, network, close: () => { user.close(); network.close(); } };
 }
 
@@ -133,7 +131,7 @@ describe('Q.931 call control (our spans back to back)', function () {
       const answered = once(call, 'answered');
       call.setup();
       await answered;
-      await sleep(20);
+      await eventually('the network side in N10', () => netStates.includes('N10'));
       assert.deepEqual(userStates, ['U1', 'U3', 'U4', 'U10']);
       assert.deepEqual(netStates, ['N1', 'N3', 'N4', 'N10']);
     } finally {
@@ -154,11 +152,12 @@ describe('Q.931 call control (our spans back to back)', function () {
         const m = l.match(/cr=\d+: (\w+) -> (\w+)/);
         if (m) seen.push(m[2]!);
       });
-      await sleep(10);
+      // CALL PROCEEDING goes out by itself once the SETUP is taken (U9).
+      await eventually('the user side in U9', () => seen.includes('U9'));
       leg.alert();
       leg.answer();
       await answered;
-      await sleep(30);
+      await eventually('the user side in U10', () => seen.includes('U10'));
       assert.deepEqual(seen, ['U9', 'U7', 'U8', 'U10']);
       assert.equal(leg.state, CallState.Active);
     } finally {
@@ -334,7 +333,8 @@ describe('Q.931 call control (our spans back to back)', function () {
       await once(user.signalling, 'down');
       wire.connected = true;
       await once(user.signalling, 'up');
-      await sleep(300);
+      // The call must not be released by the link's re-establishment.
+      await quietFor(300);
       assert.equal(call.isReleased, false);
       assert.equal(call.state, CallState.Active);
       assert.equal(network.activeCalls.length, 1);
@@ -354,9 +354,7 @@ describe('Q.931 call control (our spans back to back)', function () {
       wire.connected = true;
       await once(user.signalling, 'up');
       // Both ends RESTART the interface again at link-up; the channels come back when it is acknowledged.
-      const deadline = Date.now() + 8000;
-      while (user.freeChannels() < 23 && Date.now() < deadline) await sleep(20);
-      assert.equal(user.freeChannels(), 23);
+      await eventually('the 23 channels back', () => user.freeChannels() === 23, { timeoutMs: 8000 });
     } finally {
       close();
     }

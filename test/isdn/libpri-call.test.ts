@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { PriCall } from '../../src/isdn/pri-call.js';
 import type { SwitchVariant } from '../../src/isdn/q931.js';
-import { startPair, fastTimers, type Pair } from './pri-peer-pair.js';
+import { startPair, type Pair } from './pri-peer-pair.js';
+import type { PeerEvent } from '../peers/libpri.js';
+import { eventually } from '../support/waiting.js';
 
 const VARIANTS: SwitchVariant[] = ['national', 'dms100', '5ess', '4ess', 'euroisdn', 'qsig'];
 /** Variants with the national maintenance messages SERVICE / SERVICE ACKNOWLEDGE. */
@@ -13,7 +15,6 @@ const complete = (d: string): boolean => d.length >= 7;
 /** What the harness reports when a call it holds is cleared by us: DISCONNECT, or RELEASE (COMPLETE). */
 const CLEARED = ['disconnect', 'hangup'];
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function released(call: PriCall): Promise<number> {
   return new Promise((resolve) => call.once('released', resolve));
@@ -180,8 +181,7 @@ for (const variant of VARIANTS) {
         ours.setup();
         const theirsArrived = new Promise<PriCall>((resolve) => p.span.once('incoming', (leg) => resolve(leg as PriCall)));
         p.peer.command(`call g1 ${ch} ${calledTheirs} 3000 exclusive`);
-        const deadline = Date.now() + 3000;
-        while (!p.trace.some((l) => l.includes('<- SETUP') && l.includes(`called=${calledTheirs}`)) && Date.now() < deadline) await sleep(5);
+        await eventually('libpri\'s SETUP at our side', () => p.trace.some((l) => l.includes('<- SETUP') && l.includes(`called=${calledTheirs}`)), { timeoutMs: 3000, intervalMs: 5 });
         p.peer.pipe.send = send;
         for (const f of held) send(f);
         if (side === 'user') {
@@ -190,12 +190,9 @@ for (const variant of VARIANTS) {
           assert.equal(theirs.channel, ch);
           theirs.answer();
           await p.peer.waitFor('answer', { id: 'g1' });
-          const until = Date.now() + 5000;
-          let ring = p.peer.events.find((e) => e.name === 'ring' && e.fields.called === calledOurs);
-          while (!cause && !ring && Date.now() < until) {
-            await sleep(10);
-            ring = p.peer.events.find((e) => e.name === 'ring' && e.fields.called === calledOurs);
-          }
+          const ringOf = (): PeerEvent | undefined => p.peer.events.find((e) => e.name === 'ring' && e.fields.called === calledOurs);
+          await eventually('our call released or moved', () => cause !== undefined || ringOf() !== undefined);
+          const ring = ringOf();
           const outcome = cause ? `released ${cause}` : ring ? `moved ${ring.fields.channel}` : 'nothing';
           if (ring) p.peer.command(`hangup ${ring.fields.id} 16`);
           // libpri answers a SETUP it refuses with CALL PROCEEDING first, naming the channel it
@@ -214,19 +211,15 @@ for (const variant of VARIANTS) {
           await once(ours, 'answered');
           let moved: PriCall | undefined;
           void theirsArrived.then((leg) => (moved = leg));
-          const until = Date.now() + 5000;
-          let refused = p.peer.events.find((e) => e.name === 'hangup' && e.fields.id === 'g1');
-          while (!moved && !refused && Date.now() < until) {
-            await sleep(10);
-            refused = p.peer.events.find((e) => e.name === 'hangup' && e.fields.id === 'g1');
-          }
+          const refusedOf = (): PeerEvent | undefined => p.peer.events.find((e) => e.name === 'hangup' && e.fields.id === 'g1');
+          await eventually('libpri\'s call refused or moved', () => moved !== undefined || refusedOf() !== undefined);
+          const refused = refusedOf();
           const outcome = refused ? `refused ${refused.fields.cause}` : moved ? `moved ${moved.channel}` : 'nothing';
           assert.ok(outcome === 'refused 44' || (outcome.startsWith('moved') && outcome !== `moved ${ch}`), outcome);
           ours.release(16);
           for (const leg of p.span.activeCalls) if (!leg.isReleased) leg.release(16);
         }
-        await sleep(200);
-        assert.equal(p.span.freeChannels(), p.span.channelNumbers.length);
+        await eventually('every channel free', () => p.span.freeChannels() === p.span.channelNumbers.length);
       });
 
       for (const cause of [17, 34]) {
@@ -256,7 +249,7 @@ for (const variant of VARIANTS) {
         const ring = await p.peer.waitFor('ring', { called: '555' });
         const id = ring.fields.id!;
         p.peer.command(`more ${id}`);
-        await sleep(50);
+        await eventually('SETUP ACKNOWLEDGE at our side', () => p.trace.some((l) => l.includes('<- SETUP_ACKNOWLEDGE')));
         call.sendDigits('0199');
         const info = await p.peer.waitFor('info', { id });
         assert.equal(info.fields.digits, '0199');
@@ -298,8 +291,7 @@ for (const variant of VARIANTS) {
         assert.equal(p.span.originate({ digits: '2000' }, { digits: '5559999' }), null, 'and we offer no channel either');
         await Promise.all(calls.map((c) => { const r = released(c); c.release(16); return r; }));
         await Promise.all(ids.map((id) => p.peer.waitFor(CLEARED, { id })));
-        await sleep(100);
-        assert.equal(p.span.freeChannels(), total);
+        await eventually('every channel free', () => p.span.freeChannels() === total);
       });
 
       it('dropping and restoring the D-channel brings the link back without stuck channels', async () => {
@@ -315,10 +307,10 @@ for (const variant of VARIANTS) {
         await p.peer.waitFor('up', {}, 8000);
         // The active call survived T309 on our side; clear it, then every channel must be usable.
         if (!ours.isReleased) ours.release(16);
-        await sleep(fastTimers.T200 * 3);
-        const deadline = Date.now() + 5000;
-        while (p.span.freeChannels() < total && Date.now() < deadline) await sleep(50);
-        assert.equal(p.span.freeChannels(), total, `channels after restore: ${p.span.freeChannels()}`);
+        await eventually('every channel usable after the restore', () => {
+          assert.equal(p.span.freeChannels(), total);
+          return true;
+        });
         const again = await connectOutgoing(p, number());
         const back = await connectIncoming(p, 'd1', number());
         assert.notEqual(again.call.channel, back.channel);
@@ -337,8 +329,7 @@ describe('PRI against libpri: RESTART of each idle channel at link-up', function
       const p = await startPair('national', side, { restartAtLinkUp: 'channels' });
       try {
         const total = p.span.channelNumbers.length;
-        const deadline = Date.now() + 5000;
-        while (p.trace.filter((l) => l.includes('<- RESTART_ACKNOWLEDGE')).length < total && Date.now() < deadline) await sleep(20);
+        await eventually('a RESTART ACKNOWLEDGE for each channel', () => p.trace.filter((l) => l.includes('<- RESTART_ACKNOWLEDGE')).length >= total);
         const acks = p.trace.filter((l) => l.includes('<- RESTART_ACKNOWLEDGE')).length;
         assert.equal(acks, total);
         assert.equal(p.peer.count('restart'), total, 'libpri restarted each channel');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Q921Link } from '../../src/isdn/q921-link.js';
-import { LibpriPeer } from './libpri-peer.js';
+import { LibpriPeer } from '../peers/libpri.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 const timers = { T200: 200, T203: 800, N200: 3 };
 
@@ -32,7 +33,8 @@ for (const ourSide of ['user', 'network'] as const) {
       await peer.waitFor('up');
       let drops = 0;
       link.on('released', () => drops++);
-      await new Promise((r) => setTimeout(r, 2500));
+      // The link must not drop while it idles past T203 and its polls.
+      await quietFor(2500);
       assert.equal(drops, 0);
       assert.equal(peer.count('down'), 0, peer.output);
       assert.ok(link.isEstablished);
@@ -50,9 +52,10 @@ for (const ourSide of ['user', 'network'] as const) {
       assert.ok(!link.isEstablished);
       peer.pipe.connected = true;
       await peer.waitFor('up', {}, 8000);
-      const deadline = Date.now() + 8000;
-      while (!link.isEstablished && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(link.isEstablished, peer.output);
+      await eventually('our link established again', () => {
+        assert.ok(link.isEstablished, peer.output);
+        return true;
+      }, { timeoutMs: 8000 });
     });
   });
 }

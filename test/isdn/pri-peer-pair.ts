@@ -1,9 +1,11 @@
 // A span of ours and libpri on the two ends of one D-channel.
+import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { PriCall } from '../../src/isdn/pri-call.js';
 import { PriSpan, type PriSpanOptions } from '../../src/isdn/pri-span.js';
 import type { SwitchVariant } from '../../src/isdn/q931.js';
-import { LibpriPeer } from './libpri-peer.js';
+import { LibpriPeer } from '../peers/libpri.js';
+import { eventually } from '../support/waiting.js';
 
 /** libpri's name of each switch variant we claim. */
 export const LIBPRI_SWITCH: Record<SwitchVariant, string> = {
@@ -71,14 +73,12 @@ export async function startPair(
     peer,
     trace,
     incoming,
-    async incomingTo(digits, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
+    incomingTo(digits, timeoutMs = 5000) {
+      return eventually(`an incoming call to ${digits}`, () => {
         const found = incoming.find((c) => c.called.digits === digits);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no incoming call to ${digits}; libpri said:\n${peer.output}\nwe said:\n${trace.join('\n')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+        assert.ok(found, `libpri said:\n${peer.output}\nwe said:\n${trace.join('\n')}`);
+        return found;
+      }, { timeoutMs });
     },
     async close() {
       span.close();

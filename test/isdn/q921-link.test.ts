@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { FramePipePair, type FramePipe } from '../../src/isdn/frame-pipe.js';
 import { decodeLapdFrame, encodeLapdFrame, type LapdFrame } from '../../src/isdn/q921-frame.js';
 import { LinkState, Q921Link } from '../../src/isdn/q921-link.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 const fast = { T200: 100, T203: 400, N200: 3 };
 
@@ -26,7 +27,6 @@ function tap(pipe: FramePipe): LapdFrame[] {
   return seen;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('Q.921 data link (two of ours back to back)', () => {
   const links: Q921Link[] = [];
@@ -60,7 +60,8 @@ describe('Q.921 data link (two of ours back to back)', () => {
     user.establish();
     network.establish();
     await up;
-    await sleep(50);
+    // Neither may drop the link straight after.
+    await quietFor(50);
     assert.ok(user.isEstablished && network.isEstablished);
   });
 
@@ -86,8 +87,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
     await up;
     user.send(Uint8Array.of(1));
     await once(network, 'data');
-    await sleep(20);
-    const rr = sent.find((f) => f.type === 'RR');
+    const rr = await eventually('the receiver\'s RR', () => sent.find((f) => f.type === 'RR'));
     assert.ok(rr, 'the receiver acknowledges with RR');
     assert.equal(rr.nr, 1);
   });
@@ -105,8 +105,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
     const got: number[] = [];
     network.on('data', (m) => got.push(m[0]!));
     for (let i = 0; i < 5; i++) user.send(Uint8Array.of(i));
-    const deadline = Date.now() + 3000;
-    while (got.length < 5 && Date.now() < deadline) await sleep(20);
+    await eventually('five frames', () => got.length >= 5, { timeoutMs: 3000 });
     assert.deepEqual(got, [0, 1, 2, 3, 4]);
   });
 
@@ -117,8 +116,7 @@ describe('Q.921 data link (two of ours back to back)', () => {
     const up = Promise.all([once(user, 'established'), once(network, 'established')]);
     user.establish();
     await up;
-    await sleep(fast.T203 * 2.5);
-    assert.ok(sent.some((f) => f.type === 'RR' && f.pf && f.cr === 0), 'the user polls with RR command P = 1');
+    await eventually('the user to poll with RR command P = 1 when T203 runs out', () => sent.some((f) => f.type === 'RR' && f.pf && f.cr === 0), { timeoutMs: fast.T203 * 5 });
     assert.ok(user.isEstablished && network.isEstablished);
   });
 
@@ -188,7 +186,8 @@ describe('Q.921 data link (two of ours back to back)', () => {
     const { wire, user } = await establishedPair();
     wire.b.send(Uint8Array.of(0xff));
     wire.b.send(Uint8Array.of(0x00, 0x01, 0x0d, 0x00));
-    await sleep(20);
+    // The garbage must not move the link out of its state.
+    await quietFor(20);
     assert.equal(user.state, LinkState.MultipleFrameEstablished);
   });
 
@@ -211,7 +210,8 @@ describe('Q.921 data link (two of ours back to back)', () => {
         l.establish();
         for (const f of frames) wire.a.emit('frame', f);
         l.send(Uint8Array.of(1, 2, 3));
-        await sleep(1);
+        // Whatever the frames did, the link must be left in a state it knows.
+        await quietFor(1);
         assert.ok(Object.values(LinkState).includes(l.state));
         l.close();
       }),

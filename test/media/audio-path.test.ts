@@ -7,8 +7,10 @@ import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import { MediaClock } from '../../src/media/media-clock.js';
 import type { MediaSession } from '../../src/media/media-session.js';
 import { l16Samples } from '../../src/media/transcoder.js';
-import { peakFrequency, rms, soxTone } from './audio-tools.js';
-import { collect, description, openPair, sleep } from './session-pair.js';
+import { soxTone } from '../peers/signals.js';
+import { peakFrequency, rms } from './audio-tools.js';
+import { eventually } from '../support/waiting.js';
+import { collect, description, openPair } from './session-pair.js';
 
 type Codec = 'PCMU' | 'PCMA' | 'opus';
 
@@ -67,7 +69,8 @@ async function playTone(
       f++;
     };
     clock.add(feed);
-    await sleep(1200 + 400);
+    // The whole tone sent, and 400 ms more played out on the far side for the jitter buffer's delay.
+    await eventually('the tone through and 400 ms after it', () => (f + 1) * 160 > tone.length && frames.length * 160 >= tone.length + 3200);
     clock.remove(feed);
     const out = new Int16Array(frames.length * 160);
     frames.forEach((fr, i) => out.set(fr.encoding === 'L16' ? l16Samples(fr.data) : g711Decode(fr.encoding, fr.data, new Int16Array(160)), i * 160));

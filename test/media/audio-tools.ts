@@ -1,26 +1,4 @@
-// Independent signal tools for audio tests: sox makes the tone, a DFT measures it.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-/** A tone made by sox as 8 kHz signed 16-bit samples; fails with how to install sox. */
-export function soxTone(freq: number, seconds: number, volume = 0.5): Int16Array {
-  const dir = mkdtempSync(join(tmpdir(), 'sipline-media-'));
-  try {
-    const file = join(dir, 'tone.raw');
-    try {
-      execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', file, 'synth', String(seconds), 'sine', String(freq), 'vol', String(volume)], { stdio: 'pipe' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('sox is not installed: apt-get install sox (scripts/setup does it)');
-      throw err;
-    }
-    const b = readFileSync(file);
-    return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+// Measuring audio in tests: a DFT (sox makes the tones, test/peers/signals.ts).
 
 /** Power of one frequency in the samples: the Goertzel recurrence, one DFT bin in O(n). */
 export function tonePower(x: Int16Array, hz: number, rate = 8000): number {

@@ -7,20 +7,14 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import { MediaSession } from '../../src/media/media-session.js';
 import { formatSdesCrypto, generateSdesCrypto, parseSdesCrypto } from '../../src/media/sdes-crypto.js';
+import { RTP_PORTS } from '../peers/baresip.js';
+import { requirePeer } from '../peers/installed.js';
+import { handOverPort, reservePort } from '../support/ports.js';
 import { peakFrequency, rms } from './audio-tools.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Just enough of a SIP UAS (RFC 3261 §8.2.6) to answer baresip's INVITE and BYE. */
 function answer(sip: Socket, req: string, to: RemoteInfo, sdp: string): void {
@@ -55,10 +49,10 @@ describe('SRTP with baresip as the far end @slow', function () {
     const local = generateSdesCrypto(1);
     let feed: NodeJS.Timeout | undefined;
     try {
-      const bsPort = await freePort();
+      const bsPort = await reservePort();
       // baresip's ausine source is 48 kHz stereo; baresip resamples it to PCMU.
       writeFileSync(join(dir, 'config'), [
-        `sip_listen 127.0.0.1:${bsPort}`, 'audio_source ausine,1000', 'audio_player aufile,/dev/null', 'audio_alert aufile,/dev/null',
+        `sip_listen 127.0.0.1:${bsPort}`, RTP_PORTS, 'audio_source ausine,1000', 'audio_player aufile,/dev/null', 'audio_alert aufile,/dev/null',
         'ausrc_srate 48000', 'ausrc_channels 2', `snd_path ${dir}`, 'module_path /usr/lib/baresip/modules',
         ...['g711', 'ausine', 'aufile', 'sndfile', 'srtp', 'account', 'menu'].map((m) => `module ${m}.so`),
       ].join('\n') + '\n');
@@ -88,7 +82,8 @@ describe('SRTP with baresip as the far end @slow', function () {
         }, 20);
       });
 
-      const bs = spawn('baresip', ['-f', dir, '-t', '7', '-e', `/dial sip:ours@127.0.0.1:${sip.address().port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      requirePeer('baresip');
+      const bs = await handOverPort(bsPort, () => spawn('baresip', ['-f', dir, '-t', '7', '-e', `/dial sip:ours@127.0.0.1:${sip.address().port}`], { stdio: ['ignore', 'pipe', 'pipe'] }), (p) => once(p, 'close'));
       let log = '';
       bs.stdout.on('data', (d: Buffer) => (log += d.toString()));
       bs.stderr.on('data', (d: Buffer) => (log += d.toString()));

@@ -7,8 +7,8 @@ import { CallRecording } from '../../src/media/call-recording.js';
 import type { AudioFrame } from '../../src/media/frame.js';
 import { g711Encode } from '../../src/hw/g711.js';
 import { sineSignal } from '../../src/sim/sim-signals.js';
+import { eventually } from '../support/waiting.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function frame(samples: Int16Array): AudioFrame {
   return { encoding: 'PCMU', samples: samples.length, data: g711Encode('PCMU', samples, new Uint8Array(samples.length)) };
@@ -49,9 +49,8 @@ describe('CallRecording: a stereo WAV written as the call goes', () => {
       rec.pstn(frame(sineSignal(1000, 20)));
       rec.sip(frame(sineSignal(600, 20)));
     }
-    await sleep(250);
     // Not closed: as a killed process would leave it.
-    assert.equal(soxSamples(file), '4000', 'sox reads the 4000 frames written so far');
+    await eventually('sox to read the 4000 frames written so far', () => soxSamples(file) === '4000');
     const early = readFileSync(file);
     assert.equal(early.readUInt32LE(4), early.length - 8, 'RIFF size matches the file');
     // One side only from here: the other is padded with silence, the channels stay aligned.

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MediaClock } from '../../src/media/media-clock.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('media clock', () => {
   it('ticks each call once per period in its own slot, in slot order', async () => {
@@ -16,12 +16,13 @@ describe('media clock', () => {
       const listeners = [0, 1, 2].map((call) => (at: number): void => void seen.push({ call, at }));
       const t0 = performance.now();
       for (const l of listeners) clock.add(l, l);
-      await sleep(210);
+      await eventually('ten ticks of each call', () => seen.filter((s) => s.call === 2).length >= 10);
       for (const l of listeners) clock.remove(l);
       const periods = (performance.now() - t0) / clock.periodMs;
       const count = seen.filter((s) => s.call === 0).length;
       const after = seen.length;
-      await sleep(60);
+      // No tick may come after the last listener left.
+      await quietFor(60);
       assert.equal(seen.length, after, 'no tick after the last listener left');
       // One tick a period, however long the wait really took on a loaded machine.
       assert.ok(Math.abs(count - periods) <= 2, `call 0 ticked ${count} times in ${periods.toFixed(1)} periods`);
@@ -49,7 +50,7 @@ describe('media clock', () => {
     // Both calls in one slot: a clock of one slot per period.
     const one = new MediaClock(20, 1);
     for (const { phase, call, l } of listeners) one.add(l, call, phase);
-    await sleep(50);
+    await eventually('two periods of listener runs', () => order.length >= 8);
     for (const { l } of listeners) one.remove(l);
     assert.ok(order.length >= 4, `${order.length} listener runs`);
     assert.deepEqual(order.slice(0, 4), ['playout 0', 'playout 1', 'send 0', 'send 1']);
@@ -60,7 +61,7 @@ describe('media clock', () => {
     const early: number[] = [];
     const l = (at: number): void => void early.push(at - performance.now());
     clock.add(l);
-    await sleep(150);
+    await eventually('seven ticks', () => early.length >= 7);
     clock.remove(l);
     assert.ok(early.length >= 3, `${early.length} ticks`);
     // 1 ms of Node's timer resolution, and a little for the work before the listener.

@@ -3,7 +3,8 @@ import { createSocket } from 'node:dgram';
 import type { AudioFrame } from '../../src/media/frame.js';
 import { MediaDescriptionError, type MediaSession } from '../../src/media/media-session.js';
 import { blankRtpPacket, decodeRtp, encodeRtp, type RtpPacket } from '../../src/media/rtp-packet.js';
-import { collect, description, keys, openPair, sleep } from './session-pair.js';
+import { eventually, quietFor } from '../support/waiting.js';
+import { collect, description, keys, nextFrame, openPair } from './session-pair.js';
 
 function ulawFrame(n: number): AudioFrame {
   const data = new Uint8Array(160);
@@ -11,8 +12,8 @@ function ulawFrame(n: number): AudioFrame {
   return { encoding: 'PCMU', samples: 160, data };
 }
 
-/** The RTP packets a PCMU session sends, as a plain UDP socket receives them, `waitMs` after `write` fed it. */
-async function sentPackets(write: (a: MediaSession) => void, waitMs: number): Promise<{ packets: RtpPacket[]; ssrc: number }> {
+/** The RTP packets a PCMU session sends, as a plain UDP socket receives them, once `count` have come after `write` fed it. */
+async function sentPackets(write: (a: MediaSession) => void, count: number): Promise<{ packets: RtpPacket[]; ssrc: number }> {
   const [a, b] = await openPair({ lineEncoding: 'PCMU' }, { lineEncoding: 'PCMU' });
   const sink = createSocket('udp4');
   await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
@@ -21,7 +22,7 @@ async function sentPackets(write: (a: MediaSession) => void, waitMs: number): Pr
   try {
     a.negotiate(description(b, 'PCMU', { remoteRtpPort: sink.address().port }));
     write(a);
-    await sleep(waitMs);
+    await eventually(`${count} RTP packets at the sink`, () => received.length >= count);
     const packets = received.map((m) => {
       const r = decodeRtp(m);
       assert.ok(r.ok);
@@ -51,12 +52,18 @@ describe('media session over loopback', () => {
       };
       for (let n = 0; n < 10; n++) {
         pairs.forEach(([a], call) => a.write(frame(call, n)));
-        await sleep(20);
+        await nextFrame();
       }
-      await sleep(250);
+      // Frames of a call, in order; concealment (0xff silence or PLC) may sit between them.
+      const ofCall = (call: number): AudioFrame[] => got[call]!.filter((f) => f.data[0] === call && f.data.subarray(1).every((x) => x === f.data[1]));
+      // Played out behind the 100 ms jitter buffer.
+      await eventually('every call\'s 10 frames played out', () => {
+        const short = pairs.findIndex((_, call) => ofCall(call).length < 10);
+        if (short >= 0) assert.fail(`call ${short} played ${JSON.stringify(ofCall(short).map((f) => f.data[1]))} so far`);
+        return true;
+      }, { timeoutMs: 10000 });
       pairs.forEach(([, b], call) => {
-        // Frames of this call, in order; concealment (0xff silence or PLC) may sit between them.
-        const ours = got[call]!.filter((f) => f.data[0] === call && f.data.subarray(1).every((x) => x === f.data[1]));
+        const ours = ofCall(call);
         assert.deepEqual(ours.map((f) => f.data[1]), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], `call ${call}`);
         assert.equal(b.stats().packetsReceived, 10, `call ${call}`);
         assert.equal(b.stats().lost, 0, `call ${call}`);
@@ -81,13 +88,18 @@ describe('media session over loopback', () => {
         const f = ulawFrame(n);
         sent.push(f);
         a.write(f);
-        await sleep(20);
+        await nextFrame();
       }
-      await sleep(150);
       // Every sent frame arrives unchanged and in order; frames in between
       // (if the timer let the buffer run dry) are concealment, counted as such.
-      let i = 0;
-      for (const f of got) if (i < sent.length && Buffer.from(f.data).equals(Buffer.from(sent[i]!.data))) i++;
+      const matched = (): number => {
+        let i = 0;
+        for (const f of got) if (i < sent.length && Buffer.from(f.data).equals(Buffer.from(sent[i]!.data))) i++;
+        return i;
+      };
+      // Played out behind the 100 ms jitter buffer.
+      await eventually('the 10 frames played out byte for byte', () => matched() >= 10);
+      const i = matched();
       assert.equal(i, 10, `only ${i} of 10 frames arrived byte for byte`);
       const extra = got.filter((f) => f.data.some((x) => x !== 0xff)).length - 10;
       assert.ok(extra <= b.stats().concealed, `${extra} audible frames that were neither sent nor counted as concealed`);
@@ -108,7 +120,7 @@ describe('media session over loopback', () => {
       const digits: [string, number][] = [];
       b.on('digit', (d, ms) => digits.push([d, ms]));
       assert.equal(a.sendDigits('12#', 100), '');
-      await sleep(900);
+      await eventually('three digits', () => digits.length >= 3);
       assert.deepEqual(digits.map((d) => d[0]), ['1', '2', '#']);
       for (const [, ms] of digits) assert.equal(ms, 100);
       assert.equal(b.stats().digitsReceived, 3);
@@ -128,9 +140,9 @@ describe('media session over loopback', () => {
       a.negotiate(description(b, 'PCMU'));
       collect(a);
       a.write(ulawFrame(1));
-      await sleep(50);
+      await eventually('a\'s first packet at b', () => b.stats().packetsReceived >= 1);
       b.write(ulawFrame(2));
-      await sleep(80);
+      await eventually('b\'s packet at a', () => a.stats().packetsReceived >= 1);
       assert.equal(b.stats().sendingTo, `127.0.0.1:${a.localRtpPort}`);
       assert.equal(a.stats().packetsReceived, 1);
     } finally {
@@ -153,15 +165,14 @@ describe('media session over loopback', () => {
       collect(b);
       spray(20);
       // Time for the spray to arrive: what is asserted is that nothing was taken.
-      await sleep(100);
+      await quietFor(100);
       assert.equal(b.stats().packetsReceived, 0, 'nothing taken before the peer spoke');
       assert.equal(b.stats().sendingTo, `127.0.0.1:${a.localRtpPort}`, 'not latched to the stranger');
       a.write(ulawFrame(1));
-      for (const deadline = Date.now() + 5000; b.stats().packetsReceived === 0 && Date.now() < deadline; ) await sleep(10);
-      assert.equal(b.stats().packetsReceived, 1);
+      await eventually('the peer\'s packet taken', () => b.stats().packetsReceived === 1);
       spray(20);
       // As above: proving that nothing more is taken.
-      await sleep(100);
+      await quietFor(100);
       assert.equal(b.stats().packetsReceived, 1, "the stranger's packets after latching are dropped too");
       assert.equal(b.stats().packetsFromStrangers, 40);
     } finally {
@@ -193,11 +204,12 @@ describe('media session over loopback', () => {
       a.negotiate(description(b, 'PCMU', { direction: 'inactive' }));
       b.negotiate(description(a, 'PCMU'));
       a.write(ulawFrame(1));
-      await sleep(50);
+      // Nothing may reach b.
+      await quietFor(50);
       assert.equal(b.stats().packetsReceived, 0);
       a.negotiate(description(b, 'PCMU', { direction: 'sendrecv' }));
       a.write(ulawFrame(2));
-      await sleep(50);
+      await eventually('the frame sent sendrecv', () => b.stats().packetsReceived >= 1);
       assert.equal(b.stats().packetsReceived, 1);
     } finally {
       a.close();
@@ -208,7 +220,7 @@ describe('media session over loopback', () => {
   it('puts random sequence/timestamp starts and the marker on the first packet (RFC 3550 §5.1)', async () => {
     const { packets: p, ssrc } = await sentPackets((a) => {
       for (let n = 0; n < 3; n++) a.write(ulawFrame(n));
-    }, 60);
+    }, 3);
     assert.equal(p.length, 3);
     assert.deepEqual(p.map((x) => x.marker), [true, false, false]);
     assert.equal((p[1]!.sequenceNumber - p[0]!.sequenceNumber) & 0xffff, 1);
@@ -224,7 +236,7 @@ describe('media session over loopback', () => {
         tick.fill(n + 1);
         a.write({ encoding: 'PCMU', samples: 160, data: tick });
       }
-    }, 80);
+    }, 7);
     assert.deepEqual(p.map((x) => x.payload[0]), [1, 2, 3, 4, 5, 6, 7], 'each frame as it was when written');
     for (let i = 1; i < p.length; i++) {
       assert.equal((p[i]!.sequenceNumber - p[i - 1]!.sequenceNumber) & 0xffff, 1);
@@ -243,11 +255,10 @@ describe('media session over loopback', () => {
       b.on('digit', (d) => digits.push(d));
       for (let n = 0; n < 5; n++) {
         a.write(ulawFrame(n));
-        await sleep(20);
+        await nextFrame();
       }
       a.sendDigits('5');
-      await sleep(400);
-      assert.equal(b.stats().packetsReceived >= 5, true);
+      await eventually('the five frames and the digit', () => b.stats().packetsReceived >= 5 && digits.length >= 1);
       assert.deepEqual(Buffer.from(got.find((f) => f.data.some((x) => x !== 0xff))!.data), Buffer.from(ulawFrame(0).data));
       assert.deepEqual(digits, ['5']);
       // a now keys with a wrong remote key: b must refuse what a sends.
@@ -257,9 +268,8 @@ describe('media session over loopback', () => {
       const wrong = { ...k.a, masterKey: new Uint8Array(16).fill(9) };
       a.negotiate(description(b, 'PCMU', { crypto: { local: wrong, remote: k.b } }));
       a.write(ulawFrame(9));
-      await sleep(60);
+      await eventually('b to refuse the packet', () => warnings.some((w) => /authenticate/i.test(w)));
       assert.equal(b.stats().packetsReceived, before);
-      assert.ok(warnings.some((w) => /authenticate/i.test(w)), warnings.join('\n'));
     } finally {
       a.close();
       b.close();

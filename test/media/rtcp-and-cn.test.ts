@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { encodeRtp } from '../../src/media/rtp-packet.js';
-import { collect, description, openPair, sleep } from './session-pair.js';
+import { eventually, quietFor } from '../support/waiting.js';
+import { collect, description, nextFrame, openPair } from './session-pair.js';
 
 describe('media session: RTCP reports and comfort noise', () => {
   it("takes the peer's report block about our stream into its stats (RFC 3550 §6.4)", async () => {
@@ -13,14 +14,13 @@ describe('media session: RTCP reports and comfort noise', () => {
       collect(b);
       for (let n = 0; n < 10; n++) {
         b.write({ encoding: 'PCMU', samples: 160, data: new Uint8Array(160).fill(0x90) });
-        await sleep(20);
+        await nextFrame();
       }
-      await sleep(50);
+      // No report may come before a sends one (at close).
+      await quietFor(50);
       assert.equal(b.stats().remote, undefined);
       a.close(); // SR (with a report block about b's stream) + SDES + BYE
-      await sleep(100);
-      const remote = b.stats().remote;
-      assert.ok(remote, 'no report block reached b');
+      const remote = await eventually('a report block at b', () => b.stats().remote);
       assert.equal(remote.cumulativeLost, 0);
       assert.equal(remote.fractionLost, 0);
       assert.ok(remote.jitterMs >= 0 && remote.jitterMs < 50, `jitter ${remote.jitterMs} ms`);
@@ -46,11 +46,11 @@ describe('media session: RTCP reports and comfort noise', () => {
       };
       for (let s = 0; s < 5; s++) {
         send(s, 0, new Uint8Array(160).fill(0x20));
-        await sleep(20);
+        await nextFrame();
       }
       // RFC 3389 §3: noise level 50 (-50 dBov) and two reflection coefficients.
       send(5, 13, Uint8Array.of(50, 120, 130));
-      await sleep(300);
+      await eventually('the comfort noise, then silence on the line', () => noise.length >= 1 && frames.length > 0 && frames.at(-1)!.data.every((x) => x === 0xff));
       assert.deepEqual(noise, [[50, [50, 120, 130]]]);
       assert.equal(a.stats().comfortNoise, 1);
       assert.equal(a.stats().lost, 0);

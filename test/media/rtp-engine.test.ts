@@ -5,6 +5,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { RtpEngine, RtpSocketError, type RtpSocket, type RtpSource } from '../../src/media/rtp-engine.js';
+import { eventually } from '../support/waiting.js';
 
 function peer(type: 'udp4' | 'udp6' = 'udp4', address = '127.0.0.1'): Promise<Socket> {
   const s = createSocket(type);
@@ -18,14 +19,6 @@ function collect(s: RtpSocket): { msgs: Buffer[]; from: RtpSource[] } {
     out.from.push({ address: from.address, port: from.port, family: from.family });
   };
   return out;
-}
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('native RTP engine', () => {
@@ -44,7 +37,7 @@ describe('native RTP engine', () => {
     const io = (): { name: string; nice: number }[] => readdirSync('/proc/self/task').map(nice).filter((t) => t.name === 'sipline-rtp');
     const js = nice(String(process.pid)).nice;
     // The thread sets its own priority as it starts.
-    await until('every I/O thread has lowered its priority', () => io().length > 0 && io().every((t) => t.nice !== js), 2000).catch(() => undefined);
+    await eventually('every I/O thread has lowered its priority', () => io().length > 0 && io().every((t) => t.nice !== js), { timeoutMs: 2000 }).catch(() => undefined);
     assert.ok(io().length > 0, 'no sipline-rtp thread');
     for (const t of io()) assert.equal(t.nice, Math.min(19, js + 5), `I/O thread nice ${t.nice}, JavaScript thread ${js}`);
   });
@@ -58,10 +51,10 @@ describe('native RTP engine', () => {
     try {
       const sent = Array.from({ length: 200 }, (_, i) => Buffer.from(Array.from({ length: 12 + (i % 160) }, (_, k) => (i * 7 + k) & 0xff)));
       for (const d of sent) s.send(d, far.address().port, '127.0.0.1');
-      await until('the far end has all 200', () => farGot.length === 200);
+      await eventually('the far end has all 200', () => farGot.length === 200);
       assert.deepEqual(farGot, sent);
       for (const d of sent) far.send(d, s.port, '127.0.0.1');
-      await until('the engine has all 200', () => got.msgs.length === 200);
+      await eventually('the engine has all 200', () => got.msgs.length === 200);
       assert.deepEqual(got.msgs, sent);
       assert.equal(got.from[0]!.address, '127.0.0.1');
       assert.equal(got.from[0]!.port, far.address().port);
@@ -80,7 +73,7 @@ describe('native RTP engine', () => {
         sockets.forEach((s, i) => far.send(Buffer.from([i, round]), s.port, '127.0.0.1'));
         await new Promise((r) => setImmediate(r));
       }
-      await until('every socket has its 20', () => got.every((g) => g.msgs.length === 20));
+      await eventually('every socket has its 20', () => got.every((g) => g.msgs.length === 20));
       got.forEach((g, i) => assert.deepEqual(g.msgs.map((m) => [m[0], m[1]]), Array.from({ length: 20 }, (_, r) => [i, r]), `socket ${i}`));
     } finally {
       for (const s of sockets) s.close();
@@ -107,9 +100,9 @@ describe('native RTP engine', () => {
       // on a busy machine: a loss here would be the kernel's, not the engine's.
       for (let i = 0; i < 5000; i += 100) {
         for (let k = i; k < i + 100; k++) far.send(Buffer.from([k >> 8, k & 0xff]), s.port, '127.0.0.1');
-        await until(`datagrams up to ${i + 99} have arrived`, () => seen.length >= i + 100);
+        await eventually(`datagrams up to ${i + 99} have arrived`, () => seen.length >= i + 100);
       }
-      await until('all 5,000 have arrived', () => seen.length === 5000);
+      await eventually('all 5,000 have arrived', () => seen.length === 5000);
       assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => i));
     } finally {
       s.close();
@@ -155,7 +148,7 @@ describe('native RTP engine', () => {
         again.once('error', reject);
         again.bind(port, '127.0.0.1', () => resolve());
       });
-      await until('the datagram queued before close arrives', () => farGot.length === 1);
+      await eventually('the datagram queued before close arrives', () => farGot.length === 1);
       assert.equal(farGot[0]!.toString(), 'BYE');
       assert.ok(sentCalled);
     } finally {
@@ -170,7 +163,7 @@ describe('native RTP engine', () => {
     const farGot: string[] = [];
     far.on('message', (m) => farGot.push(m.toString()));
     try {
-      await until('the name resolves and a datagram gets through', () => {
+      await eventually('the name resolves and a datagram gets through', () => {
         s.send(Buffer.from('named'), far.address().port, 'localhost');
         return farGot.length > 0;
       });
@@ -187,7 +180,7 @@ describe('native RTP engine', () => {
     const got = collect(s);
     try {
       far.send(Buffer.from('v6'), s.port, '::1');
-      await until('the datagram arrives', () => got.msgs.length === 1);
+      await eventually('the datagram arrives', () => got.msgs.length === 1);
       assert.equal(got.from[0]!.address, '::1');
       assert.equal(got.from[0]!.family, 'IPv6');
       s.send(Buffer.from('back'), got.from[0]!.port, got.from[0]!.address);
@@ -207,7 +200,7 @@ describe('native RTP engine', () => {
       const errors: string[] = [];
       taken.onError = (err) => errors.push(err.message);
       taken.send(Buffer.from('x'), 4000, 'no-such-host.invalid'); // RFC 6761 §6.4: never resolves
-      await until('the failed lookup is reported', () => errors.length === 1);
+      await eventually('the failed lookup is reported', () => errors.length === 1);
       assert.match(errors[0]!, /cannot resolve no-such-host\.invalid/);
       assert.throws(() => engine.native.send(new Uint8Array(4), Int32Array.of(taken.handle, 2, 10), 1), /outside the data/);
       assert.throws(() => engine.native.send(new Uint8Array(4), Int32Array.of(999999, 0, 4), 1), /not open/);

@@ -47,4 +47,5 @@ export function keys(tag = 1): { a: SdesCrypto; b: SdesCrypto } {
   return { a: mk(3), b: mk(7) };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Paces a test's sender as a card does: resolves at the next 20 ms frame. Never a wait before an assertion. */
+export const nextFrame = (): Promise<void> => new Promise((r) => setTimeout(r, 20));

@@ -4,8 +4,10 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collect, description, openPair, sleep } from './session-pair.js';
-import { need, startCapture } from '../peers/tshark-capture.js';
+import { boundPorts } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
+import { collect, description, openPair } from './session-pair.js';
+import { need, startCapture, stopCapture } from '../peers/tshark.js';
 
 describe('tshark on a capture of our RTP @slow', function () {
   this.timeout(20000);
@@ -29,12 +31,13 @@ describe('tshark on a capture of our RTP @slow', function () {
           a.write({ encoding: 'PCMU', samples: 160, data: new Uint8Array(160).fill(0x80 + (n++ % 16)) });
           if (n === 20) a.sendDigits('5*', 80);
         }, 20);
-        await sleep(2000);
+        await eventually('100 frames sent', () => n >= 100, { timeoutMs: 10000 });
         clearInterval(frames);
+        const aRtcp = a.localRtpPort + 1;
         a.close();
-        await sleep(300);
-        cap.kill('SIGINT');
-        await new Promise((r) => cap!.once('exit', r));
+        // a closes its sockets once the closing compound (SR, SDES, BYE) is out.
+        await eventually('a to send its BYE and close', () => !boundPorts(process.pid, 'udp').includes(aRtcp));
+        await stopCapture(cap);
         cap = undefined;
 
         const decode = ['-r', file, '-d', `udp.port==${rtp},rtp`, '-d', `udp.port==${rtp + 1},rtcp`];

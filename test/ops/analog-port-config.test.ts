@@ -7,7 +7,8 @@ import { toneZone } from '../../src/analog/tone-zones.js';
 import { Cause } from '../../src/call/q850.js';
 import { CentralOffice } from '../../src/sim/central-office.js';
 import { zoneTone } from '../../src/sim/sim-signals.js';
-import { memoryLog, onePortCard, sleep, until } from '../analog/analog-helpers.js';
+import { memoryLog, onePortCard } from '../analog/analog-helpers.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 describe('analog port configuration', () => {
   it('keeps the zone\'s own V.23 variant and falls back to ETSI before the ring', () => {
@@ -67,8 +68,9 @@ describe('analog port configuration', () => {
         assert.equal(leg.called.digits, '100');
         assert.equal(leg.calling.name, 'KONRAD ZUSE');
         leg.answer();
-        await until('off hook', () => co.offhook, 8000);
-        await sleep(300);
+        await eventually('off hook', () => co.offhook, { timeoutMs: 8000 });
+        // The line holds quiet a moment after the answer, so that the dial tone below is heard as new.
+        await quietFor(300);
         const cause = new Promise<number>((res) => leg.once('released', res));
         const t0 = Date.now();
         co.play(zoneTone(toneZone('de'), 'dial', 2000));

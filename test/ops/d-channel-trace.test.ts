@@ -21,7 +21,7 @@ import {
   type Q931Message,
   type SwitchVariant,
 } from '../../src/isdn/q931.js';
-import { tsharkVerbose } from '../isdn/tshark.js';
+import { tsharkVerbose } from '../peers/tshark.js';
 
 /**
  * A Q.921 I-frame (clause 3.2-3.4): address SAPI 0 / TEI 0 with the C/R bit a

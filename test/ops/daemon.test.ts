@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../../src/ops/control-client.js';
 import type { GatewayEvent, GatewayStatus } from '../../src/ops/status-model.js';
 import { CLI, schemaValidator, sipline, startDaemon, tempDir, writeConfig, type Daemon } from './daemon-harness.js';
+import { eventually } from '../support/waiting.js';
 
 describe('sipline start as a child process @slow', () => {
   let d: Daemon | undefined;
@@ -80,7 +81,7 @@ describe('sipline start as a child process @slow', () => {
       await new Promise((r) => setTimeout(r, 150));
     }
     assert.equal(sipline('hangup', 'c1', '--cause', '17', '--socket', d.socket).stdout, 'call c1 released with cause 17 (USER_BUSY)\n');
-    while (!out.includes('"released"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually('the released event', () => out.includes('"released"'), { timeoutMs: Math.max(0, deadline - Date.now()) });
     client.close();
     let evErr = '';
     ev.stderr.setEncoding('utf8').on('data', (x: string) => (evErr += x));
@@ -129,8 +130,7 @@ describe('sipline start as a child process @slow', () => {
     try {
       let out = '';
       again.stdout.setEncoding('utf8').on('data', (x: string) => (out += x));
-      const deadline = Date.now() + 10_000;
-      while (!out.includes('started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await eventually('the daemon started again', () => out.includes('started'), { timeoutMs: 10_000 });
       assert.equal(sipline('status', '--json', '--socket', d.socket).status, 0);
     } finally {
       again.kill('SIGTERM');

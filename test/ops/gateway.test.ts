@@ -11,6 +11,7 @@ import { Gateway } from '../../src/ops/gateway.js';
 import type { PortStatus } from '../../src/ops/status-model.js';
 import { addFixture, type Fixture } from './fixture-gateway.js';
 import { schemaValidator, tempDir } from './daemon-harness.js';
+import { eventually } from '../support/waiting.js';
 
 interface Logged {
   msg: string;
@@ -112,8 +113,7 @@ describe('ops gateway: status registry behind the control socket', () => {
     });
     await new Promise((r) => plain.once('connect', r));
     plain.write('not json\n[1,2]\n{"id":7}\n{"id":8,"method":"frobnicate"}\n{"id":9,"method":"status","params":[1]}\n' + 'x'.repeat(1.5 * (1 << 20)) + '\n{"id":10,"method":"ping"}\n');
-    const deadline = Date.now() + 5000;
-    while (buf.split('\n').length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await eventually('seven answers', () => buf.split('\n').length >= 8);
     plain.destroy();
     const msgs = buf.trim().split('\n').map((l) => JSON.parse(l) as { id: unknown; error?: { code: string; message: string }; result?: unknown });
     assert.deepEqual(
@@ -143,8 +143,7 @@ describe('ops gateway: status registry behind the control socket', () => {
           sock.on('data', (d) => (buf += d.toString()));
           await new Promise((r) => sock.once('connect', r));
           sock.write(lines.map((l) => l + '\n').join(''));
-          const deadline = Date.now() + 3000;
-          while (buf.split('\n').length - 1 < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+          await eventually(`${expected} answers`, () => buf.split('\n').length - 1 >= expected, { timeoutMs: 3000, intervalMs: 5 });
           sock.destroy();
           const answers = buf.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
           assert.equal(answers.length, expected);

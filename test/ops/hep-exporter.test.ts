@@ -3,11 +3,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { addressBytes } from '../../src/ops/ip-datagram.js';
 import { encodeHep3, HepExporter, sipCallId, type HepPacket } from '../../src/ops/hep-exporter.js';
-import { freePort } from '../sip/sipp-peer.js';
+import { boundPorts, handOverPort, reservePort, udpQueue } from '../support/ports.js';
+import { eventually, quietFor } from '../support/waiting.js';
 import { decodeHep3 } from './hep-decoder.js';
 
 const sipInvite = (callId: string, host = '192.0.2.10'): string =>
@@ -19,14 +21,6 @@ async function collector(): Promise<{ socket: Socket; port: number; received: Bu
   socket.on('message', (m) => received.push(m));
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   return { socket, port: socket.address().port, received };
-}
-
-async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('HEP v3 export', () => {
@@ -101,7 +95,7 @@ describe('HEP v3 export', () => {
       const at = Date.UTC(2026, 10, 29, 12, 0, 0) + 0.25;
       exporter.send({ transport: 'udp', src: { address: '198.51.100.7', port: 5060 }, dst: { address: '192.0.2.10', port: 5080 }, at, payload: Buffer.from(sipInvite('call-1@gw')), correlationId: 'call-1@gw' });
       exporter.send({ transport: 'tcp', src: { address: '2001:db8::7', port: 40000 }, dst: { address: '2001:db8::10', port: 5061 }, at, payload: Buffer.from(sipInvite('call-2@gw')), correlationId: 'call-2@gw' });
-      await until('two HEP datagrams', () => c.received.length === 2);
+      await eventually('two HEP datagrams', () => c.received.length === 2);
       const [a, b] = c.received.map(decodeHep3);
       assert.equal(Buffer.from(a!.payload!).toString(), sipInvite('call-1@gw'));
       assert.deepEqual([a!.family, a!.protocol, a!.srcPort, a!.dstPort, a!.agentId, a!.authKey, a!.correlationId], [2, 17, 5060, 5080, 2001, 'homer-secret', 'call-1@gw']);
@@ -127,8 +121,9 @@ describe('HEP v3 export', () => {
         send(`lost-${i}`);
         await new Promise((r) => setTimeout(r, 20));
       }
-      await until('the failure line', () => lines.length > 0);
-      await new Promise((r) => setTimeout(r, 100));
+      await eventually('the failure line', () => lines.length > 0);
+      // One line only: the sends after it add none.
+      await quietFor(100);
       assert.equal(lines.length, 1, lines.join('\n'));
       assert.match(lines[0]!, new RegExp(`^HEP export to 127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED.*calls go on`));
       assert.ok(exporter.lost >= 1);
@@ -139,11 +134,11 @@ describe('HEP v3 export', () => {
       await new Promise<void>((r) => back.bind(port, '127.0.0.1', () => r()));
       try {
         send('back');
-        await until('a datagram at the collector', () => received.length > 0);
+        await eventually('a datagram at the collector', () => received.length > 0);
         // Keep sending, as calls would: no more bounces, so after a second the collector counts as back.
         const more = setInterval(() => send('more'), 100);
         try {
-          await until('the recovery line', () => lines.length === 2, 5000);
+          await eventually('the recovery line', () => lines.length === 2, { timeoutMs: 5000 });
         } finally {
           clearInterval(more);
         }
@@ -165,23 +160,25 @@ describe('HEP v3 export decoded by sngrep as the collector, then by tshark @slow
     if (spawnSync('sngrep', ['-V']).error) throw new Error('sngrep is not installed: apt-get install sngrep (scripts/setup does it)');
     if (spawnSync('tshark', ['-v']).error) throw new Error('tshark is not installed: apt-get install tshark (scripts/setup does it)');
     const dir = mkdtempSync(join(tmpdir(), 'sipline-hep-'));
-    const port = await freePort();
+    const port = await reservePort();
     const out = join(dir, 'from-hep.pcap');
-    const sngrep = spawn('sngrep', ['-N', '-q', '-L', `udp:127.0.0.1:${port}`, '-O', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sngrep = await handOverPort(port, () => spawn('sngrep', ['-N', '-q', '-L', `udp:127.0.0.1:${port}`, '-O', out], { stdio: ['ignore', 'pipe', 'pipe'] }), (p) => once(p, 'close'));
     let stderr = '';
     sngrep.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => sngrep.on('exit', (code) => r(code)));
     try {
       // sngrep says nothing when it listens: it does once the port is taken.
-      await until(`sngrep listening on ${port} (${stderr})`, () => {
-        const probe = spawnSync(process.execPath, ['-e', `require('dgram').createSocket('udp4').on('error',()=>process.exit(1)).bind(${port},'127.0.0.1',function(){this.close()})`]);
-        return probe.status === 1;
-      }, 5000);
+      await eventually(`sngrep listening on ${port}`, () => {
+        assert.ok(boundPorts(sngrep.pid!, 'udp').includes(port), `not yet; stderr: ${stderr}`);
+        return true;
+      });
       const exporter = await HepExporter.open({ host: '127.0.0.1', port, captureAgentId: 7 });
       const ringing = 'SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-1;rport\r\nFrom: <sip:2125550100@198.51.100.7>;tag=a1\r\nTo: <sip:4321@192.0.2.10>;tag=b2\r\nCall-ID: hep-1@gw\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
       exporter.send({ transport: 'udp', src: { address: '198.51.100.7', port: 5060 }, dst: { address: '192.0.2.10', port: 5080 }, at: Date.now(), payload: Buffer.from(sipInvite('hep-1@gw')), correlationId: 'hep-1@gw' });
       exporter.send({ transport: 'udp', src: { address: '192.0.2.10', port: 5080 }, dst: { address: '198.51.100.7', port: 5060 }, at: Date.now(), payload: Buffer.from(ringing), correlationId: 'hep-1@gw' });
-      await new Promise((r) => setTimeout(r, 500));
+      // sngrep writes what it took off its socket when it stops: wait until it has read both datagrams.
+      await eventually('both datagrams sent', () => exporter.sent === 2);
+      await eventually('sngrep to read both datagrams', () => udpQueue(sngrep.pid!, port) === 0);
       await exporter.close();
       sngrep.kill('SIGINT');
       await exited;

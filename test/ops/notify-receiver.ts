@@ -3,6 +3,7 @@
 // every datagram it receives kept in order.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { eventually } from '../support/waiting.js';
 
 export class NotifyReceiver {
   #text = '';
@@ -21,10 +22,10 @@ export class NotifyReceiver {
     const deadline = Date.now() + 5000;
     // A path socket shows up as a file; an abstract one in /proc/net/unix.
     const bound = (): boolean => (socket.startsWith('@') ? spawnSync('grep', ['-q', ` ${socket}$`, '/proc/net/unix']).status === 0 : existsSync(socket));
-    while (!bound()) {
-      if (Date.now() > deadline || r.#proc.exitCode !== null) throw new Error(`socat did not bind ${socket}`);
-      await new Promise((res) => setTimeout(res, 20));
-    }
+    await eventually(`socat to bind ${socket}`, () => {
+      if (r.#proc.exitCode !== null) throw new Error(`socat exited (${r.#proc.exitCode})`);
+      return bound();
+    }, { timeoutMs: deadline - Date.now() });
     return r;
   }
 
@@ -33,14 +34,12 @@ export class NotifyReceiver {
     return this.#text.split('\n').filter((l) => l !== '');
   }
 
-  async waitFor(test: (line: string) => boolean, what: string, timeoutMs = 10_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  waitFor(test: (line: string) => boolean, what: string, timeoutMs = 10_000): Promise<number> {
+    return eventually(`${what} on the notify socket`, () => {
       const i = this.lines.findIndex(test);
-      if (i >= 0) return i;
-      if (Date.now() > deadline) throw new Error(`no ${what} on the notify socket within ${timeoutMs} ms; got:\n${this.lines.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      if (i < 0) throw new Error(`got:\n${this.lines.join('\n')}`);
+      return i + 1;
+    }, { timeoutMs }).then((n) => n - 1);
   }
 
   close(): void {

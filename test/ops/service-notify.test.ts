@@ -10,8 +10,8 @@ import { ServiceNotify } from '../../src/ops/service-notify.js';
 import type { SpanStatus, TrunkStatus } from '../../src/ops/status-model.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
 import { NotifyReceiver } from './notify-receiver.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function world(): { reg: StatusRegistry; span: SpanStatus; trunk: TrunkStatus } {
   const reg = new StatusRegistry();
@@ -34,7 +34,8 @@ describe('systemd notify (Type=notify)', () => {
     const n = new ServiceNotify({ registry: reg, env: { NOTIFY_SOCKET: r.socket, WATCHDOG_USEC: '200000' } });
     assert.equal(n.watchdogMs, 100, 'half of WatchdogSec');
     const ready = n.ready();
-    await sleep(400);
+    // Nothing may be said while the span and the trunk are down.
+    await quietFor(400);
     assert.deepEqual(r.lines, [], 'nothing while the span and the trunk are down');
     span.dchannel = 'up';
     trunk.state = 'registered';
@@ -43,13 +44,17 @@ describe('systemd notify (Type=notify)', () => {
     assert.equal(r.lines[0], 'READY=1');
     assert.equal(r.lines[1], 'STATUS=spans 1/1 up, trunks 1/1 up, channels 0/0 busy, calls 0 (0 connected), 0 ended');
     assert.equal(r.lines[2], `MAINPID=${process.pid}`);
-    await sleep(450);
+    const t0 = performance.now();
+    await eventually('three watchdog pings', () => r!.lines.filter((l) => l === 'WATCHDOG=1').length >= 3);
+    // One every 100 ms, however long the wait really took on a loaded machine.
     const pings = r.lines.filter((l) => l === 'WATCHDOG=1').length;
-    assert.ok(pings >= 2 && pings <= 6, `${pings} watchdog pings in 450 ms at 100 ms`);
+    const elapsed = performance.now() - t0;
+    assert.ok(pings <= elapsed / 100 + 2, `${pings} watchdog pings in ${elapsed.toFixed(0)} ms at 100 ms`);
     n.stopping();
     await r.waitFor((l) => l === 'STOPPING=1', 'STOPPING=1');
     const count = r.lines.length;
-    await sleep(300);
+    // Nothing may follow STOPPING=1.
+    await quietFor(300);
     assert.equal(r.lines.length, count, 'no watchdog or status after STOPPING=1');
   });
 

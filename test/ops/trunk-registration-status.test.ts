@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import type { TrunkStatus } from '../../src/ops/status-model.js';
 import { gatewayYaml, startTestGateway, type TestGateway } from '../e2e/gateway-fixture.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 
 describe('sipline status: trunk state after a refused re-REGISTER, SIPp as the registrar @slow', function () {
   this.timeout(30000);
@@ -20,7 +21,7 @@ describe('sipline status: trunk state after a refused re-REGISTER, SIPp as the r
   ]) it(`registered -> unregistered (lastError ${c.error}) when the refresh is ${c.how} -> registered again after the retry succeeds`, async () => {
     await t?.close();
     t = undefined;
-    const port = await freePort();
+    const port = await reservePort();
     const sipp = await startSipp({ scenario: c.scenario, transport: 'udp', port, timeoutS: 15 });
     const yaml = gatewayYaml({ trunkPorts: [port] })
       .replace('allowedAddresses: [127.0.0.1]', 'register: { username: alice, password: s3cret }')

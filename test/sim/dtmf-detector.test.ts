@@ -2,7 +2,7 @@
 // without the card's DSP: it must read sox-made digits and ignore tones.
 import assert from 'node:assert/strict';
 import { DtmfDetector } from '../../src/sim/dtmf-detector.js';
-import { concat, requireTool, silence, soxDtmf, soxNoise, soxTones } from '../hw/signals.js';
+import { concat, requireTool, silence, soxDtmf, soxNoise, soxTones } from '../peers/signals.js';
 
 describe('simulator DTMF receiver', () => {
   before(() => requireTool('sox'));

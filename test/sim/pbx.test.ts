@@ -9,14 +9,7 @@ import type { PriCall } from '../../src/isdn/pri-call.js';
 import { PriSpan } from '../../src/isdn/pri-span.js';
 import { SimPbx } from '../../src/sim/pbx.js';
 import { TestCallTerminator } from '../../src/sim/test-call-terminator.js';
-
-async function until(what: string, test: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { eventually } from '../support/waiting.js';
 
 describe('sim: PBX on the user side of the emulated PRI span', () => {
   let opened: OpenedProfile;
@@ -51,7 +44,7 @@ describe('sim: PBX on the user side of the emulated PRI span', () => {
   it('calls the gateway with caller ID; the gateway hears its DTMF and its audio level; PBX clearing reaches the gateway with the cause', async () => {
     const call = pbx.call({ digits: '2125550142', name: 'Front Desk', typeOfNumber: 'national' }, { digits: '5551000' });
     assert.ok(call);
-    await until('the SETUP at the gateway', () => incoming.length === 1);
+    await eventually('the SETUP at the gateway', () => incoming.length === 1);
     const at = incoming[0]!;
     assert.equal(at.calling.digits, '2125550142');
     assert.equal(at.called.digits, '5551000');
@@ -63,15 +56,17 @@ describe('sim: PBX on the user side of the emulated PRI span', () => {
     assert.equal(call.stateName, 'U10');
 
     // The PBX talks at -18 dBm0 (a 440 Hz tone); the card's power meter on the gateway's channel agrees.
-    await new Promise((r) => setTimeout(r, 1000));
-    const levels = opened.card.channel(call.channel).levels();
-    assert.ok(Math.abs(levels.rxDbm0 - -18) < 2, `rx level ${levels.rxDbm0} dBm0, expected about -18`);
-    assert.ok(Math.abs(levels.txDbm0 - -16) < 2, `tx level ${levels.txDbm0} dBm0 (the 1004 Hz test tone), expected about -16`);
+    await eventually('the card\'s meter at the PBX\'s level', () => {
+      const levels = opened.card.channel(call.channel).levels();
+      assert.ok(Math.abs(levels.rxDbm0 - -18) < 2, `rx level ${levels.rxDbm0} dBm0, expected about -18`);
+      assert.ok(Math.abs(levels.txDbm0 - -16) < 2, `tx level ${levels.txDbm0} dBm0 (the 1004 Hz test tone), expected about -16`);
+      return true;
+    });
 
     const digits: string[] = [];
     terminator.on('digit', (_c, d) => digits.push(d));
     pbx.sendDigits(call, '159#');
-    await until('four DTMF digits detected by the card DSP', () => digits.length >= 4, 4000);
+    await eventually('four DTMF digits detected by the card DSP', () => digits.length >= 4, { timeoutMs: 4000 });
     assert.equal(digits.join(''), '159#');
 
     const released = once(at, 'released');
@@ -95,6 +90,6 @@ describe('sim: PBX on the user side of the emulated PRI span', () => {
     const released = once(atPbx, 'released');
     out.release(16);
     assert.deepEqual(await released, [16]);
-    await until('both ends back to the Null state', () => pbx.calls.length === 0 && gw.activeCalls.length === 0);
+    await eventually('both ends back to the Null state', () => pbx.calls.length === 0 && gw.activeCalls.length === 0);
   });
 });

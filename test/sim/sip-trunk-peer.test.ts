@@ -6,7 +6,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { g711Decode } from '../../src/hw/g711.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipTrunkPeer } from '../../src/sim/sip-trunk-peer.js';
-import { freePort, startSipp } from '../sip/sipp-peer.js';
+import { startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
 
 /** An RTP receiver standing in for SIPp's media: keeps every packet. */
 async function rtpSink(): Promise<{ socket: Socket; port: number; packets: Buffer[] }> {
@@ -65,14 +67,16 @@ describe('sim: SIP trunk peer against SIPp @slow', () => {
 
   it('calls a DID with caller ID, sends DTMF 5 as RFC 4733 events and hangs up with BYE', async () => {
     sink = await rtpSink();
-    const sipPort = await freePort();
+    const sipPort = await reservePort();
     const sipp = await startSipp({ scenario: 'uas-answer-trunk-peer.xml', transport: 'udp', port: sipPort, keys: { rtp_port: String(sink.port) } });
     peer = await SipTrunkPeer.start({ gateway: { host: '127.0.0.1', port: sipPort } });
     const call = peer.call('5551000', { digits: '2125550142' });
     await Promise.race([once(call, 'answered'), sipp.done.then((r) => Promise.reject(new Error(`SIPp ended before the answer:\n${r.output}`)))]);
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually('audio at the sink before the digit', () => sink!.packets.filter((p) => (p[1]! & 0x7f) === 0).length >= 10);
     peer.sendDigits(call, '5');
-    await new Promise((r) => setTimeout(r, 600));
+    // RFC 4733 §2.5.1.4: the event ends with three end packets (E bit).
+    await eventually('the digit\'s end packets at the sink', () => sink!.packets.filter((p) => (p[1]! & 0x7f) === 101 && (p[13]! & 0x80) !== 0).length >= 3);
+    await eventually('audio at the sink after the digit', () => sink!.packets.filter((p) => (p[1]! & 0x7f) === 0).length > 20);
     const released = once(call, 'released');
     peer.hangup(call);
     await released;

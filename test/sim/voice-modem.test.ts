@@ -5,16 +5,7 @@ import { VoiceModem, type ModemLeg, type ModemLog } from '../../src/hw/voice-mod
 import { Cause } from '../../src/call/q850.js';
 import type { AudioFrame } from '../../src/media/frame.js';
 import { SimVoiceModem } from '../../src/sim/voice-modem-sim.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) assert.fail(`${what} within ${ms} ms`);
-    await sleep(10);
-  }
-}
+import { eventually } from '../support/waiting.js';
 
 function memoryLog(): ModemLog & { lines: string[] } {
   const lines: string[] = [];
@@ -76,24 +67,24 @@ describe('voice modem backend over a pty @slow', () => {
     const frames: AudioFrame[] = [];
     leg.audio.onFrame((f) => frames.push(f));
     leg.answer();
-    await until('answered', () => answered, 4000);
+    await eventually('answered', () => answered, { timeoutMs: 4000 });
     assert.ok(sim.commands.filter((c) => c === 'AT+VLS=1').length === 1);
     assert.equal(sim.ringsSent, 2, 'off hook on the second ring, not before');
     // Bytes 0x10 (DLE) must arrive intact in both directions.
     const speech = Uint8Array.from({ length: 320 }, (_, i) => (i % 7 === 0 ? 0x10 : (i * 37) & 0xff));
     sim.play(speech);
-    await until('the far end\'s speech reaches the leg', () => frames.some((f) => f.data.includes(0x10) && f.data[0] !== 0xff), 2000);
+    await eventually('the far end\'s speech reaches the leg', () => frames.some((f) => f.data.includes(0x10) && f.data[0] !== 0xff), { timeoutMs: 2000 });
     const all = Buffer.concat(frames.map((f) => Buffer.from(f.data)));
     assert.ok(all.includes(Buffer.from(speech.subarray(0, 160))), 'the first frame of speech, byte for byte');
     const out = Uint8Array.from({ length: 160 }, (_, i) => (i % 5 === 0 ? 0x10 : 0x55));
     leg.audio.write({ encoding: 'PCMU', samples: 160, data: out });
-    await until('our audio reaches the far end', () => Buffer.from(sim.received).includes(Buffer.from(out)), 2000);
+    await eventually('our audio reaches the far end', () => Buffer.from(sim.received).includes(Buffer.from(out)), { timeoutMs: 2000 });
     const cause = released(leg);
     const t0 = Date.now();
     sim.event('b');
     assert.equal(await cause, Cause.NORMAL_CLEARING);
     assert.ok(Date.now() - t0 < 1000);
-    await until('the modem goes on hook', () => !sim.offhook, 3000);
+    await eventually('the modem goes on hook', () => !sim.offhook, { timeoutMs: 3000 });
     assert.ok(log.lines.some((l) => l.includes('busy tone reported by the modem')));
   });
 
@@ -105,14 +96,14 @@ describe('voice modem backend over a pty @slow', () => {
     const digits: string[] = [];
     leg.on('digit', (d) => digits.push(d));
     leg.setup();
-    await until('answered', () => seen.includes('answered'), 4000);
+    await eventually('answered', () => seen.includes('answered'), { timeoutMs: 4000 });
     assert.equal(sim.dialed, '0800555123');
     assert.deepEqual(seen, ['proceeding', 'progress', 'answered']);
     sim.event('4');
     sim.event('2');
-    await until('far-end digits', () => digits.join('') === '42', 2000);
+    await eventually('far-end digits', () => digits.join('') === '42', { timeoutMs: 2000 });
     leg.release(Cause.NORMAL_CLEARING);
-    await until('on hook', () => !sim.offhook, 3000);
+    await eventually('on hook', () => !sim.offhook, { timeoutMs: 3000 });
     assert.equal(m.freeChannels(), 1);
   });
 
@@ -123,12 +114,12 @@ describe('voice modem backend over a pty @slow', () => {
       let answered = false;
       leg.on('answered', () => (answered = true));
       leg.setup();
-      await until('answered', () => answered, 4000);
+      await eventually('answered', () => answered, { timeoutMs: 4000 });
       const cause = released(leg);
       sim.event(code);
       assert.equal(await cause, Cause.NORMAL_CLEARING);
       assert.ok(log.lines.some((l) => l.includes(what)));
-      await until('on hook', () => !sim.offhook, 3000);
+      await eventually('on hook', () => !sim.offhook, { timeoutMs: 3000 });
     });
   }
 
@@ -144,14 +135,14 @@ describe('voice modem backend over a pty @slow', () => {
     let answered = false;
     leg.on('answered', () => (answered = true));
     leg.setup();
-    await until('answered', () => answered, 4000);
+    await eventually('answered', () => answered, { timeoutMs: 4000 });
     const speech = Buffer.alloc(320);
     for (let i = 0; i < 160; i++) speech.writeInt16LE(i % 2 ? 0x1010 : -4000, i * 2);
     sim.play(speech);
-    await until('linear speech arrives', () => frames.some((f) => f.encoding === 'L16' && f.data.length === 320 && Buffer.from(f.data).equals(speech)), 2000);
+    await eventually('linear speech arrives', () => frames.some((f) => f.encoding === 'L16' && f.data.length === 320 && Buffer.from(f.data).equals(speech)), { timeoutMs: 2000 });
     // A µ-law frame from the call side is turned into linear for this modem.
     leg.audio.write({ encoding: 'PCMU', samples: 160, data: new Uint8Array(160).fill(0x00) });
-    await until('our audio arrives as linear', () => sim.received.length >= 320, 2000);
+    await eventually('our audio arrives as linear', () => sim.received.length >= 320, { timeoutMs: 2000 });
     assert.equal(Buffer.from(sim.received.slice(0, 2)).readInt16LE(0), -32124, 'µ-law 0x00 is -32124 in linear');
     leg.release(Cause.NORMAL_CLEARING);
   });
@@ -177,12 +168,12 @@ describe('voice modem backend over a pty @slow', () => {
     leg.answer();
     assert.equal(await cause, Cause.TEMPORARY_FAILURE);
     assert.ok(log.lines.some((l) => l.includes('garbled response') && l.includes('AT+VLS=1')), log.lines.join('\n'));
-    await until('reset done', () => m.resets === 1 && m.freeChannels() === 1, 5000);
+    await eventually('reset done', () => m.resets === 1 && m.freeChannels() === 1, { timeoutMs: 5000 });
     const leg2 = m.originate({ digits: '' }, { digits: '99' })!;
     let answered = false;
     leg2.on('answered', () => (answered = true));
     leg2.setup();
-    await until('the next call is answered', () => answered, 4000);
+    await eventually('the next call is answered', () => answered, { timeoutMs: 4000 });
     assert.equal(sim.dialed, '99');
   });
 
@@ -203,6 +194,6 @@ describe('voice modem backend over a pty @slow', () => {
     assert.equal(await cause, Cause.RECOVERY_ON_TIMER_EXPIRY);
     assert.ok(Date.now() - t0 >= 800);
     assert.ok(log.lines.some((l) => l.includes('inactivity limit') && l.includes('800 ms')));
-    await until('on hook', () => !sim.offhook, 3000);
+    await eventually('on hook', () => !sim.offhook, { timeoutMs: 3000 });
   });
 });

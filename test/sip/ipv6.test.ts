@@ -5,10 +5,11 @@ import { g711Decode, g711Encode } from '../../src/hw/g711.js';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
-import { startBaresip, type Baresip } from './baresip-peer.js';
-import { freePort } from './sipp-peer.js';
+import { startBaresip, type Baresip } from '../peers/baresip.js';
+import { reservePort } from '../support/ports.js';
 import { concatSamples } from '../../src/sim/sim-signals.js';
 import { tonePower } from '../media/audio-tools.js';
+import { eventually } from '../support/waiting.js';
 
 function pcmOf(frames: AudioFrame[]): Int16Array {
   const pcm = frames.map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples)));
@@ -37,7 +38,7 @@ describe('SIP and RTP over IPv6 (::1) against baresip @slow', function () {
 
   for (const protocol of ['udp', 'tcp'] as const) {
     it(`calls baresip at [::1] over ${protocol.toUpperCase()}: IPv6 media (c=IN IP6) both ways: its 1 kHz tone reaches us and our 600 Hz tone reaches it`, async () => {
-      const port = await freePort('::1');
+      const port = await reservePort('::1');
       bs = await startBaresip({ port, host: '::1', codec: 'PCMU', record: true });
       gw = await SipEndpoint.start({
         transport: { protocol, address: '::1' },
@@ -53,7 +54,7 @@ describe('SIP and RTP over IPv6 (::1) against baresip @slow', function () {
       await bs.waitFor(/Call established/);
       const next = toneFrames();
       const feed = setInterval(() => call.audio.write(next()), 20);
-      await new Promise((r) => setTimeout(r, 1500));
+      await eventually('1.5 s of audio both ways', () => frames.length >= 75 && bs!.recording().length >= 12000);
       clearInterval(feed);
       assert.equal(call.negotiation?.remoteAddress, '::1', 'the answer gave an IPv6 media address');
       assert.ok(frames.length >= 40, `${frames.length} frames from baresip`);
@@ -78,7 +79,7 @@ describe('SIP and RTP over IPv6 (::1) against baresip @slow', function () {
       log: (event, detail) => logs.push(`${event} ${JSON.stringify(detail)}`),
     });
     const incoming = once(gw, 'incoming') as Promise<[SipCall]>;
-    const port = await freePort('::1');
+    const port = await reservePort('::1');
     bs = await startBaresip({ port, host: '::1', codec: 'PCMU', commands: [`/dial sip:2000@[::1]:${gw.port}`] });
     const [call] = await incoming;
     assert.equal(call.to.digits, '2000');

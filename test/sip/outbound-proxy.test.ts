@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
-import { readSippMessageLog, startSipp } from './sipp-peer.js';
+import { readSippMessageLog, startSipp } from '../peers/sipp.js';
 
 describe('trunk outbound proxy (RFC 3261 §8.1.2, §16.6 loose routing) with SIPp as proxy and far end', function () {
   this.timeout(30000);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
-import { runSipp, startSipp } from './sipp-peer.js';
+import { runSipp, startSipp } from '../peers/sipp.js';
+import { eventually } from '../support/waiting.js';
 
 describe('reliable provisional responses, 100rel and PRACK (RFC 3262), against SIPp', function () {
   this.timeout(20000);
@@ -43,7 +44,7 @@ describe('reliable provisional responses, 100rel and PRACK (RFC 3262), against S
     failed.catch(() => undefined);
     assert.deepEqual(await Promise.race([progress, failed]), [183, true]);
     // Early media: the 183's answer sets up the media before the 200 (SIPp waits 200 ms after the PRACK).
-    while (media[0]?.negotiations.length !== 1 && !answeredYet) await new Promise((r) => setTimeout(r, 5));
+    await eventually('the 183 answer at the media session, or the 200', () => media[0]?.negotiations.length === 1 || answeredYet, { intervalMs: 5 });
     assert.equal(answeredYet, false, 'the 183 answer reached the media session before the 200');
     assert.equal(media[0]!.negotiations[0]!.codec, 'PCMU');
     await Promise.race([answered, failed]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
+import { eventually } from '../support/waiting.js';
 
 describe('trunk registration back-off', function () {
   this.timeout(10000);
@@ -35,10 +36,10 @@ describe('trunk registration back-off', function () {
     a.on('registration', (_t, ok) => results.push(ok));
     try {
       await a.addTrunk({ name: 'carrier', host: '127.0.0.1', port: registrar.address().port, register: { username: 'u', password: 'p', expires: 60, retryMs: 50, maxRetryMs: 200 } });
-      while (retries.length < 5) await new Promise((r) => setTimeout(r, 20));
+      await eventually('five retries', () => retries.length >= 5);
       assert.deepEqual(retries.slice(0, 5), [50, 100, 200, 200, 200]);
       accept = true;
-      while (!results.includes(true)) await new Promise((r) => setTimeout(r, 20));
+      await eventually('the registration accepted', () => results.includes(true));
       assert.deepEqual(results.slice(0, 5), [false, false, false, false, false]);
       assert.ok(seen.length >= 6);
     } finally {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
-import { readSippMessageLog, startSipp, type SippLoggedMessage } from './sipp-peer.js';
+import { readSippMessageLog, startSipp, type SippLoggedMessage } from '../peers/sipp.js';
 
 interface Registration {
   at: number;

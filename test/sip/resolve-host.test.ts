@@ -12,7 +12,7 @@ import { boundFamily, resolveHost, type HostLookup } from '../../src/sip/resolve
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint, type SipEndpointOptions } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
-import { runSipp, startSipp } from './sipp-peer.js';
+import { runSipp, startSipp } from '../peers/sipp.js';
 
 /** Answers from a fixed table, in the table's order, as getaddrinfo would for a hosts file. */
 function tableLookup(table: Record<string, string[]>): HostLookup {

@@ -5,6 +5,7 @@ import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import type { SipTimerValues } from '../../src/sip/retransmission.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
 import { intervals, LossyRelay } from './lossy-relay.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 const media = (): Promise<BoundRtpPort> => BoundRtpPort.open();
 
@@ -57,7 +58,7 @@ describe('UDP retransmission (RFC 3261 §17)', function () {
       await released;
       const [atCallee] = (await calleeReleased!) as [SipRelease];
       assert.equal(atCallee.cause, 16, 'the callee got the BYE with its Reason');
-      await new Promise((r) => setTimeout(r, 2 * T2));
+      await eventually('six BYEs through the relay', () => p.relay.times((x) => x.first.startsWith('BYE')).length >= 6, { timeoutMs: 4 * T2 + 5000 });
       // RFC 3261 §17.1.2.2: Timer E doubles from T1 up to T2.
       assertIntervals(intervals(p.relay.times((x) => x.first.startsWith('BYE'))), [T1, 2 * T1, T2, T2, T2], 'BYE');
     } finally {
@@ -77,7 +78,9 @@ describe('UDP retransmission (RFC 3261 §17)', function () {
       // RFC 3398 §7.2.4.1: cause 17 user busy -> 486; RFC 3326 Reason brings 17 back.
       assert.equal(release.status, 486);
       assert.equal(release.cause, 17);
-      await new Promise((r) => setTimeout(r, 4 * T2));
+      await eventually('the ACK through the relay', () => p.relay.times((x) => x.first.startsWith('ACK')).length >= 1, { timeoutMs: 4 * T2 + 5000 });
+      // And no 486 after it: the ACK stops Timer G.
+      await quietFor(2 * T2);
       // RFC 3261 §17.2.1: Timer G doubles from T1 up to T2 and stops with the ACK.
       const times = p.relay.times((x) => x.first.startsWith('SIP/2.0 486'));
       assertIntervals(intervals(times), [T1, 2 * T1, T2, T2, T2], '486');
@@ -133,7 +136,8 @@ describe('UDP retransmission (RFC 3261 §17)', function () {
       const sent = intervals(p.relay.times((x) => x.first.startsWith('INVITE')));
       assertIntervals(sent.slice(0, 5), [T1b, 2 * T1b, 4 * T1b, 8 * T1b, 16 * T1b], 'INVITE');
       // Timer B ends the transaction without an ACK: the 408 was our own.
-      await new Promise((res) => setTimeout(res, 4 * T1b));
+      // No ACK may follow Timer B.
+      await quietFor(4 * T1b);
       assert.deepEqual(p.relay.packets.filter((x) => x.first.startsWith('ACK')), [], 'no ACK after Timer B');
     } finally {
       await p.close();

@@ -6,7 +6,8 @@ import { SipEndpoint, type SipEndpointOptions } from '../../src/sip/sip-endpoint
 import type { TrunkOptions } from '../../src/sip/trunk-options.js';
 import { BoundRtpPort } from './bound-rtp-port.js';
 import { LossyRelay } from './lossy-relay.js';
-import { runSipp, startSipp } from './sipp-peer.js';
+import { runSipp, startSipp } from '../peers/sipp.js';
+import { eventually } from '../support/waiting.js';
 
 const codecs = [
   { codec_pt: '0', codec_name: 'PCMU', codec_rate: '8000', ours: 'PCMU' },
@@ -64,7 +65,7 @@ for (const protocol of ['udp', 'tcp'] as const) {
         assert.deepEqual(seen, [`${c.ours}/sendrecv`, `${c.ours}/recvonly`, `${c.ours}/sendrecv`]);
         assert.equal(m.negotiations[0]!.telephoneEventPayloadType, 101);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await eventually('the three calls released', () => released.length >= 3);
       assert.equal(released.length, 3);
       for (const r of released) assert.deepEqual([r.by, r.cause], ['remote', 16]);
       assert.deepEqual(

@@ -13,10 +13,11 @@ import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { acceptAnswer, answerOffer, createOffer, SdpRejection, srtpRefusal, type LocalMedia, type SrtpPolicy } from '../../src/sip/sdp-negotiation.js';
-import { need, startCapture } from '../peers/tshark-capture.js';
-import { startBaresip, type Baresip } from './baresip-peer.js';
-import { freePort } from './sipp-peer.js';
+import { need, startCapture, stopCapture } from '../peers/tshark.js';
+import { startBaresip, type Baresip } from '../peers/baresip.js';
+import { reservePort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
+import { eventually } from '../support/waiting.js';
 
 function local(srtp: SrtpPolicy, port = 40000): LocalMedia {
   return { address: '127.0.0.1', port, codecs: ['PCMU', 'PCMA'], direction: 'sendrecv', sessionId: 1, sessionVersion: 1, srtp, crypto: generateSdesCrypto() };
@@ -179,7 +180,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
   it('calls baresip (mediaenc srtp-mand) on a TLS trunk: RTP/SAVP with a=crypto, a 1 kHz tone heard both ways, and the wire carries no tone', async () => {
     need('tshark');
     need('dumpcap');
-    const port = await freePort();
+    const port = await reservePort();
     bs = await startBaresip({ port, codec: 'PCMU', tls: { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() }, mediaenc: 'srtp-mand', record: true });
     gw = await SipEndpoint.start({
       transport: { protocol: 'tls', tls: { ca: cert } },
@@ -189,7 +190,6 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     const file = join(dir, `rtp-${port}.pcapng`);
     // Signalling is TLS (TCP): the UDP between the two is the media.
     cap = await startCapture('udp and host 127.0.0.1', file);
-    await new Promise((r) => setTimeout(r, 500));
     const call = gw.call('bs', { digits: '5551000' }, { digits: 'baresip' });
     const frames: AudioFrame[] = [];
     call.audio.onFrame((f) => frames.push(f));
@@ -203,7 +203,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     const tone = toneFrames();
     let i = 0;
     const feed = setInterval(() => call.audio.write({ encoding: 'PCMU', samples: 160, data: tone[i++ % tone.length]! }), 20);
-    await new Promise((r) => setTimeout(r, 2000));
+    await eventually('2 s of baresip\'s audio at our end', () => frames.length >= 100);
     clearInterval(feed);
     // baresip -> us: decrypted by our SRTP context.
     assert.ok(frames.length >= 50, `${frames.length} frames from baresip`);
@@ -213,15 +213,13 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     call.release(16);
     await gone;
     await bs.waitFor(/terminated|session closed/);
-    await new Promise((r) => setTimeout(r, 300));
     // us -> baresip: decrypted by baresip's srtp module, decoded and recorded by its sndfile module.
-    const played = bs.recording();
+    const played = await bs.finalRecording(RATE);
     assert.ok(played.length >= RATE, `baresip played ${played.length} samples`);
     const last = played.subarray(played.length - RATE / 2);
     assert.ok(toneShare(last, 1000) > 0.2, `1 kHz share of what baresip played: ${toneShare(last, 1000)}`);
 
-    cap.kill('SIGINT');
-    await new Promise((r) => cap!.once('exit', r));
+    await stopCapture(cap);
     cap = undefined;
     // Decoded as RTP, the packets toward baresip's port carry PCMU-sized payloads that are not the tone.
     const fields = execFileSync('tshark', ['-r', file, '-d', `udp.port==${n.remoteRtpPort},rtp`, '-Y', `rtp && udp.dstport==${n.remoteRtpPort}`, '-T', 'fields', '-e', 'rtp.p_type', '-e', 'rtp.payload'], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
@@ -246,14 +244,14 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
       media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }),
     });
     const incoming = once(gw, 'incoming') as Promise<[SipCall]>;
-    const port = await freePort();
+    const port = await reservePort();
     bs = await startBaresip({ port, codec: 'PCMU', tls: { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() }, mediaenc: 'srtp-mand', commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=tls`] });
     const [call] = await incoming;
     const frames: AudioFrame[] = [];
     call.audio.onFrame((f) => frames.push(f));
     call.answer();
     await bs.waitFor(/Call established/);
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually('1.5 s of baresip\'s audio', () => frames.length >= 75);
     assert.ok(call.negotiation?.crypto, 'SRTP keys negotiated');
     const heard = join16(frames.slice(-25).map((f) => g711Decode('PCMU', f.data, new Int16Array(f.samples))));
     assert.ok(toneShare(heard, 1000) > 0.2, `1 kHz share of what we heard: ${toneShare(heard, 1000)}`);
@@ -270,7 +268,7 @@ describe('SRTP (SDES) against baresip over TLS @slow', function () {
     });
     let announced = false;
     gw.on('incoming', () => (announced = true));
-    const port2 = await freePort();
+    const port2 = await reservePort();
     bs = await startBaresip({ port: port2, codec: 'PCMU', tls: { certAndKey: `${cert.toString()}${key.toString()}`, ca: cert.toString() }, mediaenc: 'srtp-mand', commands: [`/dial sip:2000@127.0.0.1:${gw.port};transport=tls`] });
     await bs.waitFor(/\b488 Not Acceptable Here/, 10000); // not bare "488": a port number in the output may hold it
     assert.equal(announced, false);

@@ -17,8 +17,9 @@ import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { headerValue, parseSipMessage, SipParseError, type RawSipMessage } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
-import { freePort } from './sipp-peer.js';
+import { reservePort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
+import { eventually } from '../support/waiting.js';
 
 const sdp = (port: number): string => ['v=0', 'o=- 1 1 IN IP6 ::1', 's=-', 'c=IN IP6 ::1', 't=0 0', `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
 
@@ -53,12 +54,11 @@ async function tlsPeer(pem: { key: Buffer; cert: Buffer }, on: (msg: RawSipMessa
 }
 
 /** Resolves once `done()` holds; fails after 5 s with `why()`. */
-async function until(done: () => boolean, why: () => string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(why());
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function until(done: () => boolean, why: () => string): Promise<true> {
+  return eventually('the exchange', () => {
+    assert.ok(done(), why());
+    return true;
+  });
 }
 
 describe('SIP over TLS on [::1] with a Record-Route: the route set is used both ways', function () {
@@ -97,7 +97,7 @@ describe('SIP over TLS on [::1] with a Record-Route: the route set is used both 
     const inRoute: RawSipMessage[] = [];
     const hop = await proxy(inRoute);
     const rr = `<sip:[::1]:${hop.port};transport=tls;lr>`;
-    const rtp = await freePort('::1');
+    const rtp = await reservePort('::1');
     const uas = await tlsPeer(pem, (msg, socket) => {
       if (msg.kind !== 'request' || msg.method !== 'INVITE') return;
       socket.write(respond(msg, '200 OK', [`Record-Route: ${rr}`, `Contact: <sip:peer@[::1]:${uas.port};transport=tls>`], sdp(rtp)));
@@ -162,7 +162,7 @@ describe('SIP over TLS on [::1] with a Record-Route: the route set is used both 
       `Contact: <sip:caller@${local};transport=tls>`,
       'Max-Forwards: 70',
     ];
-    socket.write(format(`INVITE sip:4321@[::1]:${a.port};transport=tls SIP/2.0`, invite, sdp(await freePort('::1'))));
+    socket.write(format(`INVITE sip:4321@[::1]:${a.port};transport=tls SIP/2.0`, invite, sdp(await reservePort('::1'))));
     const [call] = await incoming;
     call.answer();
     await until(() => answers.some((m) => m.status === 200), () => `no 200 OK: ${answers.map((m) => m.status).join(', ')}\n${logs.join('\n')}`);

@@ -17,8 +17,9 @@ import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
 import { parseSipMessage, SipParseError } from '../../src/sip/sip-message.js';
 import { SipStreamFramer } from '../../src/sip/stream-framer.js';
-import { freePort } from './sipp-peer.js';
+import { unusedPort } from '../support/ports.js';
 import { testCertificatePem } from './test-certificate.js';
+import { quietFor } from '../support/waiting.js';
 
 /** The first lines of the SIP messages a listener got on a stream; `onMessage` sees each whole. */
 function requestLines(onLine: (line: string) => void, onMessage?: (text: string) => void): (chunk: Buffer) => void {
@@ -118,7 +119,7 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
   });
 
   it('a TCP trunk with nothing listening: connection refused ends the INVITE at once with 503', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const a = await endpoint({ transport: { protocol: 'tcp' }, trunks: [{ name: 'gone', host: '127.0.0.1', port }], media: rtpMediaFactory({ address: '127.0.0.1', lineEncoding: 'PCMU' }), log });
     const call = a.call('gone', { digits: '5551000' }, { digits: '2000' });
     call.invite();
@@ -150,7 +151,8 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
       const [r] = (await once(call, 'released')) as [SipRelease];
       const ended = performance.now();
       assert.equal(r.status, 408, JSON.stringify(r));
-      await new Promise((res) => setTimeout(res, 4 * T1));
+      // Nothing more may be sent: no retransmission, no ACK.
+      await quietFor(4 * T1);
       // RFC 3261 §17.1.1.2: Timer A runs on unreliable transports only; Timer B ends the transaction without an ACK.
       assert.deepEqual(
         got.map((g) => g.line.split(' ')[0]),
@@ -183,7 +185,8 @@ describe('a trunk over TCP or TLS: certificate names, failed connections and sil
     let released: SipRelease | undefined;
     call.once('released', (r) => (released = r));
     call.invite();
-    await new Promise((r) => setTimeout(r, 64 * T1 + 1000));
+    // No Timer B in Proceeding: the call must not end past 64*T1.
+    await quietFor(64 * T1 + 1000);
     assert.equal(released, undefined, `released during Proceeding: ${JSON.stringify(released)}`);
     assert.deepEqual(got.map((g) => g.line.split(' ')[0]), ['INVITE']);
     call.release(16);

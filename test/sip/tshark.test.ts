@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { SipCall } from '../../src/sip/sip-call.js';
 import { SipEndpoint } from '../../src/sip/sip-endpoint.js';
 import { rtpMediaFactory } from '../../src/sip/rtp-media-factory.js';
-import { need, startCapture } from '../peers/tshark-capture.js';
+import { need, startCapture, stopCapture } from '../peers/tshark.js';
 
 describe('tshark on a capture of our SIP @slow', function () {
   this.timeout(20000);
@@ -25,8 +25,6 @@ describe('tshark on a capture of our SIP @slow', function () {
       let cap: ChildProcess | undefined;
       try {
         cap = await startCapture(`${protocol} port ${a.port} or ${protocol} port ${b.port}`, file);
-        // dumpcap says "Capturing" a little before the filter is live.
-        await new Promise((r) => setTimeout(r, 500));
         let n = 0;
         b.on('incoming', (call: SipCall) => {
           if (n++ === 0) {
@@ -44,9 +42,7 @@ describe('tshark on a capture of our SIP @slow', function () {
         const busy = a.call('b', { digits: '5551000' }, { digits: '2001' });
         busy.invite();
         await once(busy, 'released');
-        await new Promise((r) => setTimeout(r, 300));
-        cap.kill('SIGINT');
-        await new Promise((r) => cap!.once('exit', r));
+        await stopCapture(cap);
         cap = undefined;
 
         const decode = ['-r', file, '-d', `${protocol}.port==${a.port},sip`, '-d', `${protocol}.port==${b.port},sip`];

@@ -1,19 +1,25 @@
 // Test signals made and measured by tools independent of spandsp: sox for
 // tones, noise, mixing and spectra; minimodem for Bell 202 / V.23 FSK. All
-// files live in a fresh temporary directory per call.
-import { execFileSync, spawnSync } from 'node:child_process';
+// files live in a fresh temporary directory per call. A missing tool fails
+// the test with its install hint.
+import { execFileSync, spawnSync, type ExecFileSyncOptions } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FULL_SCALE_SINE_DBM0, SAMPLE_RATE_HZ } from '../../src/hw/dsp.js';
 import { concatSamples } from '../../src/sim/sim-signals.js';
+import { requirePeer } from './installed.js';
 
 const RAW = ['-t', 'raw', '-r', String(SAMPLE_RATE_HZ), '-b', '16', '-e', 'signed', '-c', '1'];
 
 /** Fails (never skips) with the install hint when a tool is missing. */
 export function requireTool(tool: 'sox' | 'minimodem'): void {
-  const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${tool} is not installed: apt-get install ${tool}`);
+  requirePeer(tool);
+}
+
+function run(tool: 'sox' | 'minimodem', args: string[], opts: ExecFileSyncOptions = {}): Buffer {
+  requirePeer(tool);
+  return execFileSync(tool, args, opts) as Buffer;
 }
 
 function withDir<T>(fn: (dir: string) => T): T {
@@ -47,7 +53,7 @@ export function soxTones(tones: { hz: number; dbm0: number }[], ms: number): Int
     const out = join(dir, 'tones.raw');
     const sines = tones.flatMap((t) => ['sine', String(t.hz)]);
     const remix = tones.map((t, i) => `${i + 1}v${sineFractionForDbm0(t.dbm0).toFixed(6)}`).join(',');
-    execFileSync('sox', ['-D', '-r', String(SAMPLE_RATE_HZ), '-n', ...RAW, out, 'synth', String(ms / 1000), ...sines, 'remix', remix]);
+    run('sox', ['-D', '-r', String(SAMPLE_RATE_HZ), '-n', ...RAW, out, 'synth', String(ms / 1000), ...sines, 'remix', remix]);
     return readRaw(out);
   });
 }
@@ -65,6 +71,7 @@ export function soxLevelDbm0(samples: Int16Array): number {
   return withDir((dir) => {
     const path = join(dir, 's.raw');
     writeRaw(path, samples);
+    requirePeer('sox');
     const r = spawnSync('sox', [...RAW, path, '-n', 'stat'], { encoding: 'utf8' });
     const m = /RMS\s+amplitude:\s+([0-9.eE+-]+)/.exec(r.stderr);
     if (!m) throw new Error(`sox stat gave no RMS amplitude: ${r.stderr}`);
@@ -77,10 +84,10 @@ export function soxNoise(samples: number, dbm0: number): Int16Array {
   return withDir((dir) => {
     const raw = join(dir, 'n0.raw');
     // -n is read at the output rate given before it, so `synth Ns` counts 8 kHz samples.
-    execFileSync('sox', ['-D', '-R', '-r', String(SAMPLE_RATE_HZ), '-n', ...RAW, raw, 'synth', `${samples}s`, 'whitenoise', 'vol', '0.1']);
+    run('sox', ['-D', '-R', '-r', String(SAMPLE_RATE_HZ), '-n', ...RAW, raw, 'synth', `${samples}s`, 'whitenoise', 'vol', '0.1']);
     const have = soxLevelDbm0(readRaw(raw));
     const out = join(dir, 'n.raw');
-    execFileSync('sox', ['-D', ...RAW, raw, ...RAW, out, 'vol', `${(dbm0 - have).toFixed(3)}dB`]);
+    run('sox', ['-D', ...RAW, raw, ...RAW, out, 'vol', `${(dbm0 - have).toFixed(3)}dB`]);
     return readRaw(out);
   });
 }
@@ -94,7 +101,7 @@ export function soxMix(a: Int16Array, b: Int16Array): Int16Array {
     const out = join(dir, 'm.raw');
     writeRaw(pa, a);
     writeRaw(pb, b);
-    execFileSync('sox', ['-D', '-m', '-v', '1', ...RAW, pa, '-v', '1', ...RAW, pb, ...RAW, out]);
+    run('sox', ['-D', '-m', '-v', '1', ...RAW, pa, '-v', '1', ...RAW, pb, ...RAW, out]);
     return readRaw(out);
   });
 }
@@ -114,7 +121,7 @@ export function soxEcho(signal: Int16Array, delayMs: number, lossDb: number): In
     const pin = join(dir, 'in.raw');
     const out = join(dir, 'echo.raw');
     writeRaw(pin, signal);
-    execFileSync('sox', ['-D', ...RAW, pin, ...RAW, out, 'vol', `${-lossDb}dB`, 'delay', String(delayMs / 1000), 'trim', '0', `${signal.length}s`]);
+    run('sox', ['-D', ...RAW, pin, ...RAW, out, 'vol', `${-lossDb}dB`, 'delay', String(delayMs / 1000), 'trim', '0', `${signal.length}s`]);
     return readRaw(out);
   });
 }
@@ -124,6 +131,7 @@ export function soxPeaks(samples: Int16Array, count: number): number[] {
   return withDir((dir) => {
     const path = join(dir, 's.raw');
     writeRaw(path, samples);
+    requirePeer('sox');
     const r = spawnSync('sox', [...RAW, path, '-n', 'stat', '-freq'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const power = new Map<number, number>();
     for (const line of r.stderr.split('\n')) {
@@ -160,11 +168,11 @@ export function minimodemCallerIdBurst(message: number[], mode: FskMode, levelDb
   return withDir((dir) => {
     const wav = join(dir, 'burst.wav');
     const out = join(dir, 'burst.raw');
-    execFileSync('minimodem', ['--tx', ...minimodemArgs(mode), '--binary-raw', '1', '-R', String(SAMPLE_RATE_HZ), '-f', wav], { input: bits });
-    execFileSync('sox', ['-D', wav, ...RAW, out]);
+    run('minimodem', ['--tx', ...minimodemArgs(mode), '--binary-raw', '1', '-R', String(SAMPLE_RATE_HZ), '-f', wav], { input: bits });
+    run('sox', ['-D', wav, ...RAW, out]);
     const have = soxLevelDbm0(readRaw(out));
     const scaled = join(dir, 'scaled.raw');
-    execFileSync('sox', ['-D', ...RAW, out, ...RAW, scaled, 'vol', `${(levelDbm0 - have).toFixed(3)}dB`]);
+    run('sox', ['-D', ...RAW, out, ...RAW, scaled, 'vol', `${(levelDbm0 - have).toFixed(3)}dB`]);
     return readRaw(scaled);
   });
 }
@@ -175,8 +183,8 @@ export function minimodemReceive(samples: Int16Array, mode: FskMode): Buffer {
     const raw = join(dir, 'in.raw');
     const wav = join(dir, 'in.wav');
     writeRaw(raw, samples);
-    execFileSync('sox', ['-D', ...RAW, raw, wav]);
-    return execFileSync('minimodem', ['--rx', ...minimodemArgs(mode), '-q', '-R', String(SAMPLE_RATE_HZ), '-f', wav], { maxBuffer: 1 << 20 });
+    run('sox', ['-D', ...RAW, raw, wav]);
+    return run('minimodem', ['--rx', ...minimodemArgs(mode), '-q', '-R', String(SAMPLE_RATE_HZ), '-f', wav], { maxBuffer: 1 << 20 });
   });
 }
 
@@ -223,4 +231,13 @@ export function bursts(samples: Int16Array, minGap = 16): [number, number][] {
   }
   if (start >= 0) out.push([start, lastNonZero + 1]);
   return out;
+}
+
+/** A tone made by sox as 8 kHz signed 16-bit samples, at `volume` of full scale. */
+export function soxTone(freq: number, seconds: number, volume = 0.5): Int16Array {
+  return withDir((dir) => {
+    const file = join(dir, 'tone.raw');
+    run('sox', ['-n', ...RAW, file, 'synth', String(seconds), 'sine', String(freq), 'vol', String(volume)], { stdio: 'pipe' });
+    return readRaw(file);
+  });
 }

@@ -1,15 +1,25 @@
 // Runs baresip (Debian package baresip) as a real SIP user agent, with a
 // config folder made for the run in a temp directory and audio from a file
 // (aufile module).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchOutput } from '../support/output.js';
+import { handOverPort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
+import { requirePeer } from './installed.js';
 
 export function requireBaresip(): void {
-  const r = spawnSync('baresip', ['-h'], { encoding: 'utf8' });
-  if (r.error) throw new Error('baresip is not installed: apt-get install baresip (or run scripts/setup)');
+  requirePeer('baresip');
 }
+
+/**
+ * baresip's RTP ports: below those reservePort() hands out (its default range
+ * covers them, and it could take one a peer is about to bind).
+ */
+export const RTP_PORTS = 'rtp_ports 10000-19998';
 
 /** A 16-bit WAV of a sine tone (baresip 1.0's aufile needs the codec's rate and channels). */
 export function toneWav(hz: number, seconds: number, rate = 8000, channels = 1): Buffer {
@@ -43,6 +53,8 @@ export interface Baresip {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** What baresip decoded from us (the sndfile module's *-dec.wav; start with record), as 16-bit samples. */
   recording(): Int16Array;
+  /** The recording once it holds `minSamples` and has stopped growing (after the call ended). */
+  finalRecording(minSamples: number): Promise<Int16Array>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +71,7 @@ export async function startBaresip(opts: { port: number; codec: string; /** Addr
   const config = [
     'module_path /usr/lib/baresip/modules',
     `sip_listen ${host}:${opts.port}`,
+    RTP_PORTS,
     `audio_source aufile,${join(dir, 'tone.wav')}`,
     `audio_player aufile,${join(dir, 'out.wav')}`,
     `audio_alert aufile,${join(dir, 'tone.wav')}`,
@@ -83,24 +96,15 @@ export async function startBaresip(opts: { port: number; codec: string; /** Addr
   if (opts.host?.includes(':')) config.push('net_prefer_ipv6 yes', `net_interface ${opts.host}`);
   writeFileSync(join(dir, 'config'), `${config.join('\n')}\n`);
   writeFileSync(join(dir, 'accounts'), `<sip:${opts.user ?? 'baresip'}@${host}>;regint=0;answermode=auto;audio_codecs=${opts.codec}${opts.mediaenc ? `;mediaenc=${opts.mediaenc}` : ''}\n`);
-  const child: ChildProcess = spawn('baresip', ['-f', dir, ...(opts.sipTrace ? ['-s'] : []), ...(opts.commands ?? []).flatMap((c) => ['-e', c])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  const feed = (d: Buffer): void => {
-    out += d.toString();
-    for (const w of [...waiters]) if (w.pattern.test(out)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
-  };
-  child.stdout!.on('data', feed);
-  child.stderr!.on('data', feed);
+  const args = ['-f', dir, ...(opts.sipTrace ? ['-s'] : []), ...(opts.commands ?? []).flatMap((c) => ['-e', c])];
+  const child: ChildProcess = await handOverPort(opts.port, () => spawn('baresip', args, { stdio: ['ignore', 'pipe', 'pipe'] }), (c) => once(c, 'close'));
+  const out = watchOutput('baresip', child);
   const b: Baresip = {
     port: opts.port,
-    output: () => out,
-    waitFor: (pattern, timeoutMs = 5000) =>
-      new Promise<void>((resolve, reject) => {
-        if (pattern.test(out)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`baresip never printed ${pattern}:\n${out.slice(-2000)}`)), timeoutMs);
-        waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
-      }),
+    output: () => out.text(),
+    waitFor: async (pattern, timeoutMs = 5000) => {
+      await out.waitFor(pattern, { timeoutMs });
+    },
     recording: () => {
       const name = opts.record ? readdirSync(join(dir, 'dump')).find((f) => f.endsWith('-dec.wav')) : undefined;
       if (!name) return new Int16Array(0);
@@ -110,6 +114,15 @@ export async function startBaresip(opts: { port: number; codec: string; /** Addr
       if (at < 0) return new Int16Array(0);
       const data = wav.subarray(at + 8, at + 8 + ((wav.length - at - 8) & ~1));
       return new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+    },
+    finalRecording: (minSamples) => {
+      let last = -1;
+      return eventually('baresip\'s recording to be complete', () => {
+        const r = b.recording();
+        const done = r.length >= minSamples && r.length === last;
+        last = r.length;
+        return done && r;
+      }, { intervalMs: 100 });
     },
     stop: async () => {
       if (child.exitCode === null) {
