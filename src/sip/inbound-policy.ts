@@ -95,6 +95,12 @@ export function onList(list: BlockList, address: string): boolean {
   return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
+/** All strangers together get ten times one stranger's rate. */
+function strangersLimit(options: InboundPolicyOptions): SourceRateLimit {
+  const perSecond = (options.requestsPerSecond ?? 20) * 10;
+  return new SourceRateLimit({ perSecond, burst: perSecond * 2 });
+}
+
 /** User-Agent values of the common SIP scanners (sipvicious and its forks, sipcli, SIPScan and others). */
 export const SCANNER_USER_AGENTS = ['friendly-scanner', 'sipvicious', 'sipcli', 'sip-scan', 'sipscan', 'iwar', 'sundayddr', 'sivus', 'smap', 'vaxsipuseragent', 'pplsip'];
 
@@ -121,6 +127,8 @@ const NONCES_KEPT = 10_000;
 export class InboundPolicy {
   private readonly nonces = new Map<string, Nonce>();
   private requests: SourceRateLimit;
+  /** All strangers together: a spray from many addresses is bounded too. */
+  private strangers: SourceRateLimit;
   private calls: SourceRateLimit | undefined;
   readonly bans: SourceBan;
   private readonly allowed = new BlockList();
@@ -129,6 +137,7 @@ export class InboundPolicy {
 
   constructor(private options: InboundPolicyOptions = {}) {
     this.lines = options.log ? new LogThrottle(options.log) : undefined;
+    this.strangers = strangersLimit(options);
     for (const a of options.allowAddresses ?? []) addSource(this.allowed, a);
     this.requests = new SourceRateLimit({ perSecond: options.requestsPerSecond ?? 20, ...(options.burst ? { burst: options.burst } : {}) });
     this.calls = options.callsPerSecond ? new SourceRateLimit({ perSecond: options.callsPerSecond }) : undefined;
@@ -149,6 +158,7 @@ export class InboundPolicy {
     this.options = { ...options, ...(this.options.allowAddresses ? { allowAddresses: this.options.allowAddresses } : {}), ...(this.options.log ? { log: this.options.log } : {}) };
     this.requests = new SourceRateLimit({ perSecond: options.requestsPerSecond ?? 20, ...(options.burst ? { burst: options.burst } : {}) });
     this.calls = options.callsPerSecond ? new SourceRateLimit({ perSecond: options.callsPerSecond }) : undefined;
+    this.strangers = strangersLimit(options);
     this.bans.configure(options.ban ?? {});
   }
 
@@ -170,6 +180,21 @@ export class InboundPolicy {
   /** Logs an event at most once per source address every 10 s, with the count of those left out. */
   private log(event: string, source: SipSource, detail: Record<string, unknown>): void {
     this.lines?.line(event, source.address, { source: `${source.address}:${source.port}`, ...detail });
+  }
+
+  /**
+   * Before anything reads a request from a source that is neither a trunk
+   * nor a live call's peer: not banned, within its own request rate and
+   * within all strangers' together. Decided on the address alone, so no parse
+   * can disagree with it; a flood from strangers is dropped at the cost of a
+   * table look-up and never crowds out the trunks' signalling.
+   */
+  admit(source: SipSource): boolean {
+    if (this.bans.banned(source.address)) return false;
+    if (this.requests.take(source.address) && this.strangers.take('')) return true;
+    this.counts.rateLimited++;
+    this.log('inbound-rate-limited', source, {});
+    return false;
   }
 
   screen(req: InboundRequest, source: SipSource, lookup: DialogLookup): InboundVerdict {
@@ -218,7 +243,7 @@ export class InboundPolicy {
       this.log('inbound-scanner', source, { method: req.method, userAgent: req.userAgent });
       return { accept: false };
     }
-    if (!this.requests.take(from) || (req.method === 'INVITE' && this.calls && !this.calls.take(from))) {
+    if (req.method === 'INVITE' && this.calls && !this.calls.take(from)) {
       this.counts.rateLimited++;
       this.log('inbound-rate-limited', source, { method: req.method });
       return { accept: false };

@@ -193,6 +193,12 @@ export class NodeTransport extends SipJsTransport {
         });
       });
       this.boundPort = udp.address().port;
+      try {
+        // Room for a burst (a flood, or many calls' BYEs at once) while the thread is busy; the kernel caps it at rmem_max.
+        udp.setRecvBufferSize(4 * 1024 * 1024);
+      } catch (err) {
+        this.log('udp-buffer', { error: (err as Error).message });
+      }
       this.retransmission = new UdpRetransmission(
         this.timers,
         (text, to) => this.sendUdp(text, to),

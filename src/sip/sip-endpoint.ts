@@ -600,6 +600,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
    */
   private request(text: string, raw: RawSipMessage, source: SipSource): void {
     if (this.stopped) return;
+    if (!this.knownSource(source) && !this.policy.admit(source)) return;
     const m = parseRequest(this.ua, text);
     if (!m || !hasMandatoryHeaders(m)) {
       this.lines.line('unparsable', source.address, { from: `${source.address}:${source.port}`, method: raw.method, error: 'not a request sip.js can read (RFC 3261 §8.1.1)' });
@@ -714,6 +715,13 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
   private trunkFrom(source: string, transport: string | undefined): TrunkRuntime | undefined {
     const candidates = [...this.trunks.values()].filter((t) => onList(t.sources, source));
     return candidates.find((t) => this.trunkProtocol(t.options) === transport?.toLowerCase()) ?? candidates[0];
+  }
+
+  /** A trunk's source, an allowed one, or a live call's peer: never limited by address. */
+  private knownSource(source: SipSource): boolean {
+    if (this.lookup.trunkOf(source) !== undefined) return true;
+    for (const p of this.peers.values()) if (p.addresses.has(source.address)) return true;
+    return false;
   }
 
   /** An address the call's in-dialog requests may come from: its INVITE's source or its trunk's. */

@@ -98,14 +98,21 @@ describe('inbound policy: one decision per request', () => {
     assert.equal(p.counts.scanners, 4);
   });
 
-  it('rate-limits strangers per source, never a trunk and never a request inside a dialog', () => {
+  it('rate-limits each stranger before reading its requests, and all strangers together; another source is not held up', () => {
     const logged: string[] = [];
     const p = new InboundPolicy({ requestsPerSecond: 5, burst: 5, log: (e) => logged.push(e) });
-    const fromStranger = Array.from({ length: 20 }, () => p.screen(request('OPTIONS'), at(STRANGER), lookup()));
-    assert.equal(fromStranger.filter((v) => !v.accept && v.status === 200).length, 5, 'five answered, the rest dropped');
+    const fromStranger = Array.from({ length: 20 }, () => p.admit(at(STRANGER)));
+    assert.equal(fromStranger.filter(Boolean).length, 5, 'five taken, the rest dropped');
     assert.equal(p.counts.rateLimited, 15);
-    assert.ok(logged.includes('inbound-rate-limited'));
-    assert.equal(p.screen(request('OPTIONS'), at('198.51.100.8'), lookup()).accept === false && (p.screen(request('OPTIONS'), at('198.51.100.9'), lookup()) as { status: number }).status, 200, 'another source is not held up');
+    assert.deepEqual(logged, ['inbound-rate-limited'], 'one log line for the fifteen');
+    assert.equal(p.admit(at('198.51.100.8')), true, 'another source is not held up');
+    // 10 x 5/s for all strangers together, burst twice that: a spray from many addresses stops there.
+    const spray = Array.from({ length: 300 }, (_, i) => p.admit(at(`203.0.113.${i % 250}`)));
+    assert.ok(spray.filter(Boolean).length <= 100, `${spray.filter(Boolean).length} of a 300-address spray taken`);
+  });
+
+  it('limits no trunk and no request inside a dialog: their requests are judged on what they are', () => {
+    const p = new InboundPolicy({ requestsPerSecond: 5, burst: 5 });
     const fromTrunk = Array.from({ length: 400 }, () => p.screen(request('INVITE'), at(TRUNK), lookup()).accept);
     assert.equal(fromTrunk.filter(Boolean).length, 400, "a trunk's 400 INVITEs all pass");
     const inDialog = Array.from({ length: 400 }, () => p.screen(request('BYE', { callId: 'call-1', toTag: 'us', fromTag: 'them' }), at(TRUNK), lookup()).accept);
