@@ -257,7 +257,6 @@ describe('flood from unknown loopback addresses while the trunk calls the PBX (i
     const text = await (await fetch(metricsUrl)).text();
     assert.ok((sample(text, 'sipline_sip_inbound_refused_total{reason="refused"}') ?? 0) - refusedBefore > FLOOD / 2, text);
     assert.equal(t.registry.snapshot().calls.length, 0);
-    // eslint-disable-next-line no-console
     console.log(`      flood: ${sent} requests in ${floodMs} ms; ${answers.length} answers to the hand-made ones; ${dialogs.length} live dialogs named`);
   });
 });
