@@ -11,9 +11,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayMetrics } from '../../src/ops/gateway-metrics.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
-import { freePort, readSippMessageLog, startSipp } from '../sip/sipp-peer.js';
+import { readSippMessageLog, startSipp } from '../peers/sipp.js';
+import { reservePort } from '../support/ports.js';
 import { cdrRows, RawSpeaker, sample } from './attack-tools.js';
-import { assertSipp, gatewayYaml, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { assertSipp, gatewayYaml, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { eventually, quietFor } from '../support/waiting.js';
+
+/** Paces the load and the watchers' polls; no assertion waits on it. */
+const pace = quietFor;
 
 const TRUNK_CALLER = '3125550199';
 const TRUNK_CALLS = 24;
@@ -135,7 +140,7 @@ describe('flood from unknown loopback addresses while the trunk calls the PBX (i
   const running = { answering: false, watching: false };
 
   before(async () => {
-    trunkPort = await freePort();
+    trunkPort = await reservePort();
     const registry = new StatusRegistry();
     metrics = new GatewayMetrics(registry);
     t = await startTestGateway(
@@ -179,7 +184,7 @@ describe('flood from unknown loopback addresses while the trunk calls the PBX (i
           t.pbx.command(`answer ${e.fields.id}`);
         }
         seen = events.length;
-        await sleep(10);
+        await pace(10);
       }
     })();
 
@@ -202,7 +207,7 @@ describe('flood from unknown loopback addresses while the trunk calls the PBX (i
     const watcher = (async () => {
       while (running.watching) {
         for (const c of t.registry.snapshot().calls) if (c.trunk !== 'carrier' || c.calling !== TRUNK_CALLER) strangers.push(JSON.stringify(c));
-        await sleep(50);
+        await pace(50);
       }
     })();
 
@@ -220,7 +225,7 @@ describe('flood from unknown loopback addresses while the trunk calls the PBX (i
       sent += batch.length;
       // Paced at RATE requests a second (the flood lasts about as long as the trunk's calls).
       const ahead = (sent * 1000) / RATE - (Date.now() - started);
-      if (ahead > 0) await sleep(ahead);
+      if (ahead > 0) await pace(ahead);
     }
     const floodMs = Date.now() - started;
     assert.ok(sent >= FLOOD, `only ${sent} requests sent in ${floodMs} ms`);
@@ -239,12 +244,8 @@ describe('flood from unknown loopback addresses while the trunk calls the PBX (i
     assert.equal(rings.length, TRUNK_CALLS, `the PBX was rung ${rings.length} times for ${TRUNK_CALLS} trunk calls:\n${JSON.stringify(rings)}`);
     for (const r of rings) assert.equal(r.calling, TRUNK_CALLER, `a ring not from the trunk: ${JSON.stringify(r)}`);
     // Wait for the last rows to be written, then read them as the operator does.
-    const deadline = Date.now() + 5000;
     let rows = cdrRows(join(t.dir, 'cdr.sqlite'));
-    while (rows.length < TRUNK_CALLS && Date.now() < deadline) {
-      await sleep(100);
-      rows = cdrRows(join(t.dir, 'cdr.sqlite'));
-    }
+    await eventually('every trunk call written to the CDR', () => (rows = cdrRows(join(t.dir, 'cdr.sqlite'))).length >= TRUNK_CALLS, { timeoutMs: 5000 }).catch(() => undefined);
     assert.equal(rows.length, TRUNK_CALLS, `the gateway's UDP socket dropped ${drops} datagrams (full receive buffer) in a flood of ${floodMs} ms\nCDR rows: ${JSON.stringify(rows.map((r) => [r.sipCallId, r.trunk, r.caller, r.pstnCause]))}\ncalls now: ${JSON.stringify(t.registry.snapshot().calls)}\nlog: ${t.logs.filter((l) => !/inbound-refused|call offered/.test(l)).slice(-40).join('\n')}\npbx: ${t.pbx.events.slice(-30).map((e) => e.line).join('\n')}\nspans: ${JSON.stringify(t.registry.snapshot().spans)}`);
     for (const r of rows) {
       assert.equal(r.trunk, 'carrier');
