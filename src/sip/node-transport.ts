@@ -64,6 +64,8 @@ export interface NodeTransportOptions {
   lookup?: HostLookup;
   /** Limits on connections peers open to us over TCP and TLS. */
   inbound?: InboundConnectionLimits;
+  /** Whether a request from this source is read at all; decided on the address alone, before any parsing. */
+  admit?: (source: SipSource) => boolean;
 }
 
 export interface InboundConnectionLimits {
@@ -299,6 +301,8 @@ export class NodeTransport extends SipJsTransport {
     // An IPv4 peer of a socket bound to :: shows as ::ffff:a.b.c.d (RFC 4291 §2.5.5.2);
     // Via received, trunk addresses and logs name it as the IPv4 address it is.
     const source = from.address.startsWith('::ffff:') && isIP(from.address.slice(7)) === 4 ? { ...from, address: from.address.slice(7) } : from;
+    // A flood from strangers costs a table look-up per datagram, not a parse.
+    if (!text.startsWith('SIP/2.0 ') && this.options.admit && !this.options.admit(source)) return;
     const msg = parseSipMessage(text);
     if (msg instanceof SipParseError) {
       this.lines.line('unparsable', source.address, { transport: this.options.protocol, from: `${source.address}:${source.port}`, error: msg.message });

@@ -160,6 +160,7 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
       log,
       // A quiet connection stays open while a call it carried lasts.
       inbound: { ...options.transport.inbound, live: (callId) => this.peers.has(callId) },
+      admit: (source) => this.knownSource(source) || this.policy.admit(source),
       preloadedRoute: (req) => this.proxyRoutes.get(headerValue(req, 'call-id') ?? ''),
     });
     this.transport.onRequest = (text, raw, source) => this.request(text, raw, source);
@@ -600,7 +601,6 @@ export class SipEndpoint extends EventEmitter<SipEndpointEvents> {
    */
   private request(text: string, raw: RawSipMessage, source: SipSource): void {
     if (this.stopped) return;
-    if (!this.knownSource(source) && !this.policy.admit(source)) return;
     const m = parseRequest(this.ua, text);
     if (!m || !hasMandatoryHeaders(m)) {
       this.lines.line('unparsable', source.address, { from: `${source.address}:${source.port}`, method: raw.method, error: 'not a request sip.js can read (RFC 3261 §8.1.1)' });

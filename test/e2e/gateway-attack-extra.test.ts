@@ -3,9 +3,10 @@
 // oversized headers, REGISTER from a stranger. Each from its own loopback
 // address; the trunk (127.0.0.1) must still be served afterwards.
 import assert from 'node:assert/strict';
-import { freePort } from '../sip/sipp-peer.js';
+import { reservePort } from '../support/ports.js';
 import { RawSpeaker } from './attack-tools.js';
-import { gatewayYaml, sleep, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { gatewayYaml, startTestGateway, type TestGateway } from './gateway-fixture.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 let seq = 0;
 function invite(s: RawSpeaker, gwPort: number, o: { vias?: string[]; extra?: string[]; method?: string } = {}): string {
@@ -29,8 +30,7 @@ function invite(s: RawSpeaker, gwPort: number, o: { vias?: string[]; extra?: str
 
 /** Waits until `s` has an answer, or the deadline. */
 async function answer(s: RawSpeaker, ms = 3000): Promise<string | undefined> {
-  const deadline = Date.now() + ms;
-  while (s.received.length === 0 && Date.now() < deadline) await sleep(20);
+  await eventually('an answer', () => s.received.length > 0, { timeoutMs: ms }).catch(() => undefined);
   return s.received[0];
 }
 
@@ -39,7 +39,7 @@ describe('attacks beyond the issue list, against the whole gateway @slow', funct
   let t: TestGateway;
 
   before(async () => {
-    t = await startTestGateway(gatewayYaml({ trunkPorts: [await freePort()] }));
+    t = await startTestGateway(gatewayYaml({ trunkPorts: [await reservePort()] }));
   });
   after(async () => t?.close());
 
@@ -51,7 +51,7 @@ describe('attacks beyond the issue list, against the whole gateway @slow', funct
       await attacker.send(invite(attacker, t.gw.sipPort, { vias: [`Via: SIP/2.0/UDP ${victim.address}:${victim.port};branch=z9hG4bKrefl2${seq}`] }), t.gw.sipPort);
       await answer(attacker);
       // Nothing is awaited at the victim: a fixed wait only to prove that nothing arrives there.
-      await sleep(500);
+      await quietFor(500);
       assert.deepEqual(victim.received, [], 'the refusal was reflected to the address the Via named');
     } finally {
       attacker.close();
@@ -87,8 +87,7 @@ describe('attacks beyond the issue list, against the whole gateway @slow', funct
       await s.send(invite(s, t.gw.sipPort, { extra: [`User-Agent: ${'A'.repeat(60_000)}`] }), t.gw.sipPort);
       await s.send(invite(s, t.gw.sipPort, { extra: [`X-Filler: ${'B'.repeat(30_000)}`, `X-Filler: ${'C'.repeat(30_000)}`] }), t.gw.sipPort);
       await s.send(invite(s, t.gw.sipPort), t.gw.sipPort);
-      const deadline = Date.now() + 3000;
-      while (!s.received.some((m) => m.includes(`extra-${seq}@`)) && Date.now() < deadline) await sleep(20);
+      await eventually('the answer to the request after the big ones', () => s.received.some((m) => m.includes(`extra-${seq}@`)), { timeoutMs: 3000 }).catch(() => undefined);
       assert.ok(s.received.some((m) => m.startsWith('SIP/2.0 403 ') && m.includes(`extra-${seq}@`)), `no answer to the request after the big ones: ${s.received.map((m) => m.slice(0, 60)).join(' | ')}`);
       assert.equal(t.registry.snapshot().calls.length, 0);
     } finally {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayMetrics } from '../../src/ops/gateway-metrics.js';
 import { StatusRegistry } from '../../src/ops/status-registry.js';
-import { freePort } from '../sip/sipp-peer.js';
+import { reservePort, unusedPort } from '../support/ports.js';
 import { requireSipvicious, sample, sipvicious } from './attack-tools.js';
 import { gatewayYaml, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
@@ -29,12 +29,12 @@ describe('sipvicious against the gateway (issue 14 acceptance) @slow', function 
 
   const scrape = async (): Promise<string> => (await fetch(metricsUrl)).text();
   /** Common arguments: the gateway's port, the attacker's source address and a free source port there. */
-  const from = async (address: string): Promise<string[]> => ['-p', String(sipPort), '-b', address, '-P', String(await freePort(address))];
+  const from = async (address: string): Promise<string[]> => ['-p', String(sipPort), '-b', address, '-P', String(await unusedPort(address))];
 
   before(async () => {
     requireSipvicious();
     work = mkdtempSync(join(tmpdir(), 'sipline-sipvicious-'));
-    const trunkPort = await freePort();
+    const trunkPort = await reservePort();
     const registry = new StatusRegistry();
     metrics = new GatewayMetrics(registry);
     t = await startTestGateway(
