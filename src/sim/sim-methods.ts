@@ -143,7 +143,9 @@ export function registerSimMethods(gateway: Gateway, w: SimWorld): void {
     if (a?.kind === 'fxs') {
       // The phone lifts its handset: answers the ringing phone, or takes dial tone.
       if (!a.phone.isOffhook) {
-        const ringing = a.phone.ringing;
+        // Being rung: in a ring burst, or in the silence between two (at most 4 s in the zones' cadences).
+        const last = a.phone.rings[a.phone.rings.length - 1];
+        const ringing = a.phone.ringing || (last !== undefined && Date.now() - last.at < 4500);
         const blocked = !ringing && isBlocked(a.port);
         a.phone.offhook();
         return { port: a.port, by: ringing ? 'phone (answered)' : blocked ? 'phone (off hook on a blocked port: congestion tone)' : 'phone (dial tone)' };
