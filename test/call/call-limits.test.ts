@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { CallLimits, type CallHold, type LimitRefusal } from '../../src/call/call-limits.js';
 import { checkConfig, formatConfigError } from '../../src/call/config-check.js';
+import { eventually } from '../support/waiting.js';
 import type { GatewayConfig } from '../../src/call/gateway-config.js';
 
 function config(extra: string): GatewayConfig {
@@ -81,8 +82,7 @@ describe('call limits per source', () => {
     assert.ok(isHold(b), 'one second is left');
     b.answered();
     clock += 2_000;
-    const until = Date.now() + 3000;
-    while (spent.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await eventually('the minutes spent', () => spent.length > 0, { timeoutMs: 3000 });
     assert.deepEqual(spent[0]?.[0], ['b']);
     assert.equal(spent[0]?.[1].rule, 'minutesPerDay');
     b.ended();

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { GatewayMetrics } from '../../src/ops/gateway-metrics.js';
 import { scenarioDir, startSipp } from '../peers/sipp.js';
 import { reservePort } from '../support/ports.js';
+import { eventually } from '../support/waiting.js';
 import { assertSipp, gatewayYaml, PBX_CALLER, startTestGateway, type TestGateway } from './gateway-fixture.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sipline-policy-'));
@@ -29,13 +30,7 @@ function scenario(file: string, values: { status?: number; cause?: number }): st
 
 /** Resolves once a gateway log line matches, or fails after `ms` with the log. */
 async function logged(t: TestGateway, re: RegExp, ms = 5000): Promise<string> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const line = t.logs.find((l) => re.test(l));
-    if (line) return line;
-    if (Date.now() > until) throw new Error(`no log line matches ${String(re)}; gateway log:\n${t.logs.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return eventually(`a log line matching ${String(re)} (gateway log:\n${t.logs.join('\n')})`, () => t.logs.find((l) => re.test(l)), { timeoutMs: ms });
 }
 
 /** The PBX's ring for `called`; a timeout says what the gateway logged. */
